@@ -1,0 +1,12 @@
+package io.narrator.cli;
+
+/** Process-wide settings every command needs before DJL or JavaCV load: offline models, one native platform. */
+final class Runtime {
+    private Runtime() {}
+
+    static void configure() {
+        // Nothing may be downloaded at run time: DJL uses the PyTorch natives from the classpath.
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("javacpp.platform", System.getProperty("javacpp.platform", "linux-x86_64"));
+    }
+}
