@@ -12,7 +12,7 @@ public record GenerationSettings(int maxTokens, int beams, double topP) {
         if (maxTokens < 1 || maxTokens > 512)
             throw new IllegalArgumentException("maxTokens must be in [1, 512], got " + maxTokens);
         if (beams < 1 || beams > 16) throw new IllegalArgumentException("beams must be in [1, 16], got " + beams);
-        if (topP < 0 || topP >= 1.0 && topP != 1.0)
+        if (!(topP >= 0 && topP <= 1))
             throw new IllegalArgumentException("topP must be in [0, 1], got " + topP);
         if (topP > 0 && topP < 1 && beams != 1)
             throw new IllegalArgumentException("top-p sampling uses one beam; got beams=" + beams);
