@@ -22,8 +22,8 @@ class FpsSamplerTest {
                 last = t;
             }
         }
-        // 2.5 s, then the first frames at or after 3 s, 4 s, 5 s, 6 s
-        assertThat(kept).containsExactly(2_500_000L, 3_000_000L, 4_000_000L, 5_000_000L, 6_000_000L);
+        // 2.5 s, then the first frames at or after 3 s, 4 s, 5 s, 6 s (frames fall every 66.7 ms)
+        assertThat(kept).containsExactly(2_500_000L, 3_033_333L, 4_033_333L, 5_033_333L, 6_033_333L);
     }
 
     @Test
