@@ -21,7 +21,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI without exiting, for tests and embedding; returns the exit code. */
     public static int execute(String... args) {
-        Runtime.configure();
+        ProcessSetup.configure();
         return new CommandLine(new Main()).execute(args);
     }
 

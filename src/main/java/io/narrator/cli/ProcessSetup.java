@@ -1,8 +1,8 @@
 package io.narrator.cli;
 
 /** Process-wide settings every command needs before DJL or JavaCV load: offline models, one native platform. */
-final class Runtime {
-    private Runtime() {}
+final class ProcessSetup {
+    private ProcessSetup() {}
 
     static void configure() {
         // Nothing may be downloaded at run time: DJL uses the PyTorch natives from the classpath.

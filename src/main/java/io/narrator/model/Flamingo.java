@@ -1,0 +1,292 @@
+package io.narrator.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.NormalInitializer;
+import io.narrator.model.lm.Gpt2;
+import io.narrator.model.lm.Gpt2Block;
+import io.narrator.model.lm.KvCache;
+import io.narrator.model.lm.Positions;
+import io.narrator.model.nn.BlockList;
+import io.narrator.model.nn.NamedBlock;
+import io.narrator.model.resampler.PerceiverResampler;
+import io.narrator.model.vision.ClipVisionEncoder;
+import io.narrator.model.xattn.GatedCrossAttentionBlock;
+import io.narrator.model.xattn.MediaKv;
+import io.narrator.model.xattn.MediaMask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Flamingo visual language model (arXiv 2204.14198) as one DJL block:
+ * <pre>
+ *   frames ─► vision_model (frozen CLIP ViT) ─► patch tokens per frame
+ *          ─► perceiver (+ temporal embedding per frame, Perceiver Resampler) ─► V visual tokens per media
+ *   text with &lt;image&gt; ─► [gated_cross_attn_layers.i ─► transformer.h.i] × layers (frozen GPT-2) ─► logits
+ * </pre>
+ * Tensor names follow Hugging Face (GPT-2, CLIP vision) and OpenFlamingo (perceiver, gated cross-attention),
+ * plus {@code special_token_embeddings}: trainable rows for {@code <image>} and {@code <|endofchunk|>} that
+ * override those rows of the frozen {@code transformer.wte.weight}.
+ *
+ * <p>Shapes: B batch rows, T text tokens, M media per row, F frames, P patches, V visual tokens,
+ * D text width, Dv visual width, W vocabulary.
+ */
+public final class Flamingo extends NamedBlock {
+    private final FlamingoConfig config;
+    private final ClipVisionEncoder vision;
+    private final PerceiverResampler perceiver;
+    private final Gpt2 lm;
+    private final BlockList<GatedCrossAttentionBlock> crossAttention;
+    private final Parameter specialTokenEmbeddings;
+    private final GatedCrossAttentionBlock[] crossAttentionBefore;
+
+    public Flamingo(FlamingoConfig config) {
+        this.config = config;
+        vision = child("vision_model", new ClipVisionEncoder(config.vision()));
+        perceiver = child("perceiver", new PerceiverResampler(config));
+        lm = inline(new Gpt2(config.text()));
+        int layers = config.text().layers();
+        int[] xattnLayers = java.util.stream.IntStream.range(0, layers).filter(config::hasCrossAttentionBefore).toArray();
+        crossAttention = child("gated_cross_attn_layers", new BlockList<>(xattnLayers, i -> new GatedCrossAttentionBlock(config)));
+        specialTokenEmbeddings = param("special_token_embeddings",
+                new Shape(config.specialTokens().trainable().length, config.text().width()), new NormalInitializer(0.02f));
+        crossAttentionBefore = new GatedCrossAttentionBlock[layers];
+        for (int k = 0; k < xattnLayers.length; k++) crossAttentionBefore[xattnLayers[k]] = crossAttention.get(k);
+    }
+
+    public FlamingoConfig config() {
+        return config;
+    }
+
+    public ClipVisionEncoder vision() {
+        return vision;
+    }
+
+    public PerceiverResampler perceiver() {
+        return perceiver;
+    }
+
+    public Gpt2 lm() {
+        return lm;
+    }
+
+    public List<GatedCrossAttentionBlock> crossAttentionLayers() {
+        return crossAttention.blocks();
+    }
+
+    public Parameter specialTokenEmbeddings() {
+        return specialTokenEmbeddings;
+    }
+
+    /** Copies the LM's own embeddings of the special tokens into {@code special_token_embeddings}. */
+    public void resetSpecialTokenEmbeddings() {
+        NDArray wte = lm.tokenEmbeddings().getArray();
+        NDArray target = specialTokenEmbeddings.getArray();
+        boolean trainable = specialTokenEmbeddings.requiresGradient();
+        target.setRequiresGradient(false); // autograd forbids writing into a leaf that requires grad
+        int[] ids = config.specialTokens().trainable();
+        for (int i = 0; i < ids.length; i++) {
+            try (NDArray row = wte.get(ids[i])) {
+                target.set(new ai.djl.ndarray.index.NDIndex(i), row);
+            }
+        }
+        target.setRequiresGradient(trainable);
+    }
+
+    /** (N, 3, S, S) normalised pixels → (N, P, Dv) patch tokens, each frame independently. */
+    public NDArray encodeFrames(NDArray pixels) {
+        return vision.forward(pixels);
+    }
+
+    /** (N, F, P, Dv) frames of N media → (N, V, Dv) visual tokens. */
+    public NDArray resample(NDArray frames) {
+        return perceiver.forward(frames);
+    }
+
+    /**
+     * The effective token embedding table on {@code m}: the LM's {@code wte} with the special tokens' rows
+     * replaced by {@code special_token_embeddings}, (W, D).
+     */
+    public NDArray embeddingTable(NDManager m) {
+        int vocab = config.text().vocabSize();
+        int[] ids = config.specialTokens().trainable();
+        float[] keep = new float[vocab];
+        java.util.Arrays.fill(keep, 1f);
+        float[] select = new float[vocab * ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            keep[ids[i]] = 0f;
+            select[ids[i] * ids.length + i] = 1f;
+        }
+        NDArray keepRows = m.create(keep, new Shape(vocab, 1)); // (W, 1)
+        NDArray selectRows = m.create(select, new Shape(vocab, ids.length)); // (W, 2)
+        return keepRows.mul(lm.tokenEmbeddings().getArray()) // (W, D)
+                .add(selectRows.matMul(specialTokenEmbeddings.getArray())); // (W, D)
+    }
+
+    /**
+     * Prepares a batch for forward passes: the embedding table and each cross-attention layer's keys and
+     * values of the rows' visual tokens.
+     *
+     * @param visual (B, M, V, Dv) visual tokens, rows with fewer media padded (any values: never attended)
+     * @param cached true to keep a self-attention cache (generation), false to recompute (training, scoring)
+     */
+    public FlamingoState start(NDManager m, NDArray visual, boolean cached) {
+        Shape s = visual.getShape();
+        if (s.dimension() != 4 || s.get(3) != config.visualDim())
+            throw new IllegalArgumentException("visual tokens must be (rows, media, tokens, " + config.visualDim() + "), got " + s);
+        int rows = Math.toIntExact(s.get(0));
+        int slots = Math.toIntExact(s.get(1));
+        int perMedia = Math.toIntExact(s.get(2));
+        NDArray flat = visual.reshape(rows, (long) slots * perMedia, config.visualDim()); // (B, M·V, Dv)
+        List<MediaKv> media = new ArrayList<>();
+        for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.project(flat));
+        return new FlamingoState(m, embeddingTable(m), media, slots, perMedia,
+                cached ? new KvCache(config.text().layers(), m) : null, rows);
+    }
+
+    /**
+     * One forward pass over T new tokens of every row.
+     *
+     * @param ids (B, T) int64 token ids
+     * @param mask (B, T) 1 for tokens, 0 for left padding
+     * @param state from {@link #start}; its cache (if any) and text times advance past these tokens
+     * @return (B, T, W) logits
+     */
+    public NDArray forward(NDArray ids, int[][] mask, FlamingoState state) {
+        NDManager m = ids.getManager();
+        int b = mask.length;
+        int t = mask[0].length;
+        if (b != state.rows()) throw new IllegalArgumentException("state has " + state.rows() + " rows, ids have " + b);
+        // a pass without cache always feeds whole sequences, so text time starts from zero
+        int[] seen = state.cache() == null ? new int[b] : state.mediaSeen().clone();
+        int[][] textTime = textTimes(ids.toLongArray(), mask, seen);
+        for (int r = 0; r < b; r++)
+            if (seen[r] > state.mediaSlots())
+                throw new IllegalArgumentException("row " + r + " has more " + "<image> tokens than media (" + state.mediaSlots() + ")");
+        KvCache cache = state.cache();
+        Positions p = Positions.of(mask, cache);
+        if (cache != null && cache.length() + t > config.text().positions())
+            throw new IllegalArgumentException("sequence of " + (cache.length() + t) + " tokens exceeds n_positions ("
+                    + config.text().positions() + ")");
+        NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
+        NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T)
+        MediaMask mediaMask = MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(),
+                config.crossAttention().onlyAttendImmediateMedia());
+        List<Gpt2Block> blocks = lm.blocks();
+        int k = 0;
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            GatedCrossAttentionBlock xattn = crossAttentionBefore[layer];
+            if (xattn != null) x = xattn.forward(x, state.media().get(k++), mediaMask); // (B, T, D)
+            x = blocks.get(layer).forward(x, bias, cache == null ? null : cache.layer(layer)); // (B, T, D)
+        }
+        if (cache != null) cache.appendMask(mask);
+        state.setMediaSeen(seen);
+        return lm.logits(x, state.table()); // (B, T, W)
+    }
+
+    /**
+     * The text time of each token (B, T): the number of {@code <image>} tokens in its row up to and including
+     * it, starting from {@code seen[row]} (media already consumed); padding gets 0. {@code seen} is advanced.
+     */
+    public int[][] textTimes(long[] flatIds, int[][] mask, int[] seen) {
+        int b = mask.length;
+        int t = mask[0].length;
+        int image = config.specialTokens().image();
+        int[][] textTime = new int[b][t];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                if (mask[r][i] == 1 && flatIds[r * t + i] == image) seen[r]++;
+                textTime[r][i] = mask[r][i] == 1 ? seen[r] : 0;
+            }
+        }
+        return textTime;
+    }
+
+    /**
+     * Freezes every parameter except those of the named parts ({@link #partOf}): the Flamingo recipe trains
+     * {@code perceiver}, {@code cross_attention} and {@code special_tokens} with {@code vision} and {@code lm} frozen.
+     *
+     * @return the parameters left trainable, by checkpoint name
+     */
+    public Map<String, Parameter> trainOnly(java.util.Set<String> parts) {
+        for (String part : parts)
+            if (!java.util.Set.of("vision", "perceiver", "lm", "cross_attention", "special_tokens").contains(part))
+                throw new IllegalArgumentException("unknown model part " + part);
+        Map<String, Parameter> trainable = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> {
+            boolean train = parts.contains(partOf(name));
+            p.freeze(!train);
+            if (train) trainable.put(name, p);
+        });
+        return trainable;
+    }
+
+    /**
+     * Visual tokens for rows of media: each row's media (each (F, P, Dv) patch tokens of its frames) go
+     * through the resampler, grouped by frame count so equal-length media share one batched call.
+     *
+     * @return (B, M, V, Dv) with M the largest media count; missing media are zeros
+     */
+    public NDArray visualTokens(NDManager m, List<List<NDArray>> mediaPerRow) {
+        int rows = mediaPerRow.size();
+        int slots = Math.max(1, mediaPerRow.stream().mapToInt(List::size).max().orElse(0));
+        int v = perceiver.latents();
+        int dv = config.visualDim();
+        Map<Long, List<int[]>> byFrames = new TreeMap<>();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < mediaPerRow.get(r).size(); j++)
+                byFrames.computeIfAbsent(mediaPerRow.get(r).get(j).getShape().get(0), f -> new ArrayList<>()).add(new int[] {r, j});
+        NDArray[][] tokens = new NDArray[rows][slots];
+        for (Map.Entry<Long, List<int[]>> group : byFrames.entrySet()) {
+            NDList frames = new NDList();
+            for (int[] rj : group.getValue()) frames.add(mediaPerRow.get(rj[0]).get(rj[1]).expandDims(0)); // (1, F, P, Dv)
+            NDArray out = resample(NDArrays.concat(frames, 0)); // (G, V, Dv)
+            for (int g = 0; g < group.getValue().size(); g++) {
+                int[] rj = group.getValue().get(g);
+                tokens[rj[0]][rj[1]] = out.get(g); // (V, Dv)
+            }
+        }
+        NDArray zeros = m.zeros(new Shape(v, dv));
+        NDList rowsOut = new NDList();
+        for (int r = 0; r < rows; r++) {
+            NDList slotsOut = new NDList();
+            for (int j = 0; j < slots; j++) slotsOut.add(tokens[r][j] == null ? zeros : tokens[r][j]);
+            rowsOut.add(NDArrays.stack(slotsOut, 0)); // (M, V, Dv)
+        }
+        return NDArrays.stack(rowsOut, 0); // (B, M, V, Dv)
+    }
+
+    /** Parameter counts per part: vision, perceiver, lm, cross-attention, special tokens. */
+    public Map<String, Long> parameterCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> counts.merge(partOf(name), p.getShape().size(), Long::sum));
+        return counts;
+    }
+
+    /** The part a checkpoint tensor belongs to: {@code vision}, {@code perceiver}, {@code lm}, {@code cross_attention}, {@code special_tokens}. */
+    public static String partOf(String tensorName) {
+        if (tensorName.startsWith("vision_model.")) return "vision";
+        if (tensorName.startsWith("perceiver.")) return "perceiver";
+        if (tensorName.startsWith("transformer.")) return "lm";
+        if (tensorName.startsWith("gated_cross_attn_layers.")) return "cross_attention";
+        if (tensorName.startsWith("special_token_embeddings")) return "special_tokens";
+        throw new IllegalArgumentException("tensor " + tensorName + " belongs to no part of the model");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.text().vocabSize())};
+    }
+
+    static NDArray int64(NDManager m, long[] values, Shape shape) {
+        return m.create(values, shape).toType(DataType.INT64, false);
+    }
+}

@@ -1,0 +1,185 @@
+package io.narrator.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.checkpoint.ModelDirectory;
+import io.narrator.model.checkpoint.ModelWeights;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.model.generate.GenerationRequest;
+import io.narrator.model.generate.GenerationResult;
+import io.narrator.model.generate.Generator;
+import io.narrator.model.generate.ScoreRequest;
+import io.narrator.model.generate.ScoreResult;
+import io.narrator.model.generate.Scorer;
+import io.narrator.model.generate.TokenListener;
+import io.narrator.model.tokenizer.NarratorTokenizer;
+import io.narrator.model.vision.ImagePreprocessor;
+import io.narrator.model.vision.VisionFeatures;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A loaded Flamingo model ready to use: the {@link Flamingo} block with its weights, the tokenizer, the
+ * image preprocessing, generation and scoring. Every parameter is frozen on load (a trainer unfreezes
+ * what it trains). Safe to share between threads; {@link #close()} frees its native memory.
+ */
+public final class FlamingoModel implements AutoCloseable {
+    private final FlamingoConfig config;
+    private final Flamingo block;
+    private final NarratorTokenizer tokenizer;
+    private final NDManager manager;
+    private final ImagePreprocessor preprocessor;
+    private final Generator generator;
+    private final Scorer scorer;
+
+    private FlamingoModel(FlamingoConfig config, Flamingo block, NarratorTokenizer tokenizer, NDManager manager) {
+        this.config = config;
+        this.block = block;
+        this.tokenizer = tokenizer;
+        this.manager = manager;
+        this.preprocessor = new ImagePreprocessor(config.vision());
+        this.generator = new Generator(block, tokenizer, manager);
+        this.scorer = new Scorer(block, tokenizer, manager);
+    }
+
+    /** Loads a model directory, or the bundled model for {@code "bundled"}, on the CPU. */
+    public static FlamingoModel load(String location) throws IOException {
+        return load(ModelDirectory.of(location), Device.cpu());
+    }
+
+    public static FlamingoModel load(Path dir) throws IOException {
+        return load(ModelDirectory.of(dir), Device.cpu());
+    }
+
+    /** Loads config, tokenizer and weights; every problem is an {@link IOException} naming the file and what is wrong. */
+    public static FlamingoModel load(ModelDirectory dir, Device device) throws IOException {
+        DjlSetup.configure();
+        FlamingoConfig config = dir.config();
+        NarratorTokenizer tokenizer;
+        try (InputStream in = dir.open(ModelDirectory.TOKENIZER)) {
+            tokenizer = NarratorTokenizer.load(in, dir.describe() + "/" + ModelDirectory.TOKENIZER, config.specialTokens());
+        }
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            Flamingo block = new Flamingo(config);
+            ModelWeights.load(block, dir.weights(), manager, dir.describe() + "/" + ModelDirectory.WEIGHTS);
+            block.freezeParameters(true);
+            return new FlamingoModel(config, block, tokenizer, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** A randomly initialised model (gates at 0) with the given tokenizer file: the start of training, and tests. */
+    public static FlamingoModel random(FlamingoConfig config, Path tokenizerJson, long seed) throws IOException {
+        DjlSetup.configure();
+        NarratorTokenizer tokenizer = NarratorTokenizer.load(tokenizerJson, config.specialTokens());
+        NDManager manager = NDManager.newBaseManager(Device.cpu());
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
+        Flamingo block = new Flamingo(config);
+        block.initialize(manager);
+        block.resetSpecialTokenEmbeddings();
+        block.freezeParameters(true);
+        return new FlamingoModel(config, block, tokenizer, manager);
+    }
+
+    /** Writes {@code config.json}, {@code tokenizer.json} (copied from {@code tokenizerJson}) and {@code model.safetensors}. */
+    public void save(Path dir, Path tokenizerJson, SafeTensors.Precision precision) throws IOException {
+        Files.createDirectories(dir);
+        ModelDirectory.writeConfig(config, dir);
+        if (!tokenizerJson.toAbsolutePath().equals(dir.resolve(ModelDirectory.TOKENIZER).toAbsolutePath()))
+            Files.copy(tokenizerJson, dir.resolve(ModelDirectory.TOKENIZER), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        SafeTensors.write(dir.resolve(ModelDirectory.WEIGHTS), ModelWeights.tensors(block), precision,
+                Map.of("format", "pt", "name", config.name(), "version", config.version()));
+    }
+
+    public FlamingoConfig config() {
+        return config;
+    }
+
+    /** The underlying block, for trainers and tests. */
+    public Flamingo block() {
+        return block;
+    }
+
+    public NarratorTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The manager that owns the weights; sub-managers of it hold per-call arrays. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public ImagePreprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    /** Encodes frames (any size) into patch tokens, each frame independently, in one batched pass. */
+    public List<VisionFeatures> encode(List<BufferedImage> frames) {
+        if (frames.isEmpty()) return List.of();
+        int s = config.vision().imageSize();
+        float[] pixels = new float[frames.size() * 3 * s * s];
+        for (int i = 0; i < frames.size(); i++) System.arraycopy(preprocessor.apply(frames.get(i)), 0, pixels, i * 3 * s * s, 3 * s * s);
+        return encodePixels(pixels, frames.size());
+    }
+
+    /** Encodes already preprocessed pixels, (N, 3, S, S) flattened. */
+    public List<VisionFeatures> encodePixels(float[] pixels, int n) {
+        int s = config.vision().imageSize();
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.create(pixels, new Shape(n, 3, s, s));
+            NDArray tokens = block.encodeFrames(x); // (N, P, Dv)
+            int p = config.vision().patches();
+            int d = config.visualDim();
+            float[] flat = tokens.toFloatArray();
+            List<VisionFeatures> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                float[] one = new float[p * d];
+                System.arraycopy(flat, i * p * d, one, 0, p * d);
+                out.add(new VisionFeatures(p, d, one));
+            }
+            return out;
+        }
+    }
+
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generator.generate(requests);
+    }
+
+    public List<GenerationResult> generate(List<GenerationRequest> requests, boolean cached, TokenListener listener) {
+        return generator.generate(requests, cached, listener);
+    }
+
+    public List<ScoreResult> score(List<ScoreRequest> requests) {
+        return scorer.score(requests);
+    }
+
+    /**
+     * The few-shot prompt of the paper: {@code <image>Output: {text}<|endofchunk|>} per example, then
+     * {@code <image>Output:} for the media to describe.
+     */
+    public String prompt(List<String> exampleTexts) {
+        String prefix = config.generation().promptPrefix();
+        StringBuilder sb = new StringBuilder();
+        for (String text : exampleTexts)
+            sb.append(NarratorTokenizer.IMAGE).append(prefix).append(' ').append(text.trim()).append(NarratorTokenizer.END_OF_CHUNK);
+        return sb.append(NarratorTokenizer.IMAGE).append(prefix).toString();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,192 @@
+package io.narrator.model.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.Flamingo;
+import io.narrator.model.FlamingoConfig;
+import io.narrator.model.FlamingoState;
+import io.narrator.model.tokenizer.NarratorTokenizer;
+import io.narrator.model.vision.VisionFeatures;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Generates continuations for several independent requests in one batch: prompts of different lengths
+ * are left-padded, requests with different media counts padded with empty media, each request decoded
+ * with its own strategy (greedy, beam search, top-p). Visual tokens and every cross-attention layer's
+ * keys and values are computed once per request; the LM's self-attention keys and values are cached so
+ * each step feeds only the new tokens (or, with {@code cached = false}, the whole sequence is recomputed
+ * every step — the reference the cache is tested against). Finished requests leave the batch.
+ *
+ * <p>Shapes: R rows (requests × beams), T tokens, W vocabulary.
+ */
+public final class Generator {
+    private final Flamingo model;
+    private final NarratorTokenizer tokenizer;
+    private final NDManager parent;
+
+    public Generator(Flamingo model, NarratorTokenizer tokenizer, NDManager parent) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.parent = parent;
+    }
+
+    /** Generates with the self-attention cache. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generate(requests, true, TokenListener.NONE);
+    }
+
+    public List<GenerationResult> generate(List<GenerationRequest> requests, boolean cached, TokenListener listener) {
+        if (requests.isEmpty()) return List.of();
+        FlamingoConfig config = model.config();
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
+        List<long[]> prompts = new ArrayList<>();
+        int maxNew = 0;
+        for (int r = 0; r < requests.size(); r++) {
+            GenerationRequest req = requests.get(r);
+            long[] ids = tokenizer.encode(req.prompt());
+            int images = 0;
+            for (long id : ids) if (id == special.image()) images++;
+            if (images != req.media().size())
+                throw new IllegalArgumentException("request " + r + ": the prompt has " + images + " " + NarratorTokenizer.IMAGE
+                        + " marker(s) but " + req.media().size() + " media item(s) were given");
+            if (ids.length == 0) throw new IllegalArgumentException("request " + r + ": the prompt is empty");
+            int limit = config.text().positions();
+            if (ids.length + req.options().maxNewTokens() > limit)
+                throw new IllegalArgumentException("request " + r + ": prompt of " + ids.length + " tokens plus up to "
+                        + req.options().maxNewTokens() + " new ones exceeds the model's " + limit + " positions");
+            checkFeatures(req, r);
+            prompts.add(ids);
+            maxNew = Math.max(maxNew, req.options().maxNewTokens());
+        }
+        try (NDManager m = parent.newSubManager()) {
+            List<List<NDArray>> media = new ArrayList<>();
+            for (GenerationRequest req : requests) media.add(mediaArrays(m, req.media()));
+            NDArray visual = model.visualTokens(m, media); // (B, M, V, Dv)
+            FlamingoState state = model.start(m, visual, cached);
+
+            List<RequestDecoder> decoders = new ArrayList<>();
+            for (int r = 0; r < requests.size(); r++) decoders.add(decoder(requests.get(r), r, listener));
+            // each row's whole token sequence (needed when recomputing without the cache)
+            List<long[]> sequences = new ArrayList<>(prompts);
+            List<Integer> active = new ArrayList<>();
+            for (int r = 0; r < requests.size(); r++) active.add(r);
+
+            float[][] logProbs = lastLogProbs(m, state, sequences, null, cached); // (R, W), one row per request
+            List<Integer> rowsOf = new ArrayList<>(); // rows per active request, in batch order
+            for (int r = 0; r < requests.size(); r++) rowsOf.add(1);
+            for (int step = 0; step <= maxNew && !active.isEmpty(); step++) {
+                List<Integer> nextActive = new ArrayList<>();
+                List<Integer> nextRowsOf = new ArrayList<>();
+                List<Integer> selection = new ArrayList<>();
+                List<Long> tokens = new ArrayList<>();
+                List<long[]> nextSequences = new ArrayList<>();
+                int base = 0;
+                for (int a = 0; a < active.size(); a++) {
+                    int r = active.get(a);
+                    int rows = rowsOf.get(a);
+                    float[][] mine = new float[rows][];
+                    for (int i = 0; i < rows; i++) mine[i] = ban(logProbs[base + i], special);
+                    RequestDecoder.Step s = decoders.get(r).step(mine);
+                    if (s != null) {
+                        nextActive.add(r);
+                        nextRowsOf.add(s.parents().length);
+                        for (int i = 0; i < s.parents().length; i++) {
+                            int row = base + s.parents()[i];
+                            selection.add(row);
+                            tokens.add(s.tokens()[i]);
+                            long[] seq = sequences.get(row);
+                            long[] extended = java.util.Arrays.copyOf(seq, seq.length + 1);
+                            extended[seq.length] = s.tokens()[i];
+                            nextSequences.add(extended);
+                        }
+                    }
+                    base += rows;
+                }
+                active = nextActive;
+                rowsOf = nextRowsOf;
+                if (active.isEmpty()) break;
+                state.select(selection.stream().mapToInt(Integer::intValue).toArray());
+                sequences = nextSequences;
+                long[] next = tokens.stream().mapToLong(Long::longValue).toArray();
+                logProbs = lastLogProbs(m, state, sequences, next, cached);
+            }
+            List<GenerationResult> out = new ArrayList<>();
+            for (RequestDecoder d : decoders) out.add(d.result());
+            return out;
+        }
+    }
+
+    /**
+     * Runs the model and returns each row's next-token log-probabilities. With the cache, only
+     * {@code newTokens} (one per row) are fed after the prompt; without it, every row's whole sequence.
+     */
+    private float[][] lastLogProbs(NDManager m, FlamingoState state, List<long[]> sequences, long[] newTokens, boolean cached) {
+        try (NDManager step = m.newSubManager()) {
+            NDArray logits;
+            if (cached && newTokens != null) {
+                int[][] mask = new int[newTokens.length][1];
+                for (int[] row : mask) row[0] = 1;
+                NDArray ids = step.create(newTokens, new Shape(newTokens.length, 1)).toType(DataType.INT64, false);
+                logits = model.forward(ids, mask, state); // (R, 1, W)
+            } else {
+                Batch b = Batch.leftPadded(sequences, model.config().specialTokens().pad());
+                logits = model.forward(b.ids(step), b.mask(), state); // (R, T, W)
+            }
+            long t = logits.getShape().get(1);
+            NDArray last = logits.get(":, " + (t - 1) + ", :").logSoftmax(-1); // (R, W)
+            float[] flat = last.toFloatArray();
+            int w = Math.toIntExact(last.getShape().get(1));
+            float[][] out = new float[sequences.size()][];
+            for (int r = 0; r < out.length; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * w, (r + 1) * w);
+            return out;
+        }
+    }
+
+    /** Tokens a caption may never contain: media markers and padding. */
+    private static float[] ban(float[] logProbs, FlamingoConfig.SpecialTokens special) {
+        logProbs[special.image()] = Float.NEGATIVE_INFINITY;
+        if (special.pad() != special.eos() && special.pad() != special.endOfChunk()) logProbs[special.pad()] = Float.NEGATIVE_INFINITY;
+        return logProbs;
+    }
+
+    private RequestDecoder decoder(GenerationRequest req, int index, TokenListener listener) {
+        DecodingOptions o = req.options();
+        FlamingoConfig.SpecialTokens s = model.config().specialTokens();
+        SampledDecoder.Finisher finisher = (tokens, lps, reason) -> {
+            double total = 0;
+            for (float lp : lps) total += lp;
+            return new GenerationResult(tokenizer.decode(tokens), tokens, lps, total, reason);
+        };
+        return switch (o.strategy()) {
+            case GREEDY -> new SampledDecoder(Sampler.GREEDY, o.maxNewTokens(), s.endOfChunk(), s.eos(), index, listener, finisher);
+            case TOP_P -> new SampledDecoder(Sampler.topP(o.topP(), o.seed()), o.maxNewTokens(), s.endOfChunk(), s.eos(), index, listener, finisher);
+            case BEAM -> new BeamSearch(o.beams(), o.maxNewTokens(), o.lengthPenalty(), s.endOfChunk(), s.eos(), finisher);
+        };
+    }
+
+    private void checkFeatures(GenerationRequest req, int index) {
+        int patches = model.config().vision().patches();
+        int dim = model.config().visualDim();
+        for (Media media : req.media())
+            for (VisionFeatures f : media.frames())
+                if (f.patches() != patches || f.dim() != dim)
+                    throw new IllegalArgumentException("request " + index + ": frame features are " + f.patches() + "×" + f.dim()
+                            + " but this model's vision encoder produces " + patches + "×" + dim);
+    }
+
+    /** Each media item as (F, P, Dv) on {@code m}. */
+    static List<NDArray> mediaArrays(NDManager m, List<Media> media) {
+        List<NDArray> out = new ArrayList<>();
+        for (Media item : media) {
+            VisionFeatures first = item.frames().get(0);
+            float[] all = new float[item.frames().size() * first.values().length];
+            for (int f = 0; f < item.frames().size(); f++)
+                System.arraycopy(item.frames().get(f).values(), 0, all, f * first.values().length, first.values().length);
+            out.add(m.create(all, new Shape(item.frames().size(), first.patches(), first.dim()))); // (F, P, Dv)
+        }
+        return out;
+    }
+}

@@ -1,0 +1,65 @@
+package io.narrator.model.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.nn.Attention;
+
+/**
+ * Positions and the self-attention mask for T new tokens of B left-padded rows, after S cached ones:
+ * a token's position counts the real tokens before it in its row, and it sees real keys at or before itself.
+ *
+ * @param mask (B, T) 1 for a token, 0 for padding, of the new tokens
+ * @param past (B, S) the same for cached tokens, or null when nothing is cached
+ */
+public record Positions(int[][] mask, int[][] past) {
+
+    public static Positions of(int[][] mask, KvCache cache) {
+        if (cache == null || cache.length() == 0) return new Positions(mask, null);
+        int[][] past = new int[cache.rows()][];
+        for (int r = 0; r < past.length; r++) past[r] = cache.keyMask(r);
+        return new Positions(mask, past);
+    }
+
+    private int pastLength() {
+        return past == null ? 0 : past[0].length;
+    }
+
+    /** (B, T) int64 positions. Padding gets position 0 (it is never attended to). */
+    public NDArray positions(NDManager m) {
+        int b = mask.length;
+        int t = mask[0].length;
+        long[] pos = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            int seen = 0;
+            if (past != null) for (int v : past[r]) seen += v;
+            for (int i = 0; i < t; i++) {
+                pos[r * t + i] = mask[r][i] == 1 ? seen : 0;
+                seen += mask[r][i];
+            }
+        }
+        return Gpt2.int64(m, pos, new Shape(b, t));
+    }
+
+    /** (B, 1, T, S+T) additive bias: 0 where query i may see key j (real, and j ≤ S+i), else masked. */
+    public NDArray selfAttentionBias(NDManager m) {
+        int b = mask.length;
+        int t = mask[0].length;
+        int s = pastLength();
+        int keys = s + t;
+        float[] bias = new float[b * t * keys];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                int base = (r * t + i) * keys;
+                for (int j = 0; j < keys; j++) {
+                    int real = j < s ? past[r][j] : mask[r][j - s];
+                    boolean visible = real == 1 && j <= s + i;
+                    bias[base + j] = visible ? 0f : Attention.MASKED;
+                }
+                // a padding query sees itself so its (ignored) softmax row stays well defined
+                if (mask[r][i] == 0) bias[base + s + i] = 0f;
+            }
+        }
+        return m.create(bias, new Shape(b, 1, t, keys));
+    }
+}

@@ -1,0 +1,37 @@
+package io.narrator.model.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/** The activation functions of the three model families, written once. */
+public final class Activations {
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    private Activations() {}
+
+    /** Exact GELU (erf), {@code torch.nn.GELU()}: the Perceiver and cross-attention feed-forwards. */
+    public static NDArray gelu(NDArray x) {
+        return x.getNDArrayInternal().gelu();
+    }
+
+    /** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    public static NDArray geluTanh(NDArray x) {
+        // no in-place ops: autograd needs tanh's output for the backward pass
+        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).tanh();
+        return inner.add(1f).mul(x).mul(0.5f);
+    }
+
+    /** CLIP's quick_gelu: x·σ(1.702·x). */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(1.702f).getNDArrayInternal().sigmoid().mul(x);
+    }
+
+    /** Applies the activation named in a config ({@code quick_gelu}, {@code gelu}, {@code gelu_new}). */
+    public static NDArray byName(String name, NDArray x) {
+        return switch (name) {
+            case "quick_gelu" -> quickGelu(x);
+            case "gelu" -> gelu(x);
+            case "gelu_new" -> geluTanh(x);
+            default -> throw new IllegalArgumentException("unknown activation " + name);
+        };
+    }
+}

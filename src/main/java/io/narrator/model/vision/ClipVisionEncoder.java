@@ -1,0 +1,95 @@
+package io.narrator.model.vision;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.NormalInitializer;
+import io.narrator.model.FlamingoConfig;
+import io.narrator.model.nn.BlockList;
+import io.narrator.model.nn.LayerNorm;
+import io.narrator.model.nn.NamedBlock;
+import io.narrator.model.nn.WeightBlock;
+
+/**
+ * The frozen vision encoder: a CLIP ViT with Hugging Face {@code CLIPVisionModel} tensor names
+ * (this block is {@code vision_model}). Each frame is encoded independently; the output is the patch
+ * tokens of each frame after the final LayerNorm (the class token is dropped, as in OpenFlamingo).
+ *
+ * <p>Shapes: N frames, S image side, p patch side, P = (S/p)² patches, D vision width.
+ */
+public final class ClipVisionEncoder extends NamedBlock {
+    private final FlamingoConfig.Vision c;
+    private final Embeddings embeddings;
+    private final LayerNorm preLayerNorm;
+    private final Encoder encoder;
+    private final LayerNorm postLayerNorm;
+
+    public ClipVisionEncoder(FlamingoConfig.Vision c) {
+        this.c = c;
+        embeddings = child("embeddings", new Embeddings(c));
+        preLayerNorm = child("pre_layrnorm", new LayerNorm(c.hiddenSize(), c.layerNormEps())); // sic: HF's name
+        encoder = child("encoder", new Encoder(c));
+        postLayerNorm = child("post_layernorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+    }
+
+    /** (N, 3, S, S) normalised pixels → (N, P, D) patch tokens. */
+    @Override
+    public NDArray forward(NDArray pixels) {
+        Shape s = pixels.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != c.imageSize() || s.get(3) != c.imageSize())
+            throw new IllegalArgumentException("vision encoder expects (N, 3, " + c.imageSize() + ", " + c.imageSize()
+                    + ") pixels, got " + s);
+        NDArray x = preLayerNorm.forward(embeddings.forward(pixels)); // (N, P+1, D)
+        for (ClipEncoderLayer layer : encoder.layers.blocks()) x = layer.forward(x); // (N, P+1, D)
+        x = postLayerNorm.forward(x); // (N, P+1, D)
+        return x.get(":, 1:, :"); // (N, P, D)
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), c.patches(), c.hiddenSize())};
+    }
+
+    /** Patch embedding (a bias-free convolution with stride p), class token, learned position embeddings. */
+    static final class Embeddings extends NamedBlock {
+        private final FlamingoConfig.Vision c;
+        private final Parameter classEmbedding;
+        private final WeightBlock patchEmbedding;
+        private final WeightBlock positionEmbedding;
+
+        Embeddings(FlamingoConfig.Vision c) {
+            this.c = c;
+            int d = c.hiddenSize();
+            classEmbedding = param("class_embedding", new Shape(d), new NormalInitializer((float) Math.pow(d, -0.5)));
+            patchEmbedding = child("patch_embedding",
+                    new WeightBlock(new Shape(d, 3, c.patchSize(), c.patchSize()), new NormalInitializer(0.02f)));
+            positionEmbedding = child("position_embedding",
+                    new WeightBlock(new Shape(c.patches() + 1, d), new NormalInitializer(0.02f)));
+        }
+
+        /** (N, 3, S, S) → (N, P+1, D). */
+        @Override
+        public NDArray forward(NDArray pixels) {
+            long n = pixels.getShape().get(0);
+            int d = c.hiddenSize();
+            Shape stride = new Shape(c.patchSize(), c.patchSize());
+            NDArray patches = pixels.getNDArrayInternal()
+                    .convolution(pixels, patchEmbedding.weight().getArray(), null, stride, new Shape(0, 0), new Shape(1, 1), 1)
+                    .head(); // (N, D, S/p, S/p)
+            patches = patches.reshape(n, d, c.patches()).transpose(0, 2, 1); // (N, P, D)
+            NDArray cls = patches.zerosLike().get(":, :1, :").add(classEmbedding.getArray()); // (N, 1, D)
+            NDArray x = NDArrays.concat(new ai.djl.ndarray.NDList(cls, patches), 1); // (N, P+1, D)
+            return x.add(positionEmbedding.weight().getArray()); // (N, P+1, D)
+        }
+    }
+
+    /** {@code encoder.layers.{i}}. */
+    static final class Encoder extends NamedBlock {
+        private final BlockList<ClipEncoderLayer> layers;
+
+        Encoder(FlamingoConfig.Vision c) {
+            layers = child("layers", new BlockList<>(c.layers(), i -> new ClipEncoderLayer(c)));
+        }
+    }
+}

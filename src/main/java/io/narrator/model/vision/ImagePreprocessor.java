@@ -1,0 +1,142 @@
+package io.narrator.model.vision;
+
+import io.narrator.model.FlamingoConfig;
+import java.awt.image.BufferedImage;
+
+/**
+ * The one place images become model input: resize with an exact area-averaging filter (so a 1280×720
+ * frame shrinks to the model's size without aliasing), centre-crop or letterbox to a square of
+ * {@code image_size}, scale to [0, 1], then normalise with the config's mean and std. Output is
+ * channel-first float32, (3, S, S), flattened.
+ */
+public final class ImagePreprocessor {
+    private final FlamingoConfig.Vision c;
+
+    public ImagePreprocessor(FlamingoConfig.Vision c) {
+        this.c = c;
+    }
+
+    /** Side of the square model input, S. */
+    public int size() {
+        return c.imageSize();
+    }
+
+    /** An image of any size → (3, S, S) normalised pixels, channel-first, flattened. */
+    public float[] apply(BufferedImage image) {
+        if (image == null) throw new IllegalArgumentException("image must not be null");
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int s = c.imageSize();
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        float[] out = new float[3 * s * s];
+        // start from the mean colour everywhere: normalised, that is 0 (what letterbox padding should be)
+        double srcX, srcY, srcW, srcH;
+        int dstX, dstY, dstW, dstH;
+        if (FlamingoConfig.Vision.LETTERBOX.equals(c.resizeMode())) {
+            double scale = (double) s / Math.max(w, h);
+            dstW = Math.max(1, (int) Math.round(w * scale));
+            dstH = Math.max(1, (int) Math.round(h * scale));
+            dstX = (s - dstW) / 2;
+            dstY = (s - dstH) / 2;
+            srcX = 0;
+            srcY = 0;
+            srcW = w;
+            srcH = h;
+        } else {
+            int side = Math.min(w, h);
+            srcX = (w - side) / 2.0;
+            srcY = (h - side) / 2.0;
+            srcW = side;
+            srcH = side;
+            dstX = 0;
+            dstY = 0;
+            dstW = s;
+            dstH = s;
+        }
+        float[][] cols = weights(srcX, srcW, dstW, w);
+        float[][] rows = weights(srcY, srcH, dstH, h);
+        int[][] colIdx = indices(srcX, srcW, dstW, w);
+        int[][] rowIdx = indices(srcY, srcH, dstH, h);
+        // horizontal pass over the source rows that contribute: (h, dstW, 3)
+        float[] horiz = new float[h * dstW * 3];
+        boolean[] needed = new boolean[h];
+        for (int[] r : rowIdx) for (int y : r) needed[y] = true;
+        for (int y = 0; y < h; y++) {
+            if (!needed[y]) continue;
+            int rowBase = y * w;
+            for (int ox = 0; ox < dstW; ox++) {
+                float r = 0, g = 0, b = 0;
+                int[] idx = colIdx[ox];
+                float[] wt = cols[ox];
+                for (int k = 0; k < idx.length; k++) {
+                    int p = argb[rowBase + idx[k]];
+                    r += wt[k] * ((p >> 16) & 0xff);
+                    g += wt[k] * ((p >> 8) & 0xff);
+                    b += wt[k] * (p & 0xff);
+                }
+                int o = (y * dstW + ox) * 3;
+                horiz[o] = r;
+                horiz[o + 1] = g;
+                horiz[o + 2] = b;
+            }
+        }
+        float[] mean = c.imageMean();
+        float[] std = c.imageStd();
+        int plane = s * s;
+        for (int oy = 0; oy < dstH; oy++) {
+            int[] idx = rowIdx[oy];
+            float[] wt = rows[oy];
+            for (int ox = 0; ox < dstW; ox++) {
+                float r = 0, g = 0, b = 0;
+                for (int k = 0; k < idx.length; k++) {
+                    int o = (idx[k] * dstW + ox) * 3;
+                    r += wt[k] * horiz[o];
+                    g += wt[k] * horiz[o + 1];
+                    b += wt[k] * horiz[o + 2];
+                }
+                int pix = (dstY + oy) * s + dstX + ox;
+                out[pix] = (r / 255f - mean[0]) / std[0];
+                out[plane + pix] = (g / 255f - mean[1]) / std[1];
+                out[2 * plane + pix] = (b / 255f - mean[2]) / std[2];
+            }
+        }
+        return out;
+    }
+
+    /** For each output sample, the source samples it covers in [start, start+len) and their overlap weights (summing to 1). */
+    private static float[][] weights(double start, double len, int outN, int srcN) {
+        float[][] w = new float[outN][];
+        double step = len / outN;
+        for (int o = 0; o < outN; o++) {
+            double a = start + o * step;
+            double b = a + step;
+            int first = (int) Math.floor(a);
+            int last = Math.min(srcN - 1, (int) Math.ceil(b) - 1);
+            first = Math.max(0, Math.min(first, last));
+            w[o] = new float[last - first + 1];
+            double total = 0;
+            for (int i = first; i <= last; i++) {
+                double overlap = Math.min(b, i + 1) - Math.max(a, i);
+                w[o][i - first] = (float) Math.max(0, overlap);
+                total += Math.max(0, overlap);
+            }
+            for (int i = 0; i < w[o].length; i++) w[o][i] = total > 0 ? (float) (w[o][i] / total) : 1f / w[o].length;
+        }
+        return w;
+    }
+
+    private static int[][] indices(double start, double len, int outN, int srcN) {
+        int[][] idx = new int[outN][];
+        double step = len / outN;
+        for (int o = 0; o < outN; o++) {
+            double a = start + o * step;
+            double b = a + step;
+            int first = (int) Math.floor(a);
+            int last = Math.min(srcN - 1, (int) Math.ceil(b) - 1);
+            first = Math.max(0, Math.min(first, last));
+            idx[o] = new int[last - first + 1];
+            for (int i = first; i <= last; i++) idx[o][i - first] = i;
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,44 @@
+package io.narrator.model.xattn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.nn.Attention;
+
+/**
+ * Which visual tokens each text token may attend to, following the paper: a token's text time is the
+ * number of {@code <image>} tokens up to and including it; with {@code only_attend_immediate_media} it sees
+ * only the visual tokens of media number text_time (else all media up to it); a token with text time 0 gets
+ * no cross-attention output at all.
+ *
+ * @param bias (B, 1, T, M·V) additive attention bias
+ * @param hasMedia (B, 1, T, 1) 1 where the token follows some media, else 0 (multiplies the attention weights)
+ */
+public record MediaMask(NDArray bias, NDArray hasMedia) {
+
+    /**
+     * @param textTime (B, T) the text time of each new token
+     * @param media M, media slots per row (rows with fewer media are padded; no token's text time reaches a padded slot)
+     * @param tokensPerMedia V
+     */
+    public static MediaMask of(NDManager m, int[][] textTime, int media, int tokensPerMedia, boolean onlyImmediate) {
+        int b = textTime.length;
+        int t = textTime[0].length;
+        int keys = media * tokensPerMedia;
+        float[] bias = new float[b * t * keys];
+        float[] has = new float[b * t];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                int tt = textTime[r][i];
+                has[r * t + i] = tt > 0 ? 1f : 0f;
+                int base = (r * t + i) * keys;
+                for (int j = 0; j < keys; j++) {
+                    int mediaTime = j / tokensPerMedia + 1;
+                    boolean visible = onlyImmediate ? tt == mediaTime : tt >= mediaTime;
+                    bias[base + j] = visible ? 0f : Attention.MASKED;
+                }
+            }
+        }
+        return new MediaMask(m.create(bias, new Shape(b, 1, t, keys)), m.create(has, new Shape(b, 1, t, 1)));
+    }
+}
