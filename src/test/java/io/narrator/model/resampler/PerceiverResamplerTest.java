@@ -1,0 +1,94 @@
+package io.narrator.model.resampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.TinyModels;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PerceiverResamplerTest {
+    @TempDir static Path tmp;
+    static FlamingoModel model;
+    static PerceiverResampler resampler;
+    static int latents, dim, patches, maxFrames;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = TinyModels.random(tmp, 3);
+        resampler = model.block().perceiver();
+        latents = model.config().perceiver().latents();
+        dim = model.config().visualDim();
+        patches = model.config().vision().patches();
+        maxFrames = model.config().perceiver().maxFrames();
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void outputHasTheSameShapeWhateverTheFrameCount() {
+        try (NDManager m = model.manager().newSubManager()) {
+            for (int frames : new int[] {1, 2, maxFrames, 3 * maxFrames + 1}) {
+                NDArray out = resampler.forward(m.randomNormal(new Shape(2, frames, patches, dim)));
+                assertThat(out.getShape()).as("%d frames", frames).isEqualTo(new Shape(2, latents, dim));
+                assertThat(out.isNaN().any().getBoolean()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void temporalEmbeddingsMakeFrameOrderMatter() {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray frames = m.randomNormal(new Shape(1, maxFrames, patches, dim));
+            double withTime = meanAbsDiff(resampler.forward(frames), resampler.forward(frames.flip(1)));
+            // attention over keys is permutation invariant: only the temporal embeddings tell frames apart
+            NDArray table = resampler.temporalEmbeddings(m.zeros(new Shape(1)), maxFrames);
+            var frameEmbs = model.block().namedParameters().get("perceiver.frame_embs").getArray();
+            float[] saved = frameEmbs.toFloatArray();
+            try {
+                frameEmbs.set(new float[saved.length]);
+                double withoutTime = meanAbsDiff(resampler.forward(frames), resampler.forward(frames.flip(1)));
+                assertThat(withoutTime).isLessThan(1e-6);
+                assertThat(withTime).isGreaterThan(1e-5).isGreaterThan(100 * withoutTime);
+            } finally {
+                frameEmbs.set(saved);
+            }
+            assertThat(table.toFloatArray()).containsExactly(saved);
+        }
+    }
+
+    private static double meanAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().mean().getFloat();
+    }
+
+    @Test
+    void moreFramesThanMaxFramesInterpolateTheTemporalEmbeddings() {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray like = m.zeros(new Shape(1));
+            float[] table = resampler.temporalEmbeddings(like, maxFrames).toFloatArray(); // the learned table
+            int f = 2 * maxFrames - 1; // every second position falls exactly on a learned embedding
+            float[] interp = resampler.temporalEmbeddings(like, f).toFloatArray();
+            for (int i = 0; i < f; i++) {
+                for (int d = 0; d < dim; d++) {
+                    float expected = i % 2 == 0
+                            ? table[(i / 2) * dim + d]
+                            : 0.5f * (table[(i / 2) * dim + d] + table[(i / 2 + 1) * dim + d]);
+                    assertThat(interp[i * dim + d]).isCloseTo(expected, within(1e-5f));
+                }
+            }
+            // fewer frames use the first embeddings exactly
+            float[] three = resampler.temporalEmbeddings(like, 3).toFloatArray();
+            assertThat(three).containsExactly(java.util.Arrays.copyOf(table, 3 * dim));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.narrator.model.vision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.narrator.model.FlamingoConfig;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import org.junit.jupiter.api.Test;
+
+class ImagePreprocessorTest {
+    static FlamingoConfig.Vision vision(String mode) {
+        return new FlamingoConfig.Vision(8, 4, 16, 1, 2, 32, 1e-5, "quick_gelu",
+                new float[] {0.5f, 0.25f, 0f}, new float[] {0.5f, 0.25f, 1f}, mode);
+    }
+
+    @Test
+    void normalisesWithMeanAndStdChannelFirst() {
+        BufferedImage white = filled(8, 8, Color.WHITE);
+        float[] x = new ImagePreprocessor(vision(null)).apply(white);
+        assertThat(x).hasSize(3 * 64);
+        assertThat(x[0]).isCloseTo(1f, within(1e-6f)); // (1 − 0.5) / 0.5
+        assertThat(x[64]).isCloseTo(3f, within(1e-6f)); // (1 − 0.25) / 0.25
+        assertThat(x[128]).isCloseTo(1f, within(1e-6f)); // (1 − 0) / 1
+    }
+
+    @Test
+    void areaAveragingShrinksFinePatternsToTheirMean() {
+        BufferedImage checker = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) checker.setRGB(x, y, (x + y) % 2 == 0 ? 0xffffff : 0);
+        float[] out = new ImagePreprocessor(vision(null)).apply(checker);
+        for (int i = 128; i < 192; i++) assertThat(out[i]).isCloseTo(0.5f, within(1e-3f)); // blue channel: mean 0, std 1
+    }
+
+    @Test
+    void centreCropCutsTheSidesAndLetterboxKeepsEverything() {
+        // 16×8: left half red, right half blue, a green bar in the outer quarter columns
+        BufferedImage img = filled(16, 8, Color.RED);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.BLUE);
+        g.fillRect(8, 0, 8, 8);
+        g.setColor(Color.GREEN);
+        g.fillRect(0, 0, 4, 8);
+        g.dispose();
+        float[] crop = new ImagePreprocessor(vision(FlamingoConfig.Vision.CENTER_CROP)).apply(img);
+        // green (R=0,G=1) never survives the centre crop: R at the left edge is red (1 → (1−0.5)/0.5 = 1)
+        assertThat(crop[0]).isCloseTo(1f, within(1e-5f));
+        float[] box = new ImagePreprocessor(vision(FlamingoConfig.Vision.LETTERBOX)).apply(img);
+        // letterbox: 8×4 content in rows 2..5; rows 0-1 are padding (the mean colour → 0 after normalisation)
+        for (int c = 0; c < 3; c++) assertThat(box[c * 64]).isEqualTo(0f);
+        int row2 = 2 * 8;
+        assertThat(box[64 + row2]).as("green channel of the green bar").isCloseTo(3f, within(1e-4f));
+    }
+
+    private static BufferedImage filled(int w, int h, Color c) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(c);
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        return img;
+    }
+}
