@@ -2,10 +2,11 @@ package io.narrator.model.generate;
 
 /**
  * How to choose tokens: greedy, beam search with {@code beams} beams (the paper uses 3), or nucleus
- * (top-p) sampling seeded by {@code seed}; at most {@code maxNewTokens} tokens; beam scores are divided
- * by length^{@code lengthPenalty}.
+ * (top-p) sampling seeded by {@code seed}; at most {@code maxNewTokens} tokens, and no stop before
+ * {@code minNewTokens}; beam scores are divided by length^{@code lengthPenalty}.
  */
-public record DecodingOptions(Strategy strategy, int beams, double topP, long seed, int maxNewTokens, double lengthPenalty) {
+public record DecodingOptions(
+        Strategy strategy, int beams, double topP, long seed, int minNewTokens, int maxNewTokens, double lengthPenalty) {
 
     /** The decoding strategies. */
     public enum Strategy {
@@ -16,6 +17,8 @@ public record DecodingOptions(Strategy strategy, int beams, double topP, long se
 
     public DecodingOptions {
         if (strategy == null) throw new IllegalArgumentException("strategy must not be null");
+        if (minNewTokens < 0 || minNewTokens > maxNewTokens)
+            throw new IllegalArgumentException("minNewTokens must be in [0, maxNewTokens], got " + minNewTokens);
         if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
         if (strategy == Strategy.BEAM && (beams < 1 || beams > 64))
             throw new IllegalArgumentException("beams must be in [1, 64], got " + beams);
@@ -25,15 +28,20 @@ public record DecodingOptions(Strategy strategy, int beams, double topP, long se
     }
 
     public static DecodingOptions greedy(int maxNewTokens) {
-        return new DecodingOptions(Strategy.GREEDY, 1, 0, 0, maxNewTokens, 1.0);
+        return new DecodingOptions(Strategy.GREEDY, 1, 0, 0, 0, maxNewTokens, 1.0);
     }
 
     public static DecodingOptions beam(int beams, int maxNewTokens) {
-        return new DecodingOptions(Strategy.BEAM, beams, 0, 0, maxNewTokens, 1.0);
+        return new DecodingOptions(Strategy.BEAM, beams, 0, 0, 0, maxNewTokens, 1.0);
     }
 
     public static DecodingOptions topP(double p, long seed, int maxNewTokens) {
-        return new DecodingOptions(Strategy.TOP_P, 1, p, seed, maxNewTokens, 1.0);
+        return new DecodingOptions(Strategy.TOP_P, 1, p, seed, 0, maxNewTokens, 1.0);
+    }
+
+    /** The same options, generating exactly {@code n} tokens (stop tokens are not allowed before that). */
+    public DecodingOptions exactly(int n) {
+        return new DecodingOptions(strategy, beams, topP, seed, n, n, lengthPenalty);
     }
 
     /** Rows this request occupies in a batch. */

@@ -78,6 +78,7 @@ public final class Generator {
             List<Integer> rowsOf = new ArrayList<>(); // rows per active request, in batch order
             for (int r = 0; r < requests.size(); r++) rowsOf.add(1);
             for (int step = 0; step <= maxNew && !active.isEmpty(); step++) {
+                final int generated = step;
                 List<Integer> nextActive = new ArrayList<>();
                 List<Integer> nextRowsOf = new ArrayList<>();
                 List<Integer> selection = new ArrayList<>();
@@ -88,7 +89,8 @@ public final class Generator {
                     int r = active.get(a);
                     int rows = rowsOf.get(a);
                     float[][] mine = new float[rows][];
-                    for (int i = 0; i < rows; i++) mine[i] = ban(logProbs[base + i], special);
+                    boolean mayStop = generated >= requests.get(r).options().minNewTokens();
+                    for (int i = 0; i < rows; i++) mine[i] = ban(logProbs[base + i], special, mayStop);
                     RequestDecoder.Step s = decoders.get(r).step(mine);
                     if (s != null) {
                         nextActive.add(r);
@@ -145,9 +147,13 @@ public final class Generator {
         }
     }
 
-    /** Tokens a caption may never contain: media markers and padding. */
-    private static float[] ban(float[] logProbs, FlamingoConfig.SpecialTokens special) {
+    /** Tokens a caption may never contain (media markers, padding), and the stop tokens while it may not stop yet. */
+    private static float[] ban(float[] logProbs, FlamingoConfig.SpecialTokens special, boolean mayStop) {
         logProbs[special.image()] = Float.NEGATIVE_INFINITY;
+        if (!mayStop) {
+            logProbs[special.endOfChunk()] = Float.NEGATIVE_INFINITY;
+            logProbs[special.eos()] = Float.NEGATIVE_INFINITY;
+        }
         if (special.pad() != special.eos() && special.pad() != special.endOfChunk()) logProbs[special.pad()] = Float.NEGATIVE_INFINITY;
         return logProbs;
     }

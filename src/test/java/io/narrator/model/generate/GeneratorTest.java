@@ -107,7 +107,7 @@ class GeneratorTest {
         Media m = clip(4, Color.RED);
         String prompt = model.prompt(List.of());
         GenerationResult greedy = model.generate(List.of(new GenerationRequest(prompt, List.of(m), DecodingOptions.greedy(6)))).get(0);
-        DecodingOptions beam = new DecodingOptions(DecodingOptions.Strategy.BEAM, 4, 0, 0, 6, 0.0);
+        DecodingOptions beam = new DecodingOptions(DecodingOptions.Strategy.BEAM, 4, 0, 0, 0, 6, 0.0);
         GenerationResult best = model.generate(List.of(new GenerationRequest(prompt, List.of(m), beam))).get(0);
         if (best.tokenIds().length == greedy.tokenIds().length)
             assertThat(best.totalLogProb()).isGreaterThanOrEqualTo(greedy.totalLogProb() - 1e-5);
@@ -120,6 +120,14 @@ class GeneratorTest {
         GenerationRequest greedy = new GenerationRequest(model.prompt(List.of()), List.of(clip(2, Color.RED)), DecodingOptions.greedy(6));
         GenerationResult r = model.generate(List.of(greedy), true, (request, token) -> seen.add(token)).get(0);
         assertThat(seen).containsExactly(java.util.Arrays.stream(r.tokenIds()).boxed().toArray(Long[]::new));
+    }
+
+    @Test
+    void minimumLengthHoldsBackTheStopTokens() {
+        GenerationRequest r = new GenerationRequest(model.prompt(List.of()), List.of(clip(2, Color.RED)), DecodingOptions.greedy(9).exactly(9));
+        GenerationResult out = model.generate(List.of(r)).get(0);
+        assertThat(out.tokenIds()).hasSize(9);
+        assertThat(out.stopReason()).isEqualTo(GenerationResult.StopReason.MAX_TOKENS);
     }
 
     @Test

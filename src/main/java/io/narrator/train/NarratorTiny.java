@@ -1,0 +1,27 @@
+package io.narrator.train;
+
+import io.narrator.model.FlamingoConfig;
+import io.narrator.model.tokenizer.WordLevelTokenizer;
+
+/**
+ * The architecture of the bundled model, narrator-tiny (≈3 M parameters, 64×64 frames): small enough to
+ * train on two CPU cores in well under an hour, large enough to caption the synthetic world.
+ */
+public final class NarratorTiny {
+    public static final String NAME = "narrator-tiny";
+
+    private NarratorTiny() {}
+
+    /** The config for a word-level vocabulary of {@code vocabSize} tokens (special tokens included). */
+    public static FlamingoConfig config(int vocabSize, String version) {
+        return new FlamingoConfig(
+                FlamingoConfig.MODEL_TYPE, NAME, version,
+                new FlamingoConfig.Vision(64, 8, 128, 4, 4, 512, 1e-5, "quick_gelu",
+                        new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX),
+                new FlamingoConfig.Text(vocabSize, 256, 128, 4, 4, 1e-5),
+                new FlamingoConfig.Perceiver(2, 4, 32, 16, 8, 4),
+                new FlamingoConfig.CrossAttention(1, 4, 32, 4, true),
+                WordLevelTokenizer.specialTokens(),
+                new FlamingoConfig.Generation(20, 3, 1.0, "Output:"));
+    }
+}
