@@ -13,8 +13,11 @@ import java.util.List;
  */
 public record Layout(double radius, List<Position> starts, double dx, double dy, double switchAt, double wobblePhase) {
 
-    /** The smallest distance between object centres, in units of {@link #radius()} (bounding circles never touch). */
-    public static final double MIN_SEPARATION = 2.5;
+    /**
+     * The smallest distance between object centres, in units of {@link #radius()}: outlines stay at
+     * least a third of a radius apart (squares, the widest shape, when placed diagonally).
+     */
+    public static final double MIN_SEPARATION = 2.8;
     /** The gap kept between an object's bounding square and the frame edge, frame-relative. */
     public static final double EDGE_MARGIN = 0.015;
     /** The amplitude of the wobble of objects that do not travel, frame-relative. */

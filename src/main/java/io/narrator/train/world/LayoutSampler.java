@@ -55,9 +55,9 @@ final class LayoutSampler {
 
     /**
      * Objects evenly spread across the axis perpendicular to the motion, which always fits: at the
-     * largest radius the free length is 0.73 and two gaps of 2.5 radii need 0.6.
+     * largest radius the free length is 0.73 and two gaps of 2.8 radii need 0.672.
      */
-    private static List<Position> spread(RandomGenerator random, int count, double xLo, double xHi, double yLo, double yHi, Event event) {
+    static List<Position> spread(RandomGenerator random, int count, double xLo, double xHi, double yLo, double yHi, Event event) {
         boolean alongY = event.dy() == 0; // horizontal motion or none: stack objects vertically
         double fixed = alongY ? xLo + (xHi - xLo) * random.nextDouble() : yLo + (yHi - yLo) * random.nextDouble();
         List<Position> positions = new ArrayList<>(count);
