@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads attributes back from text: exact on everything {@link CaptionGrammar} produces, and tolerant
@@ -46,6 +47,7 @@ public final class CaptionParser {
             Map.entry("sinks", Event.MOVE_DOWN), Map.entry("fall", Event.MOVE_DOWN), Map.entry("falls", Event.MOVE_DOWN));
     private static final Set<String> LOCATION_PREPOSITIONS = Set.of("on", "at", "in");
     private static final Set<String> VERTICAL_PLACES = Set.of("top", "bottom");
+    private static final Pattern NON_WORD = Pattern.compile("[^a-z0-9]+");
     /** How many words after a motion verb its direction may come ("moves to the left"). */
     private static final int DIRECTION_REACH = 3;
 
@@ -92,7 +94,7 @@ public final class CaptionParser {
 
     private static String[] words(String text) {
         if (text == null) return new String[0];
-        String trimmed = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", " ").strip();
+        String trimmed = NON_WORD.matcher(text.toLowerCase(Locale.ROOT)).replaceAll(" ").strip();
         return trimmed.isEmpty() ? new String[0] : trimmed.split(" ");
     }
 

@@ -153,7 +153,7 @@ class FrameRendererTest {
     @Test
     void colourSurvivesDownscalingFrom320x240To64x64() {
         FrameRenderer renderer = new FrameRenderer(320, 240);
-        for (long seed = 0; seed < 120; seed++) {
+        for (long seed = 0; seed < 60; seed++) {
             Scene scene = World.DEFAULT.withEvents(Event.STAY).scene(seed, EIGHT_SECONDS);
             BufferedImage small = Pixels.downscale(renderer.render(scene, 0), 64, 64);
             int mostSaturated = 0, saturation = -1;
