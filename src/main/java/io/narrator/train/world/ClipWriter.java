@@ -75,7 +75,8 @@ public final class ClipWriter implements AutoCloseable {
 
     /**
      * A writer to {@code out}, which stays open when the writer closes. MP4 is written fragmented
-     * ({@code frag_keyframe+empty_moov}), since a plain MP4 needs to seek back.
+     * ({@code frag_keyframe+empty_moov}), since a plain MP4 needs to seek back; {@code delay_moov} keeps
+     * the presentation time of a first frame that is not at 0.
      */
     public static ClipWriter toStream(OutputStream out, VideoSettings settings) {
         if (out == null) throw new IllegalArgumentException("output stream must not be null");
@@ -83,7 +84,7 @@ public final class ClipWriter implements AutoCloseable {
         quietFfmpeg();
         FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, settings.width(), settings.height(), 0);
         recorder.setCloseOutputStream(false);
-        if (settings.container() == VideoContainer.MP4) recorder.setOption("movflags", "frag_keyframe+empty_moov+default_base_moof");
+        if (settings.container() == VideoContainer.MP4) recorder.setOption("movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof");
         return new ClipWriter(recorder, settings, "an output stream");
     }
 
