@@ -25,26 +25,20 @@ public final class CaptionGrammar {
 
     private static final List<String> NUMBERS = List.of("one", "two", "three");
     private static final List<String> MOTION_VERBS = List.of("moves", "drifts", "slides", "travels", "goes");
-    private static final List<String> MOTION_VERBS_PLURAL = List.of("move", "drift", "slide", "travel", "go");
     private static final Map<Event, List<String>> DIRECTIONS = new EnumMap<>(Map.of(
             Event.MOVE_LEFT, List.of("to the left", "left", "leftward"),
             Event.MOVE_RIGHT, List.of("to the right", "right", "rightward"),
             Event.MOVE_UP, List.of("up", "upward"),
             Event.MOVE_DOWN, List.of("down", "downward")));
-    private static final Map<Event, List<String>> SINGULAR_PHRASES = new EnumMap<>(Map.of(
+    /** Phrases said whole, in the singular; motion phrases are verb × direction plus these. */
+    private static final Map<Event, List<String>> PHRASES = new EnumMap<>(Map.of(
+            Event.MOVE_UP, List.of("rises"),
+            Event.MOVE_DOWN, List.of("sinks"),
             Event.STAY, List.of("stays still", "stays put", "does not move", "remains still"),
             Event.APPEAR, List.of("appears", "shows up", "comes into view"),
             Event.DISAPPEAR, List.of("disappears", "vanishes", "fades away"),
             Event.GROW, List.of("grows", "gets bigger", "expands"),
             Event.SHRINK, List.of("shrinks", "gets smaller", "contracts")));
-    private static final Map<Event, List<String>> PLURAL_PHRASES = new EnumMap<>(Map.of(
-            Event.STAY, List.of("stay still", "stay put", "do not move", "remain still"),
-            Event.APPEAR, List.of("appear", "show up", "come into view"),
-            Event.DISAPPEAR, List.of("disappear", "vanish", "fade away"),
-            Event.GROW, List.of("grow", "get bigger", "expand"),
-            Event.SHRINK, List.of("shrink", "get smaller", "contract")));
-    private static final Map<Event, String> VERTICAL_VERB = new EnumMap<>(Map.of(Event.MOVE_UP, "rises", Event.MOVE_DOWN, "sinks"));
-    private static final Map<Event, String> VERTICAL_VERB_PLURAL = new EnumMap<>(Map.of(Event.MOVE_UP, "rise", Event.MOVE_DOWN, "sink"));
 
     private CaptionGrammar() {}
 
@@ -83,15 +77,25 @@ public final class CaptionGrammar {
 
     /** The phrases for {@code event} with a singular or plural subject, canonical first. */
     public static List<String> eventPhrases(Event event, boolean plural) {
-        if (event.isMotion()) {
-            List<String> phrases = new ArrayList<>();
-            for (String verb : plural ? MOTION_VERBS_PLURAL : MOTION_VERBS)
+        List<String> phrases = new ArrayList<>();
+        if (event.isMotion())
+            for (String verb : MOTION_VERBS)
                 for (String direction : DIRECTIONS.get(event)) phrases.add(verb + " " + direction);
-            Map<Event, String> vertical = plural ? VERTICAL_VERB_PLURAL : VERTICAL_VERB;
-            if (vertical.containsKey(event)) phrases.add(vertical.get(event));
-            return List.copyOf(phrases);
-        }
-        return (plural ? PLURAL_PHRASES : SINGULAR_PHRASES).get(event);
+        phrases.addAll(PHRASES.getOrDefault(event, List.of()));
+        if (plural) phrases.replaceAll(CaptionGrammar::pluralVerb);
+        return List.copyOf(phrases);
+    }
+
+    /** The phrase with its first word, a third-person singular verb, in the plural: "vanishes" → "vanish", "does not" → "do not". */
+    private static String pluralVerb(String phrase) {
+        int space = phrase.indexOf(' ');
+        String verb = space < 0 ? phrase : phrase.substring(0, space), rest = space < 0 ? "" : phrase.substring(space);
+        String plural;
+        if (verb.equals("does")) plural = "do";
+        else if (verb.endsWith("shes") || verb.endsWith("ches") || verb.endsWith("sses") || verb.endsWith("xes") || verb.endsWith("oes"))
+            plural = verb.substring(0, verb.length() - 2);
+        else plural = verb.substring(0, verb.length() - 1);
+        return plural + rest;
     }
 
     /** The number word for a count in [1, 3], as a COUNT answer says it. */

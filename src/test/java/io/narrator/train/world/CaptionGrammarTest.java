@@ -127,6 +127,15 @@ class CaptionGrammarTest {
     }
 
     @Test
+    void pluralSubjectsTakePluralVerbs() {
+        assertThat(CaptionGrammar.eventPhrases(Event.DISAPPEAR, true)).containsExactly("disappear", "vanish", "fade away");
+        assertThat(CaptionGrammar.eventPhrases(Event.STAY, true)).containsExactly("stay still", "stay put", "do not move", "remain still");
+        assertThat(CaptionGrammar.eventPhrases(Event.MOVE_UP, true)).contains("go up", "travel upward", "rise").doesNotContain("rises");
+        assertThat(CaptionGrammar.eventPhrases(Event.GROW, true)).containsExactly("grow", "get bigger", "expand");
+        assertThat(CaptionGrammar.eventPhrases(Event.MOVE_LEFT, false)).hasSize(15).startsWith("moves to the left");
+    }
+
+    @Test
     void numberWordsCoverTheCounts() {
         assertThat(CaptionGrammar.numberWord(1)).isEqualTo("one");
         assertThat(CaptionGrammar.numberWord(3)).isEqualTo("three");
