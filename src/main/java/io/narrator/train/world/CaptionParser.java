@@ -1,6 +1,7 @@
 package io.narrator.train.world;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -15,9 +16,9 @@ import java.util.regex.Pattern;
  */
 public final class CaptionParser {
 
-    private static final Map<String, Colour> COLOURS = new HashMap<>();
-    private static final Map<String, Shape> SHAPES = new HashMap<>();
-    private static final Set<String> PLURAL_SHAPES;
+    private static final Map<String, Colour> COLOURS = colours();
+    private static final Map<String, Shape> SHAPES = shapes();
+    private static final Set<String> PLURAL_SHAPES = pluralShapes();
     private static final Map<String, Size> SIZES = Map.of("small", Size.SMALL, "little", Size.SMALL, "tiny", Size.SMALL,
             "large", Size.LARGE, "big", Size.LARGE);
     private static final Map<String, Integer> COUNTS = Map.ofEntries(
@@ -51,16 +52,26 @@ public final class CaptionParser {
     /** How many words after a motion verb its direction may come ("moves to the left"). */
     private static final int DIRECTION_REACH = 3;
 
-    static {
-        for (Colour c : Colour.values()) COLOURS.put(c.word(), c);
-        COLOURS.put("violet", Colour.PURPLE);
+    private static Map<String, Colour> colours() {
+        Map<String, Colour> colours = new HashMap<>();
+        for (Colour c : Colour.values()) colours.put(c.word(), c);
+        colours.put("violet", Colour.PURPLE);
+        return Map.copyOf(colours);
+    }
+
+    private static Map<String, Shape> shapes() {
+        Map<String, Shape> shapes = new HashMap<>();
         for (Shape s : Shape.values()) {
-            SHAPES.put(s.word(), s);
-            SHAPES.put(s.plural(), s);
+            shapes.put(s.word(), s);
+            shapes.put(s.plural(), s);
         }
-        java.util.HashSet<String> plurals = new java.util.HashSet<>();
+        return Map.copyOf(shapes);
+    }
+
+    private static Set<String> pluralShapes() {
+        Set<String> plurals = new HashSet<>();
         for (Shape s : Shape.values()) plurals.add(s.plural());
-        PLURAL_SHAPES = Set.copyOf(plurals);
+        return Set.copyOf(plurals);
     }
 
     private CaptionParser() {}
