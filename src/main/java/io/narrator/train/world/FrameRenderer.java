@@ -114,7 +114,8 @@ public final class FrameRenderer {
 
     /**
      * The frames of {@code episode} at {@code fps}: frame {@code i} at {@code round(i * 1e6 / fps)} µs,
-     * for every such time inside the episode, rendered lazily.
+     * for every such time inside the episode, rendered lazily by this renderer (so consume it
+     * sequentially, never in parallel).
      */
     public Stream<RenderedFrame> frames(Episode episode, double fps) {
         if (!(fps > 0 && fps <= 1000)) throw new IllegalArgumentException("fps must be in (0, 1000], got " + fps);

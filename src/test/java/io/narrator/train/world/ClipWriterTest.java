@@ -112,9 +112,11 @@ class ClipWriterTest {
                     .hasMessageContaining("timestamps must increase by at least one frame interval");
             assertThatThrownBy(() -> writer.write(new RenderedFrame(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), 5_000_000)))
                     .hasMessageContaining("frame is 64x64 but the video is 160x120");
-            writer.close();
-            assertThatThrownBy(() -> writer.write(frames.get(5))).hasMessageContaining("is closed");
         }
+        ClipWriter closed = ClipWriter.toStream(new ByteArrayOutputStream(), new VideoSettings(VideoContainer.MPEG_TS, W, H, FPS));
+        closed.close();
+        closed.close(); // closing twice is harmless
+        assertThatThrownBy(() -> closed.write(frames.get(5))).hasMessageContaining("is closed");
         assertThatThrownBy(() -> new VideoSettings(VideoContainer.MP4, 161, 120, FPS)).hasMessageContaining("H.264 needs an even width and height, got 161x120");
         assertThatThrownBy(() -> new VideoSettings(VideoContainer.MP4, W, H, 0)).hasMessageContaining("fps must be in (0, 240]");
         assertThatThrownBy(() -> VideoContainer.ofFileName(Path.of("clip.avi"))).hasMessageContaining("use a .mp4 or .ts file name");
