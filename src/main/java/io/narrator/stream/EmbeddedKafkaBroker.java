@@ -120,7 +120,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.put("replica.fetch.max.bytes", String.valueOf(64 << 20));
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
-            try {
+            if (!Files.exists(dir.resolve("meta.properties"))) try {
                 new Formatter()
                         .setClusterId(Uuid.randomUuid().toString())
                         .setNodeId(NODE_ID)
@@ -134,6 +134,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot format Kafka storage in " + dir + ": " + e.getMessage(), e);
             }
+            else LOG.info("reusing formatted Kafka storage in {}", dir);
             long started = System.nanoTime();
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();

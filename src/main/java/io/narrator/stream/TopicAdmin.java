@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +73,7 @@ public final class TopicAdmin {
                     if (!(e.getCause() instanceof TopicExistsException)) throw e; // another instance was faster
                 }
             }
-            check(admin, config);
+            checkWhenVisible(admin, config);
             return created;
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create or check Narrator's topics: " + e.getCause().getMessage(), e.getCause());
@@ -81,6 +82,20 @@ public final class TopicAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /** New topics take a moment to show up in metadata: retries the check while they are unknown. */
+    private static void checkWhenVisible(Admin admin, NarratorConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                check(admin, config);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
         }
     }
 
