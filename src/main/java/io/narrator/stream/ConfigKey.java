@@ -15,12 +15,12 @@ public enum ConfigKey {
     APPLICATION_ID("application.id", "narrator", "Kafka Streams application id: consumer group, state and internal topic prefix."),
     PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee; exactly_once_v2 publishes each window's caption exactly once."),
     TOPIC_PREFIX("topic.prefix", "narrator.", "Prefix of the default topic names below."),
-    TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = <prefix>frames."),
-    TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = <prefix>segments."),
-    TOPIC_PROMPTS("topic.prompts", "", "Compacted topic of NarrationPrompt records (key = stream id or the default key); empty = <prefix>prompts."),
-    TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = <prefix>prompt-table."),
-    TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = <prefix>captions."),
-    TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = <prefix>dead-letters."),
+    TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = {prefix}frames."),
+    TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = {prefix}segments."),
+    TOPIC_PROMPTS("topic.prompts", "", "Compacted topic of NarrationPrompt records (key = stream id or the default key); empty = {prefix}prompts."),
+    TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
+    TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
+    TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
     TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; frames, segments and prompts must have the same count."),
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
@@ -84,7 +84,7 @@ public enum ConfigKey {
     public static String markdownTable() {
         return "| key | default | meaning |\n|---|---|---|\n"
                 + Arrays.stream(values())
-                        .map(k -> "| `" + k.key + "` | `" + k.defaultValue + "` | " + k.doc + " |")
+                        .map(k -> "| `" + k.key + "` | " + (k.defaultValue.isEmpty() ? "*(empty)*" : "`" + k.defaultValue + "`") + " | " + k.doc + " |")
                         .collect(Collectors.joining("\n"))
                 + "\n";
     }

@@ -76,6 +76,7 @@ class NarratorConfigTest {
     @Test
     void theConfigurationReferenceListsEveryKeyWithItsDefault() {
         String table = ConfigKey.markdownTable();
-        for (ConfigKey key : ConfigKey.values()) assertThat(table).contains("| `" + key.key() + "` | `" + key.defaultValue() + "` |");
+        for (ConfigKey key : ConfigKey.values())
+            assertThat(table).contains("| `" + key.key() + "` | " + (key.defaultValue().isEmpty() ? "*(empty)*" : "`" + key.defaultValue() + "`") + " |");
     }
 }
