@@ -209,8 +209,8 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 .setError(result.error())
                 .setCreatedAtMillis(now)
                 .build();
-        context.forward(new Record<String, Object>(job.streamId(), caption, Math.max(0, clip.getWindowEndMicros() / 1000)),
-                NarratorTopology.CAPTION_SINK);
+        // Kafka timestamp = wall clock: event times may start at 0 (PTS), and retention must not delete captions early
+        context.forward(new Record<String, Object>(job.streamId(), caption, now), NarratorTopology.CAPTION_SINK);
         metrics.captionPublished(result.ok());
         metrics.latency("queue", done.queueMs());
         metrics.latency("decode", decodeMs);

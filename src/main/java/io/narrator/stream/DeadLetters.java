@@ -33,7 +33,7 @@ final class DeadLetters {
                 .build();
         metrics.deadLetter(e.reason());
         LOG.warn("dead letter {} from {}-{}@{} key {}: {}", e.reason(), origin.topic(), origin.partition(), origin.offset(), record.key(), e.getMessage());
-        context.forward(new Record<String, Object>(record.key(), letter, Math.max(0, record.timestamp())), NarratorTopology.DEAD_LETTER_SINK);
+        context.forward(new Record<String, Object>(record.key(), letter, letter.getTimeMillis()), NarratorTopology.DEAD_LETTER_SINK);
     }
 
     /** Checks that a record key is a usable stream id. */

@@ -36,6 +36,31 @@ class SegmentDecoderTest {
     }
 
     @Test
+    void decodesMediaFragmentsWithASeparateInitSegment() {
+        byte[] mp4 = TestMedia.video(COLOURS, 4, true);
+        int firstFragment = firstBox(mp4, "moof");
+        byte[] init = Arrays.copyOf(mp4, firstFragment);
+        byte[] fragments = Arrays.copyOfRange(mp4, firstFragment, mp4.length);
+        SegmentDecoder.Result result = SegmentDecoder.decode(
+                SegmentDecoder.Container.FMP4, init, fragments, 0, new FpsSampler(1), FpsSampler.NONE, 1_000_000);
+        assertThat(result.kept()).extracting(k -> colour(k.image())).containsExactly("red", "green", "blue");
+        assertThatThrownBy(() -> SegmentDecoder.decode(
+                SegmentDecoder.Container.FMP4, null, fragments, 0, new FpsSampler(1), FpsSampler.NONE, 1_000_000))
+                .isInstanceOf(SegmentDecoder.InvalidSegmentException.class);
+    }
+
+    /** Offset of the first top-level MP4 box of this type (boxes: 4-byte big-endian size, 4-byte type). */
+    private static int firstBox(byte[] mp4, String type) {
+        int at = 0;
+        while (at + 8 <= mp4.length) {
+            int size = java.nio.ByteBuffer.wrap(mp4, at, 4).getInt();
+            if (new String(mp4, at + 4, 4, java.nio.charset.StandardCharsets.US_ASCII).equals(type)) return at;
+            at += size;
+        }
+        throw new AssertionError("no " + type + " box");
+    }
+
+    @Test
     void rejectsCorruptTruncatedAndOversizedSegments() {
         byte[] ts = TestMedia.video(COLOURS, 5, false);
         byte[] garbage = new byte[4000];
