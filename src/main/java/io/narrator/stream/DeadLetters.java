@@ -46,6 +46,12 @@ final class DeadLetters {
         return key;
     }
 
+    /** Checks that the stream id inside a record is its key. */
+    static void requireSameStream(String key, String streamId) {
+        if (!key.equals(streamId))
+            throw new RejectedRecordException(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' but streamId '" + streamId + "'");
+    }
+
     /** Checks an input value's size against {@code max.record.bytes}. */
     static void requireSize(byte[] value, int maxRecordBytes) {
         if (value == null) throw new RejectedRecordException(DeadLetterReason.NOT_AVRO, "the record has no value");

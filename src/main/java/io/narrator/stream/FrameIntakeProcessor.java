@@ -42,8 +42,7 @@ final class FrameIntakeProcessor implements Processor<String, byte[], String, Ob
             String streamId = DeadLetters.requireStreamId(record.key());
             DeadLetters.requireSize(record.value(), config.maxRecordBytes());
             VideoFrame frame = DeadLetters.decode(serde, record.value());
-            if (!streamId.equals(frame.getStreamId()))
-                throw new RejectedRecordException(KEY_MISMATCH, "key '" + streamId + "' but streamId '" + frame.getStreamId() + "'");
+            DeadLetters.requireSameStream(streamId, frame.getStreamId());
             DeadLetters.requireTimestamp("timestampMicros", frame.getTimestampMicros(), config.maxTimestampMicros());
             FrameEncoding encoding = FrameEncoding.parse(frame.getEncoding()).orElseThrow(() -> new RejectedRecordException(
                     UNKNOWN_ENCODING, "encoding '" + frame.getEncoding() + "' is not one of JPEG, PNG, RAW_RGB24"));

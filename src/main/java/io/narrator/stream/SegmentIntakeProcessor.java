@@ -40,8 +40,7 @@ final class SegmentIntakeProcessor implements Processor<String, byte[], String, 
             String streamId = DeadLetters.requireStreamId(record.key());
             DeadLetters.requireSize(record.value(), config.maxRecordBytes());
             VideoSegment segment = DeadLetters.decode(serde, record.value());
-            if (!streamId.equals(segment.getStreamId()))
-                throw new RejectedRecordException(KEY_MISMATCH, "key '" + streamId + "' but streamId '" + segment.getStreamId() + "'");
+            DeadLetters.requireSameStream(streamId, segment.getStreamId());
             DeadLetters.requireTimestamp("startMicros", segment.getStartMicros(), config.maxTimestampMicros());
             if (segment.getDurationMicros() <= 0)
                 throw new RejectedRecordException(INVALID_DURATION, "durationMicros must be positive, got " + segment.getDurationMicros());
