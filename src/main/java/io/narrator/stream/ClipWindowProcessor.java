@@ -159,7 +159,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         Optional<CompiledPrompt> prompt = prompts.forStream(clip.getStreamId());
         ClipRequest request = new ClipRequest(
                 clip.getStreamId(),
-                clip.getFrames().stream().map(f -> PromptLibrary.bytes(f.getFeatures())).toList(),
+                clip.getFrames().stream().map(f -> Buffers.toArray(f.getFeatures())).toList(),
                 prompt.map(CompiledPrompt::examples).orElse(List.of()),
                 clip.getPreviousCaption(),
                 prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()));

@@ -54,7 +54,7 @@ final class FrameIntakeProcessor implements Processor<String, byte[], String, Ob
             }
             long start = System.nanoTime();
             BufferedImage image = ImageDecoder.decode(
-                    encoding, PromptLibrary.bytes(frame.getData()), frame.getWidth(), frame.getHeight(), config.maxPixels());
+                    encoding, Buffers.toArray(frame.getData()), frame.getWidth(), frame.getHeight(), config.maxPixels());
             long decodeMicros = (System.nanoTime() - start) / 1000;
             keeper.keep(streamId, List.of(new FrameKeeper.Kept(frame.getTimestampMicros(), frame.getSequence(), image, decodeMicros)),
                     record.timestamp());

@@ -7,7 +7,6 @@ import io.narrator.avro.PromptExample;
 import io.narrator.ingest.FpsSampler;
 import io.narrator.ingest.SegmentDecoder;
 import java.awt.image.BufferedImage;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -121,7 +120,7 @@ public final class PromptLibrary {
 
     private List<BufferedImage> decodeMedia(int index, PromptExample example, int maxFrames) {
         String type = example.getMediaType();
-        byte[] media = bytes(example.getMedia());
+        byte[] media = Buffers.toArray(example.getMedia());
         String where = "example " + index + " (" + type + ", " + media.length + " bytes): ";
         if (example.getText() == null || example.getText().isBlank()) throw malformed("example " + index + " has no text");
         Optional<FrameEncoding> image = FrameEncoding.parse(type).filter(e -> e != FrameEncoding.RAW_RGB24);
@@ -143,13 +142,6 @@ public final class PromptLibrary {
         if (result.kept().size() > maxFrames)
             throw malformed(where + "the clip has " + result.kept().size() + " frames at " + config.sampleFps() + " fps; the model takes at most " + maxFrames);
         return result.kept().stream().map(SegmentDecoder.SampledImage::image).toList();
-    }
-
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
     }
 
     private static RejectedRecordException malformed(String message) {

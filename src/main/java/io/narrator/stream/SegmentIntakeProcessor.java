@@ -55,8 +55,8 @@ final class SegmentIntakeProcessor implements Processor<String, byte[], String, 
             SegmentDecoder.Result result;
             try {
                 result = SegmentDecoder.decode(container,
-                        segment.getInitSegment() == null ? null : PromptLibrary.bytes(segment.getInitSegment()),
-                        PromptLibrary.bytes(segment.getData()), segment.getStartMicros(), sampler, last, config.maxPixels());
+                        segment.getInitSegment() == null ? null : Buffers.toArray(segment.getInitSegment()),
+                        Buffers.toArray(segment.getData()), segment.getStartMicros(), sampler, last, config.maxPixels());
             } catch (SegmentDecoder.InvalidSegmentException e) {
                 throw new RejectedRecordException(e.tooManyPixels() ? TOO_MANY_PIXELS : CORRUPT_SEGMENT, e.getMessage(), e);
             }
