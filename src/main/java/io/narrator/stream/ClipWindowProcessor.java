@@ -1,0 +1,257 @@
+package io.narrator.stream;
+
+import io.narrator.avro.Caption;
+import io.narrator.avro.CaptionLatency;
+import io.narrator.avro.state.PendingClip;
+import io.narrator.avro.state.StoredFrame;
+import io.narrator.avro.state.WindowProgress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Clip windows per stream, in event time: windows end at multiples of the hop since the epoch
+ * ({@code end = k * hop}) and hold the sampled frames in {@code [end - window, end)}, in time order.
+ * A window closes when a frame at or after its end arrives, or (once, the last partial window) when
+ * the stream has been idle for {@code idle.timeout.ms} of wall-clock time. A closed window with
+ * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
+ * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
+ * transaction. On (re)initialisation every pending clip is submitted again, so a crash before a
+ * commit neither loses nor duplicates a caption.
+ */
+final class ClipWindowProcessor implements Processor<String, SampledFrame, String, Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClipWindowProcessor.class);
+
+    private final NarrationEngine engine;
+    private final NarratorConfig config;
+    private final PromptLibrary prompts;
+    private final NarratorMetrics metrics;
+    private final CompletionQueue completions = new CompletionQueue();
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<Bytes, StoredFrame> features;
+    private KeyValueStore<String, WindowProgress> progress;
+    private KeyValueStore<Bytes, PendingClip> pending;
+
+    ClipWindowProcessor(NarrationEngine engine, NarratorConfig config, PromptLibrary prompts) {
+        this.engine = engine;
+        this.config = config;
+        this.prompts = prompts;
+        this.metrics = engine.metrics();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.features = context.getStateStore(NarratorStores.FEATURES);
+        this.progress = context.getStateStore(NarratorStores.PROGRESS);
+        this.pending = context.getStateStore(NarratorStores.PENDING);
+        context.schedule(Duration.ofMillis(config.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, now -> drain());
+        long idleCheck = Math.max(10, Math.min(1000, config.idleTimeoutMs() / 2));
+        context.schedule(Duration.ofMillis(idleCheck), PunctuationType.WALL_CLOCK_TIME, this::flushIdle);
+        int resubmitted = 0;
+        try (KeyValueIterator<Bytes, PendingClip> all = pending.all()) {
+            while (all.hasNext()) {
+                submit(all.next().value);
+                resubmitted++;
+            }
+        }
+        if (resubmitted > 0) LOG.info("task {}: re-submitted {} pending clips after restore", context.taskId(), resubmitted);
+    }
+
+    @Override
+    public void process(Record<String, SampledFrame> record) {
+        String streamId = record.key();
+        long t = record.value().timestampMicros();
+        long now = context.currentSystemTimeMs();
+        long window = windowMicros(streamId);
+        long hop = hopMicros(streamId);
+        WindowProgress p = progress.get(streamId);
+        if (p == null) {
+            p = new WindowProgress(alignedEndAfter(t, hop), hop, 0L, null, now, false);
+        } else if (p.getHopMicros() != hop) {
+            long realigned = Math.floorDiv(p.getNextWindowEndMicros() + hop - 1, hop) * hop;
+            p = WindowProgress.newBuilder(p).setHopMicros(hop).setNextWindowEndMicros(realigned).build();
+        }
+        long nextEnd = p.getNextWindowEndMicros();
+        long clipIndex = p.getNextClipIndex();
+        while (nextEnd <= t) {
+            List<StoredFrame> frames = framesIn(streamId, nextEnd - window, nextEnd);
+            if (frames.isEmpty()) {
+                long firstAfter = firstFrameAtOrAfter(streamId, nextEnd).orElse(t);
+                long jumpTo = alignedEndAfter(firstAfter, hop);
+                metrics.emptyWindows((jumpTo - nextEnd) / hop);
+                nextEnd = jumpTo;
+            } else {
+                closeWindow(streamId, clipIndex++, nextEnd - window, nextEnd, frames, p.getPreviousCaption(), now);
+                nextEnd += hop;
+            }
+            deleteFramesBefore(streamId, nextEnd - window);
+        }
+        progress.put(streamId, WindowProgress.newBuilder(p)
+                .setNextWindowEndMicros(nextEnd)
+                .setNextClipIndex(clipIndex)
+                .setLastActivityMillis(now)
+                .setIdleFlushed(false)
+                .build());
+    }
+
+    @Override
+    public void close() {
+        completions.close();
+    }
+
+    /** The first window end after {@code t}: windows are aligned to multiples of the hop since the epoch. */
+    static long alignedEndAfter(long t, long hop) {
+        return (Math.floorDiv(t, hop) + 1) * hop;
+    }
+
+    private void flushIdle(long now) {
+        List<KeyValue<String, WindowProgress>> idle = new ArrayList<>();
+        try (KeyValueIterator<String, WindowProgress> all = progress.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, WindowProgress> kv = all.next();
+                if (!kv.value.getIdleFlushed() && now - kv.value.getLastActivityMillis() >= config.idleTimeoutMs()) idle.add(kv);
+            }
+        }
+        for (KeyValue<String, WindowProgress> kv : idle) {
+            String streamId = kv.key;
+            WindowProgress p = kv.value;
+            long window = windowMicros(streamId);
+            long end = p.getNextWindowEndMicros();
+            List<StoredFrame> frames = framesIn(streamId, end - window, end);
+            WindowProgress.Builder next = WindowProgress.newBuilder(p).setIdleFlushed(true);
+            if (!frames.isEmpty()) {
+                closeWindow(streamId, p.getNextClipIndex(), end - window, end, frames, p.getPreviousCaption(), now);
+                next.setNextClipIndex(p.getNextClipIndex() + 1).setNextWindowEndMicros(end + p.getHopMicros());
+                deleteFramesBefore(streamId, end + p.getHopMicros() - window);
+                metrics.idleFlush();
+                LOG.debug("stream {} idle for {} ms: flushed window ending at {} µs", streamId, now - p.getLastActivityMillis(), end);
+            }
+            progress.put(streamId, next.build());
+        }
+    }
+
+    private void closeWindow(String streamId, long clipIndex, long start, long end, List<StoredFrame> frames, String previousCaption, long now) {
+        int maxFrames = engine.narration().modelInfo().maxFrames();
+        if (frames.size() > maxFrames) {
+            metrics.framesTruncated(frames.size() - maxFrames);
+            frames = frames.subList(frames.size() - maxFrames, frames.size());
+        }
+        PendingClip clip = new PendingClip(streamId, clipIndex, start, end, new ArrayList<>(frames),
+                config.contextPreviousCaption() ? previousCaption : null, now);
+        pending.put(StateKeys.of(streamId, clipIndex), clip);
+        metrics.clipSubmitted();
+        submit(clip);
+    }
+
+    private void submit(PendingClip clip) {
+        Optional<CompiledPrompt> prompt = prompts.forStream(clip.getStreamId());
+        ClipRequest request = new ClipRequest(
+                clip.getStreamId(),
+                clip.getFrames().stream().map(f -> Buffers.toArray(f.getFeatures())).toList(),
+                prompt.map(CompiledPrompt::examples).orElse(List.of()),
+                clip.getPreviousCaption(),
+                prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()));
+        engine.submit(new NarrationJob(clip.getStreamId(), clip.getClipIndex(), request,
+                prompt.map(CompiledPrompt::version).orElse(null), clip.getClosedAtMillis(), completions));
+    }
+
+    private void drain() {
+        NarrationCompletion done;
+        while ((done = completions.poll()) != null) publish(done);
+    }
+
+    private void publish(NarrationCompletion done) {
+        NarrationJob job = done.job();
+        Bytes key = StateKeys.of(job.streamId(), job.clipIndex());
+        PendingClip clip = pending.get(key);
+        if (clip == null) {
+            metrics.completionDropped("duplicate");
+            return;
+        }
+        pending.delete(key);
+        ClipNarration result = done.result();
+        long now = context.currentSystemTimeMs();
+        WindowProgress p = progress.get(job.streamId());
+        String previous = p == null ? null : p.getPreviousCaption();
+        if (result.ok() && config.suppressRepeats() && result.text().equals(previous)) {
+            metrics.captionSuppressed();
+            return;
+        }
+        long decodeMs = clip.getFrames().stream().mapToLong(StoredFrame::getDecodeMicros).sum() / 1000;
+        long visionMs = clip.getFrames().stream().mapToLong(StoredFrame::getVisionMicros).sum() / 1000;
+        long totalMs = Math.max(0, now - clip.getClosedAtMillis());
+        ModelInfo model = engine.narration().modelInfo();
+        Caption caption = Caption.newBuilder()
+                .setStreamId(job.streamId())
+                .setClipIndex(job.clipIndex())
+                .setWindowStartMicros(clip.getWindowStartMicros())
+                .setWindowEndMicros(clip.getWindowEndMicros())
+                .setFrameTimestamps(clip.getFrames().stream().map(StoredFrame::getTimestampMicros).toList())
+                .setFrameSequences(clip.getFrames().stream().map(StoredFrame::getSequence).toList())
+                .setText(result.ok() ? result.text() : "")
+                .setLogProb(result.ok() && !Double.isNaN(result.logProb()) ? result.logProb() : null)
+                .setPromptVersion(job.promptVersion())
+                .setModelName(model.name())
+                .setModelVersion(model.version())
+                .setLatency(new CaptionLatency(done.queueMs(), decodeMs, visionMs, result.generationMs(), totalMs))
+                .setError(result.error())
+                .setCreatedAtMillis(now)
+                .build();
+        // Kafka timestamp = wall clock: event times may start at 0 (PTS), and retention must not delete captions early
+        context.forward(new Record<String, Object>(job.streamId(), caption, now), NarratorTopology.CAPTION_SINK);
+        metrics.captionPublished(result.ok());
+        metrics.latency("queue", done.queueMs());
+        metrics.latency("decode", decodeMs);
+        metrics.latency("vision", visionMs);
+        metrics.latency("generation", result.generationMs());
+        metrics.latency("total", totalMs);
+        if (result.ok() && p != null) progress.put(job.streamId(), WindowProgress.newBuilder(p).setPreviousCaption(result.text()).build());
+    }
+
+    private List<StoredFrame> framesIn(String streamId, long fromMicros, long toMicrosExclusive) {
+        List<StoredFrame> frames = new ArrayList<>();
+        if (toMicrosExclusive <= 0) return frames;
+        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(
+                StateKeys.of(streamId, Math.max(0, fromMicros)), StateKeys.of(streamId, toMicrosExclusive - 1))) {
+            while (it.hasNext()) frames.add(it.next().value);
+        }
+        return frames;
+    }
+
+    private Optional<Long> firstFrameAtOrAfter(String streamId, long micros) {
+        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(StateKeys.of(streamId, micros), StateKeys.of(streamId, Long.MAX_VALUE))) {
+            return it.hasNext() ? Optional.of(StateKeys.number(it.next().key)) : Optional.empty();
+        }
+    }
+
+    private void deleteFramesBefore(String streamId, long micros) {
+        if (micros <= 0) return;
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(StateKeys.of(streamId, 0), StateKeys.of(streamId, micros - 1))) {
+            while (it.hasNext()) old.add(it.next().key);
+        }
+        old.forEach(features::delete);
+    }
+
+    private long windowMicros(String streamId) {
+        int seconds = prompts.forStream(streamId).map(CompiledPrompt::windowSeconds).filter(s -> s > 0).orElse(config.windowSeconds());
+        return seconds * 1_000_000L;
+    }
+
+    private long hopMicros(String streamId) {
+        int seconds = prompts.forStream(streamId).map(CompiledPrompt::hopSeconds).filter(s -> s > 0).orElse(config.hopSeconds());
+        return seconds * 1_000_000L;
+    }
+}

@@ -1,0 +1,91 @@
+package io.narrator.stream;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Every Narrator configuration key, its default and what it means: the one place the README's
+ * configuration reference is generated from ({@link #markdownTable()}). Keys not listed here pass
+ * through untouched to Kafka Streams and its clients (including {@code security.protocol},
+ * {@code sasl.*}, {@code ssl.*}).
+ */
+public enum ConfigKey {
+    BOOTSTRAP_SERVERS("bootstrap.servers", "", "Kafka brokers to connect to; empty = start an embedded broker (the CLI decides)."),
+    APPLICATION_ID("application.id", "narrator", "Kafka Streams application id: consumer group, state and internal topic prefix."),
+    PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee; exactly_once_v2 publishes each window's caption exactly once."),
+    TOPIC_PREFIX("topic.prefix", "narrator.", "Prefix of the default topic names below."),
+    TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = {prefix}frames."),
+    TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = {prefix}segments."),
+    TOPIC_PROMPTS("topic.prompts", "", "Compacted topic of NarrationPrompt records (key = stream id or the default key); empty = {prefix}prompts."),
+    TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
+    TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
+    TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
+    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; frames, segments and prompts must have the same count."),
+    TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
+    TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
+    TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions and dead-letters topics (7 days)."),
+    DEFAULT_PROMPT_KEY("default.prompt.key", "*", "Key of the prompt record used for streams without a prompt of their own."),
+    SAMPLE_FPS("sample.fps", "1", "Frames kept per second of event time per stream: the first frame at or after each 1/fps boundary."),
+    WINDOW_SECONDS("window.seconds", "8", "Length of a clip in seconds of event time."),
+    HOP_SECONDS("hop.seconds", "4", "A clip is made every hop seconds; windows end at multiples of hop since the epoch."),
+    IDLE_TIMEOUT_MS("idle.timeout.ms", "10000", "A stream without frames for this long (wall clock) has its last partial window narrated, once."),
+    BATCH_MAX("batch.max", "8", "Most clips (of any streams) narrated in one batched generation."),
+    BATCH_WAIT_MS("batch.wait.ms", "20", "Longest wait for more clips once a batch has its first clip."),
+    QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
+    MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
+    SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),
+    CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context."),
+    GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),
+    GENERATION_BEAMS("generation.beams", "3", "Default beam-search width (prompts may override)."),
+    GENERATION_TOP_P("generation.top.p", "0", "Default nucleus-sampling threshold; 0 = beam search (prompts may override)."),
+    MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
+    MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
+    MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),
+    DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
+    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics; -1 = off, 0 = a free port.");
+
+    private final String key;
+    private final String defaultValue;
+    private final String doc;
+
+    ConfigKey(String key, String defaultValue, String doc) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+    }
+
+    /** The property name, e.g. {@code hop.seconds}. */
+    public String key() {
+        return key;
+    }
+
+    /** The default value as written in a properties file ({@code ""} = derived or unset). */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** What the key means, for people. */
+    public String doc() {
+        return doc;
+    }
+
+    /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
+    public boolean isKafkaKey() {
+        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE;
+    }
+
+    /** The key with this property name, if it is one of Narrator's. */
+    public static Optional<ConfigKey> byName(String name) {
+        return Arrays.stream(values()).filter(k -> k.key.equals(name)).findFirst();
+    }
+
+    /** The configuration reference as a Markdown table (key, default, meaning). */
+    public static String markdownTable() {
+        return "| key | default | meaning |\n|---|---|---|\n"
+                + Arrays.stream(values())
+                        .map(k -> "| `" + k.key + "` | " + (k.defaultValue.isEmpty() ? "*(empty)*" : "`" + k.defaultValue + "`") + " | " + k.doc + " |")
+                        .collect(Collectors.joining("\n"))
+                + "\n";
+    }
+}

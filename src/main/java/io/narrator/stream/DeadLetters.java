@@ -1,0 +1,78 @@
+package io.narrator.stream;
+
+import io.narrator.avro.DeadLetter;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns a rejected input record into a {@code DeadLetter} forwarded to the dead-letter sink, and counts it. */
+final class DeadLetters {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    /** How many bytes of the original value a dead letter keeps. */
+    static final int PAYLOAD_PREFIX_BYTES = 256;
+
+    private DeadLetters() {}
+
+    static void send(ProcessorContext<String, Object> context, NarratorMetrics metrics, Record<String, byte[]> record, RejectedRecordException e) {
+        RecordMetadata origin = context.recordMetadata().orElseThrow(() -> new IllegalStateException("dead letters need record metadata"));
+        byte[] value = record.value();
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setOriginTopic(origin.topic())
+                .setOriginPartition(origin.partition())
+                .setOriginOffset(origin.offset())
+                .setKey(record.key())
+                .setReason(e.reason().name())
+                .setMessage(e.getMessage())
+                .setPayloadPrefix(ByteBuffer.wrap(value == null ? new byte[0] : Arrays.copyOf(value, Math.min(value.length, PAYLOAD_PREFIX_BYTES))))
+                .setPayloadSize(value == null ? -1 : value.length)
+                .setTimeMillis(context.currentSystemTimeMs())
+                .build();
+        metrics.deadLetter(e.reason());
+        LOG.warn("dead letter {} from {}-{}@{} key {}: {}", e.reason(), origin.topic(), origin.partition(), origin.offset(), record.key(), e.getMessage());
+        context.forward(new Record<String, Object>(record.key(), letter, letter.getTimeMillis()), NarratorTopology.DEAD_LETTER_SINK);
+    }
+
+    /** Checks that a record key is a usable stream id. */
+    static String requireStreamId(String key) {
+        if (key == null || key.isEmpty()) throw new RejectedRecordException(DeadLetterReason.MISSING_KEY, "the record has no key; the key must be the stream id");
+        if (key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > StateKeys.MAX_STREAM_ID_BYTES)
+            throw new RejectedRecordException(DeadLetterReason.INVALID_KEY, "stream id is longer than " + StateKeys.MAX_STREAM_ID_BYTES + " bytes");
+        if (key.chars().anyMatch(Character::isISOControl))
+            throw new RejectedRecordException(DeadLetterReason.INVALID_KEY, "stream id contains control characters");
+        return key;
+    }
+
+    /** Checks that the stream id inside a record is its key. */
+    static void requireSameStream(String key, String streamId) {
+        if (!key.equals(streamId))
+            throw new RejectedRecordException(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' but streamId '" + streamId + "'");
+    }
+
+    /** Checks an input value's size against {@code max.record.bytes}. */
+    static void requireSize(byte[] value, int maxRecordBytes) {
+        if (value == null) throw new RejectedRecordException(DeadLetterReason.NOT_AVRO, "the record has no value");
+        if (value.length > maxRecordBytes)
+            throw new RejectedRecordException(DeadLetterReason.RECORD_TOO_LARGE, value.length + " bytes exceeds max.record.bytes=" + maxRecordBytes);
+    }
+
+    /** Decodes an Avro value, naming what is wrong when it is not the expected record. */
+    static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(AvroSerde<T> serde, byte[] value) {
+        try {
+            return serde.decode(value);
+        } catch (AvroSerde.AvroFormatException e) {
+            throw new RejectedRecordException(DeadLetterReason.NOT_AVRO, e.getMessage(), e);
+        }
+    }
+
+    /** Checks an event time against zero and {@code max.timestamp.micros}. */
+    static void requireTimestamp(String field, long micros, long maxMicros) {
+        if (micros < 0) throw new RejectedRecordException(DeadLetterReason.NEGATIVE_TIMESTAMP, field + " is negative: " + micros + " µs");
+        if (micros > maxMicros)
+            throw new RejectedRecordException(DeadLetterReason.ABSURD_TIMESTAMP, field + " " + micros + " µs is beyond max.timestamp.micros="
+                    + maxMicros + " (nanoseconds sent as microseconds?)");
+    }
+}

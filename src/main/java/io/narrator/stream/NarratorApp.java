@@ -1,0 +1,164 @@
+package io.narrator.stream;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running narrator: builds the topology, creates missing topics, runs Kafka Streams, and exposes
+ * Kafka Streams' and Narrator's metrics at a Prometheus endpoint. The CLI owns signals and exit
+ * codes; it calls {@link #start()}, {@link #awaitRunning}, and {@link #close()} on shutdown.
+ */
+public final class NarratorApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NarratorApp.class);
+
+    private final NarratorConfig config;
+    private final NarrationEngine engine;
+    private final boolean ownsEngine;
+    private final Topology topology;
+    private final KafkaStreams streams;
+    private final Object stateLock = new Object();
+    private KafkaStreamsMetrics streamsMetrics;
+    private MetricsServer metricsServer;
+    private Throwable failure;
+    private boolean closed;
+
+    private NarratorApp(NarratorConfig config, NarrationEngine engine, boolean ownsEngine) {
+        String servers = config.bootstrapServers();
+        if (servers == null || servers.isBlank())
+            throw new IllegalArgumentException("bootstrap.servers is empty: point it at a Kafka cluster, or start an EmbeddedKafkaBroker and use its bootstrapServers()");
+        this.config = config;
+        this.engine = engine;
+        this.ownsEngine = ownsEngine;
+        this.topology = NarratorTopology.build(new StreamsBuilder(), engine, Topics.from(config), config);
+        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        streams.setStateListener((now, before) -> {
+            LOG.info("narrator {} -> {}", before, now);
+            synchronized (stateLock) {
+                stateLock.notifyAll();
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; shutting the narrator down", e);
+            synchronized (stateLock) {
+                failure = e;
+            }
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    }
+
+    /**
+     * A narrator with its own engine around {@code narration} and its own Prometheus registry; both
+     * are closed with the app.
+     */
+    public static NarratorApp create(NarratorConfig config, Narration narration) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        NarrationEngine engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), new NarratorMetrics(registry));
+        try {
+            return new NarratorApp(config, engine, true);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** A narrator using a shared engine (one per JVM), which stays open when the app closes. */
+    public static NarratorApp create(NarratorConfig config, NarrationEngine engine) {
+        return new NarratorApp(config, engine, false);
+    }
+
+    /** Creates missing topics, starts the metrics endpoint (if configured) and Kafka Streams. */
+    public void start() {
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            List<String> created = TopicAdmin.ensureTopics(admin, config);
+            if (!created.isEmpty()) LOG.info("created topics {}", created);
+        }
+        if (engine.metrics().registry() instanceof PrometheusMeterRegistry prometheus) {
+            streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(prometheus);
+            if (config.metricsPort() >= 0) {
+                metricsServer = MetricsServer.start(prometheus, config.metricsPort());
+                LOG.info("metrics at http://localhost:{}/metrics", metricsServer.port());
+            }
+        } else if (config.metricsPort() >= 0) {
+            LOG.warn("metrics.port={} ignored: the engine's registry is not a Prometheus registry", config.metricsPort());
+        }
+        streams.start();
+    }
+
+    /**
+     * Waits until Kafka Streams is running.
+     *
+     * @return false if the timeout passed first
+     * @throws IllegalStateException when the narrator failed or was stopped while starting
+     */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stateLock) {
+            while (true) {
+                KafkaStreams.State state = streams.state();
+                if (state == KafkaStreams.State.RUNNING) return true;
+                if (failure != null || state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR)
+                    throw new IllegalStateException("narrator failed while starting: " + (failure == null ? state : failure.getMessage()), failure);
+                if (!state.isRunningOrRebalancing() && state != KafkaStreams.State.CREATED)
+                    throw new IllegalStateException("narrator stopped while starting (state " + state + ")");
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                TimeUnit.NANOSECONDS.timedWait(stateLock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+        }
+    }
+
+    /** Kafka Streams' state (CREATED, REBALANCING, RUNNING, ERROR, ...). */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Why the narrator failed, if it did. */
+    public Throwable failure() {
+        synchronized (stateLock) {
+            return failure;
+        }
+    }
+
+    /** The topology this narrator runs. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The engine narrating this app's clips. */
+    public NarrationEngine engine() {
+        return engine;
+    }
+
+    /** The port of the Prometheus endpoint, or -1 when it is off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /** Stops Kafka Streams (committing what is done), the metrics endpoint, and the engine if this app owns it. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /** Like {@link #close()}, waiting at most {@code timeout} for Kafka Streams. */
+    public synchronized void close(Duration timeout) {
+        if (closed) return;
+        closed = true;
+        if (!streams.close(timeout)) LOG.warn("Kafka Streams did not stop within {}", timeout);
+        if (streamsMetrics != null) streamsMetrics.close();
+        if (metricsServer != null) metricsServer.close();
+        if (ownsEngine) engine.close();
+    }
+}

@@ -1,0 +1,255 @@
+package io.narrator.stream;
+
+import static io.narrator.stream.ConfigKey.*;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
+
+/**
+ * Narrator's whole configuration: typed Narrator settings (see {@link ConfigKey} for every key) plus
+ * the Kafka properties that pass through untouched. Built from a properties file or map; defaults
+ * are filled in {@code putIfAbsent} style, so anything given wins.
+ */
+public record NarratorConfig(
+        Map<String, String> properties,
+        Topics.Names topics,
+        int topicPartitions,
+        short topicReplicationFactor,
+        long inputRetentionMs,
+        long outputRetentionMs,
+        String defaultPromptKey,
+        double sampleFps,
+        int windowSeconds,
+        int hopSeconds,
+        long idleTimeoutMs,
+        int batchMax,
+        long batchWaitMs,
+        int queueCapacity,
+        long maxLagMs,
+        boolean suppressRepeats,
+        boolean contextPreviousCaption,
+        GenerationSettings generation,
+        int maxRecordBytes,
+        long maxPixels,
+        long maxTimestampMicros,
+        long drainIntervalMs,
+        int metricsPort) {
+
+    public NarratorConfig {
+        properties = Collections.unmodifiableMap(new TreeMap<>(properties));
+        if (topics == null) throw new IllegalArgumentException("topic names must not be null");
+        if (topicPartitions < 1) throw new IllegalArgumentException(TOPIC_PARTITIONS.key() + " must be >= 1, got " + topicPartitions);
+        if (topicReplicationFactor < 1 && topicReplicationFactor != -1)
+            throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
+        positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
+        positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
+        if (defaultPromptKey == null || defaultPromptKey.isEmpty())
+            throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
+        if (!(sampleFps > 0) || sampleFps > 1000)
+            throw new IllegalArgumentException(SAMPLE_FPS.key() + " must be in (0, 1000], got " + sampleFps);
+        positive(WINDOW_SECONDS, windowSeconds);
+        positive(HOP_SECONDS, hopSeconds);
+        if (hopSeconds > windowSeconds)
+            throw new IllegalArgumentException(HOP_SECONDS.key() + "=" + hopSeconds + " is longer than " + WINDOW_SECONDS.key() + "="
+                    + windowSeconds + ": frames between windows would never be narrated");
+        positive(IDLE_TIMEOUT_MS, idleTimeoutMs);
+        positive(BATCH_MAX, batchMax);
+        if (batchWaitMs < 0) throw new IllegalArgumentException(BATCH_WAIT_MS.key() + " must be >= 0, got " + batchWaitMs);
+        positive(QUEUE_CAPACITY, queueCapacity);
+        positive(MAX_LAG_MS, maxLagMs);
+        if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
+        positive(MAX_RECORD_BYTES, maxRecordBytes);
+        positive(MAX_PIXELS, maxPixels);
+        positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
+        positive(DRAIN_INTERVAL_MS, drainIntervalMs);
+        if (metricsPort < -1 || metricsPort > 65535)
+            throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+    }
+
+    /** The defaults, as if from an empty properties file. */
+    public static NarratorConfig defaults() {
+        return of(Map.of());
+    }
+
+    /** Reads a properties file (Narrator keys and Kafka properties side by side). */
+    public static NarratorConfig load(Path file) {
+        Properties props = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return of(props);
+    }
+
+    /** Builds a configuration from properties; anything not given takes its default. */
+    public static NarratorConfig of(Properties props) {
+        Map<String, String> map = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(name -> map.put(name, props.getProperty(name)));
+        return of(map);
+    }
+
+    /** Builds a configuration from a map of properties; anything not given takes its default. */
+    public static NarratorConfig of(Map<String, String> given) {
+        Map<String, String> p = new LinkedHashMap<>(given);
+        for (ConfigKey key : ConfigKey.values()) p.putIfAbsent(key.key(), key.defaultValue());
+        String prefix = p.get(TOPIC_PREFIX.key());
+        Topics.Names names = new Topics.Names(
+                orDefault(p, TOPIC_FRAMES, prefix + "frames"),
+                orDefault(p, TOPIC_SEGMENTS, prefix + "segments"),
+                orDefault(p, TOPIC_PROMPTS, prefix + "prompts"),
+                orDefault(p, TOPIC_PROMPT_TABLE, prefix + "prompt-table"),
+                orDefault(p, TOPIC_CAPTIONS, prefix + "captions"),
+                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"));
+        GenerationSettings generation;
+        try {
+            generation = new GenerationSettings(
+                    integer(p, GENERATION_MAX_TOKENS), integer(p, GENERATION_BEAMS), decimal(p, GENERATION_TOP_P));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("generation.* settings: " + e.getMessage(), e);
+        }
+        return new NarratorConfig(
+                p,
+                names,
+                integer(p, TOPIC_PARTITIONS),
+                (short) integer(p, TOPIC_REPLICATION_FACTOR),
+                longValue(p, TOPIC_INPUT_RETENTION_MS),
+                longValue(p, TOPIC_OUTPUT_RETENTION_MS),
+                p.get(DEFAULT_PROMPT_KEY.key()),
+                decimal(p, SAMPLE_FPS),
+                integer(p, WINDOW_SECONDS),
+                integer(p, HOP_SECONDS),
+                longValue(p, IDLE_TIMEOUT_MS),
+                integer(p, BATCH_MAX),
+                longValue(p, BATCH_WAIT_MS),
+                integer(p, QUEUE_CAPACITY),
+                longValue(p, MAX_LAG_MS),
+                bool(p, SUPPRESS_REPEATS),
+                bool(p, CONTEXT_PREVIOUS_CAPTION),
+                generation,
+                integer(p, MAX_RECORD_BYTES),
+                longValue(p, MAX_PIXELS),
+                longValue(p, MAX_TIMESTAMP_MICROS),
+                longValue(p, DRAIN_INTERVAL_MS),
+                integer(p, METRICS_PORT));
+    }
+
+    /** A copy with one property changed (Narrator key or Kafka property). */
+    public NarratorConfig with(String key, String value) {
+        Map<String, String> p = new LinkedHashMap<>(properties);
+        p.put(key, value);
+        return of(p);
+    }
+
+    /** The Kafka bootstrap servers, or empty when none were configured (then the CLI starts an embedded broker). */
+    public String bootstrapServers() {
+        return properties.get(BOOTSTRAP_SERVERS.key());
+    }
+
+    /** The Kafka Streams application id. */
+    public String applicationId() {
+        return properties.get(APPLICATION_ID.key());
+    }
+
+    /** Event-time sampling rule for every stream. */
+    public io.narrator.ingest.FpsSampler sampler() {
+        return new io.narrator.ingest.FpsSampler(sampleFps);
+    }
+
+    /**
+     * Properties for Kafka Streams: every property that is not a Narrator key, passed through
+     * untouched, plus Narrator's defaults for Streams (exactly-once, handlers that never drop records
+     * silently, room for large feature records) where not given.
+     */
+    public Properties streamsProperties() {
+        Properties out = new Properties();
+        properties.forEach((k, v) -> {
+            boolean narratorOnly = ConfigKey.byName(k).map(key -> !key.isKafkaKey()).orElse(false);
+            if (!narratorOnly && !v.isEmpty()) out.setProperty(k, v);
+        });
+        out.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
+        out.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class.getName());
+        out.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class.getName());
+        // Pending clips carry the features of a whole clip: allow records well beyond the 1 MiB default.
+        out.putIfAbsent(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 << 20));
+        out.putIfAbsent(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(64 << 20));
+        return out;
+    }
+
+    /**
+     * Properties for plain Kafka clients (admin, producers, consumers) talking to the same cluster:
+     * the bootstrap servers and every pass-through property except Streams-only ones.
+     */
+    public Properties clientProperties() {
+        Properties out = new Properties();
+        properties.forEach((k, v) -> {
+            boolean narratorOnly = ConfigKey.byName(k).map(key -> key != BOOTSTRAP_SERVERS).orElse(false);
+            boolean streamsOnly = k.equals(StreamsConfig.APPLICATION_ID_CONFIG)
+                    || k.equals(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)
+                    || STREAMS_ONLY_PREFIXES.stream().anyMatch(k::startsWith)
+                    || StreamsConfig.configDef().names().contains(k) && !CLIENT_KEYS.contains(k);
+            if (!narratorOnly && !streamsOnly && !v.isEmpty()) out.setProperty(k, v);
+        });
+        return out;
+    }
+
+    private static final java.util.List<String> STREAMS_ONLY_PREFIXES = java.util.List.of(
+            "producer.", "consumer.", "main.consumer.", "restore.consumer.", "global.consumer.", "admin.", "topic.");
+
+    private static final java.util.Set<String> CLIENT_KEYS = java.util.Set.of(
+            "bootstrap.servers", "security.protocol", "client.id", "request.timeout.ms", "retry.backoff.ms",
+            "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
+            "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
+
+    private static void positive(ConfigKey key, long value) {
+        if (value <= 0) throw new IllegalArgumentException(key.key() + " must be positive, got " + value);
+    }
+
+    private static String orDefault(Map<String, String> p, ConfigKey key, String fallback) {
+        String v = p.get(key.key());
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static int integer(Map<String, String> p, ConfigKey key) {
+        long v = longValue(p, key);
+        if (v != (int) v) throw new IllegalArgumentException(key.key() + " is out of range: " + v);
+        return (int) v;
+    }
+
+    private static long longValue(Map<String, String> p, ConfigKey key) {
+        String v = p.get(key.key()).trim();
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key.key() + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static double decimal(Map<String, String> p, ConfigKey key) {
+        String v = p.get(key.key()).trim();
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key.key() + " must be a number, got '" + v + "'");
+        }
+    }
+
+    private static boolean bool(Map<String, String> p, ConfigKey key) {
+        String v = p.get(key.key()).trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("true")) return true;
+        if (v.equals("false")) return false;
+        throw new IllegalArgumentException(key.key() + " must be true or false, got '" + v + "'");
+    }
+}

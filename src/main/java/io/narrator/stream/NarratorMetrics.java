@@ -1,0 +1,131 @@
+package io.narrator.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.narrator.ingest.FpsSampler;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Narrator's own meters, so that nothing is dropped without a counter: frames in, sampled and
+ * dropped per reason, dead letters per reason, windows, clips, captions, skipped and suppressed
+ * clips, batch sizes, latencies and narration lag. Thread-safe; one per application.
+ */
+public final class NarratorMetrics {
+    private final MeterRegistry registry;
+    private final AtomicLong lagMs = new AtomicLong();
+    private final DistributionSummary batchSize;
+
+    public NarratorMetrics(MeterRegistry registry) {
+        if (registry == null) throw new IllegalArgumentException("registry must not be null");
+        this.registry = registry;
+        registry.gauge("narrator.narration.lag.ms", lagMs);
+        this.batchSize = DistributionSummary.builder("narrator.batch.size")
+                .description("clips per batched generation").publishPercentileHistogram().register(registry);
+    }
+
+    /** Meters kept in memory only (tests, or an application without a metrics endpoint). */
+    public static NarratorMetrics inMemory() {
+        return new NarratorMetrics(new SimpleMeterRegistry());
+    }
+
+    /** The registry all meters are registered in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A frame arrived; {@code source} is {@code frames} or {@code segments}. */
+    public void frameIn(String source) {
+        counter("narrator.frames.in", "source", source).increment();
+    }
+
+    /** A frame was kept by sampling and its features computed. */
+    public void frameSampled() {
+        counter("narrator.frames.sampled").increment();
+    }
+
+    /** Frames dropped by sampling, for the given reason. */
+    public void framesDropped(FpsSampler.Decision reason, int count) {
+        counter("narrator.frames.dropped", "reason", reason.name().toLowerCase(Locale.ROOT)).increment(count);
+    }
+
+    /** A record was dead-lettered. */
+    public void deadLetter(DeadLetterReason reason) {
+        counter("narrator.dead.letters", "reason", reason.name()).increment();
+    }
+
+    /** A window closed with frames and its clip was submitted for narration. */
+    public void clipSubmitted() {
+        counter("narrator.clips.submitted").increment();
+    }
+
+    /** Clip windows that held no frame and so produced no clip. */
+    public void emptyWindows(long count) {
+        counter("narrator.windows.empty").increment(count);
+    }
+
+    /** Frames left out of a clip because the window held more than the model takes. */
+    public void framesTruncated(int count) {
+        counter("narrator.frames.truncated").increment(count);
+    }
+
+    /** The last partial window of an idle stream was flushed. */
+    public void idleFlush() {
+        counter("narrator.windows.idle.flushed").increment();
+    }
+
+    /** A caption was published ({@code ok}) or published with its error set. */
+    public void captionPublished(boolean ok) {
+        counter("narrator.captions", "outcome", ok ? "published" : "error").increment();
+    }
+
+    /** A caption equal to the stream's previous one was not published (suppress.repeats). */
+    public void captionSuppressed() {
+        counter("narrator.captions", "outcome", "suppressed").increment();
+    }
+
+    /** A clip was not narrated: {@code lag}, {@code queue_full} or {@code failed}. */
+    public void clipSkipped(String reason) {
+        counter("narrator.clips.skipped", "reason", reason).increment();
+    }
+
+    /** A finished narration was not published: its task was closed, or it was already published. */
+    public void completionDropped(String reason) {
+        counter("narrator.completions.dropped", "reason", reason).increment();
+    }
+
+    /** A prompt was applied to the prompt table, or removed by a tombstone. */
+    public void prompt(String outcome) {
+        counter("narrator.prompts", "outcome", outcome).increment();
+    }
+
+    /** One batched generation of {@code size} clips. */
+    public void batch(int size) {
+        batchSize.record(size);
+    }
+
+    /** Time spent in one stage: queue, decode, vision, generation, total. */
+    public void latency(String stage, long millis) {
+        Timer.builder("narrator.latency").tag("stage", stage).publishPercentileHistogram()
+                .register(registry).record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    /** How far behind narration is: window close to start of narration of the latest batch. */
+    public void lag(long millis) {
+        lagMs.set(Math.max(0, millis));
+    }
+
+    /** The current value of a counter, 0 when it was never incremented (for tests and status pages). */
+    public double count(String name, String... tags) {
+        Counter c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private Counter counter(String name, String... tags) {
+        return Counter.builder(name).tags(tags).register(registry);
+    }
+}

@@ -1,0 +1,79 @@
+package io.narrator.stream;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+
+/**
+ * Builds Narrator's topology (pure: no I/O, reused by tests):
+ * <pre>
+ * frames   ─► frame-intake   ─┐ (sample, decode, features)          ┌─► captions
+ * segments ─► segment-intake ─┴─► clip-windows ─► NarrationEngine ───┘
+ * prompts  ─► prompt-validator ─► prompt-table ─► global prompt store (every instance)
+ * any rejected record ─────────────────────────────────────────────────► dead-letters
+ * </pre>
+ * Sources read raw bytes and decode inside the processors, so undecodable records become dead
+ * letters with their origin instead of stopping the application or vanishing.
+ */
+public final class NarratorTopology {
+    static final String FRAMES_SOURCE = "frames-source";
+    static final String SEGMENTS_SOURCE = "segments-source";
+    static final String PROMPTS_SOURCE = "prompts-source";
+    static final String FRAME_INTAKE = "frame-intake";
+    static final String SEGMENT_INTAKE = "segment-intake";
+    static final String PROMPT_VALIDATOR = "prompt-validator";
+    static final String CLIP_WINDOWS = "clip-windows";
+    static final String CAPTION_SINK = "captions-sink";
+    static final String DEAD_LETTER_SINK = "dead-letters-sink";
+    static final String PROMPT_TABLE_SINK = "prompt-table-sink";
+
+    private NarratorTopology() {}
+
+    /**
+     * Adds Narrator to {@code builder} and returns the built topology.
+     *
+     * @throws IllegalArgumentException when the configured window holds more frames than the model takes
+     */
+    public static Topology build(StreamsBuilder builder, NarrationEngine engine, Topics topics, NarratorConfig config) {
+        ModelInfo model = engine.narration().modelInfo();
+        int framesPerWindow = PromptLibrary.framesPerWindow(config.windowSeconds(), config.sampleFps());
+        if (framesPerWindow > model.maxFrames())
+            throw new IllegalArgumentException("window.seconds=" + config.windowSeconds() + " at sample.fps=" + config.sampleFps() + " makes clips of "
+                    + framesPerWindow + " frames, but model " + model.name() + " takes at most " + model.maxFrames()
+                    + ": lower window.seconds or sample.fps");
+        PromptLibrary prompts = new PromptLibrary(engine.narration(), config);
+        NarratorMetrics metrics = engine.metrics();
+
+        builder.addGlobalStore(NarratorStores.prompts(), topics.promptTable().name(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()), () -> new PromptTableProcessor(prompts, metrics));
+        Topology topology = builder.build();
+
+        topology.addSource(FRAMES_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.frames().name());
+        topology.addSource(SEGMENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
+        topology.addSource(PROMPTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
+
+        topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config), FRAMES_SOURCE);
+        topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config), SEGMENTS_SOURCE);
+        topology.addProcessor(CLIP_WINDOWS, () -> new ClipWindowProcessor(engine, config, prompts), FRAME_INTAKE, SEGMENT_INTAKE);
+        topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
+
+        topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
+        topology.addStateStore(NarratorStores.features(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
+        topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
+        topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
+
+        topology.addSink(CAPTION_SINK, topics.captions().name(), Serdes.String().serializer(), serializer(topics.captions()), CLIP_WINDOWS);
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetters().name(), Serdes.String().serializer(), serializer(topics.deadLetters()),
+                FRAME_INTAKE, SEGMENT_INTAKE, PROMPT_VALIDATOR);
+        topology.addSink(PROMPT_TABLE_SINK, topics.promptTable().name(), Serdes.String().serializer(), serializer(topics.promptTable()),
+                PROMPT_VALIDATOR);
+        return topology;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V> Serializer<Object> serializer(Topic<String, V> topic) {
+        return (Serializer<Object>) topic.valueSerde().serializer();
+    }
+}

@@ -1,0 +1,104 @@
+package io.narrator.stream;
+
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * A deterministic stand-in for the model. A frame's features are its mean colour (3 bytes) and its
+ * size; a clip's caption names, in order, the colour of each frame, after the texts of the prompt's
+ * examples and the previous caption when given:
+ * {@code "examples=<t1>|<t2> previous=<caption> frames=red,green,blue"}. Records every batch it is given.
+ */
+public final class FakeNarration implements Narration {
+    private static final String[] NAMES = {"black", "white", "red", "green", "blue", "yellow", "cyan", "magenta"};
+    private static final int[][] COLOURS = {
+        {0, 0, 0}, {255, 255, 255}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 0}, {0, 255, 255}, {255, 0, 255}
+    };
+
+    final List<List<ClipRequest>> batches = new CopyOnWriteArrayList<>();
+    final AtomicInteger encodedFrames = new AtomicInteger();
+    private final int maxFrames;
+
+    public FakeNarration() {
+        this(16);
+    }
+
+    public FakeNarration(int maxFrames) {
+        this.maxFrames = maxFrames;
+    }
+
+    @Override
+    public ModelInfo modelInfo() {
+        return new ModelInfo("fake-narrator", "1.0", 32, maxFrames);
+    }
+
+    @Override
+    public List<byte[]> encodeFrames(List<BufferedImage> frames) {
+        List<byte[]> out = new ArrayList<>();
+        for (BufferedImage image : frames) {
+            long r = 0, g = 0, b = 0;
+            int n = image.getWidth() * image.getHeight();
+            for (int y = 0; y < image.getHeight(); y++)
+                for (int x = 0; x < image.getWidth(); x++) {
+                    int rgb = image.getRGB(x, y);
+                    r += rgb >> 16 & 0xFF;
+                    g += rgb >> 8 & 0xFF;
+                    b += rgb & 0xFF;
+                }
+            out.add(ByteBuffer.allocate(11).put((byte) (r / n)).put((byte) (g / n)).put((byte) (b / n))
+                    .putInt(image.getWidth()).putInt(image.getHeight()).array());
+            encodedFrames.incrementAndGet();
+        }
+        return out;
+    }
+
+    @Override
+    public List<ClipNarration> narrate(List<ClipRequest> clips) {
+        batches.add(List.copyOf(clips));
+        return clips.stream().map(c -> new ClipNarration(caption(c), -c.frameFeatures().size(), 1, null)).toList();
+    }
+
+    static String caption(ClipRequest clip) {
+        StringBuilder text = new StringBuilder();
+        if (!clip.examples().isEmpty())
+            text.append("examples=").append(clip.examples().stream().map(e -> e.text() + "/" + e.frameFeatures().size())
+                    .collect(Collectors.joining("|"))).append(' ');
+        if (clip.previousCaption() != null) text.append("previous=[").append(clip.previousCaption()).append("] ");
+        text.append("frames=").append(clip.frameFeatures().stream().map(FakeNarration::colourName).collect(Collectors.joining(",")));
+        return text.toString();
+    }
+
+    /** The name of the palette colour nearest to a frame's mean colour. */
+    public static String colourName(byte[] features) {
+        int r = features[0] & 0xFF, g = features[1] & 0xFF, b = features[2] & 0xFF;
+        int best = 0;
+        long bestDistance = Long.MAX_VALUE;
+        for (int i = 0; i < COLOURS.length; i++) {
+            long d = sq(r - COLOURS[i][0]) + sq(g - COLOURS[i][1]) + sq(b - COLOURS[i][2]);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = i;
+            }
+        }
+        return NAMES[best];
+    }
+
+    /** The RGB value of a palette colour by name. */
+    public static int rgb(String name) {
+        for (int i = 0; i < NAMES.length; i++)
+            if (NAMES[i].equals(name)) return COLOURS[i][0] << 16 | COLOURS[i][1] << 8 | COLOURS[i][2];
+        throw new IllegalArgumentException("no colour " + name);
+    }
+
+    private static long sq(long v) {
+        return v * v;
+    }
+
+    @Override
+    public void close() {}
+}

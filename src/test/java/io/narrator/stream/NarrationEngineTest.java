@@ -1,0 +1,141 @@
+package io.narrator.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class NarrationEngineTest {
+
+    /** Blocks in its first batch until released, so that later clips pile up in the queue. */
+    static final class GatedNarration implements Narration {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        volatile RuntimeException failWith;
+
+        @Override
+        public ModelInfo modelInfo() {
+            return new ModelInfo("gated", "1", 8, 8);
+        }
+
+        @Override
+        public List<byte[]> encodeFrames(List<BufferedImage> frames) {
+            return frames.stream().map(f -> new byte[1]).toList();
+        }
+
+        @Override
+        public List<ClipNarration> narrate(List<ClipRequest> clips) {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            batchSizes.add(clips.size());
+            if (failWith != null) throw failWith;
+            return clips.stream().map(c -> new ClipNarration("clip of " + c.streamId(), -1, 2, null)).toList();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static NarrationJob job(String stream, long index, long closedAt, CompletionQueue queue) {
+        return new NarrationJob(stream, index, new ClipRequest(stream, List.of(new byte[1]), List.of(), null, null), null, closedAt, queue);
+    }
+
+    private static List<NarrationCompletion> drain(CompletionQueue queue) {
+        List<NarrationCompletion> out = new ArrayList<>();
+        NarrationCompletion c;
+        while ((c = queue.poll()) != null) out.add(c);
+        return out;
+    }
+
+    @Test
+    void batchesClipsOfAllStreamsUpToBatchMax() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        NarratorMetrics metrics = NarratorMetrics.inMemory();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(4, 0, 100, 60_000), metrics)) {
+            CompletionQueue queue = new CompletionQueue();
+            long now = engine.nowMillis();
+            engine.submit(job("a", 0, now, queue));
+            narration.entered.await();
+            for (int i = 0; i < 6; i++) engine.submit(job("s" + i % 3, i, now, queue));
+            narration.release.countDown();
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(narration.batchSizes).containsExactly(1, 4, 2);
+            List<NarrationCompletion> done = drain(queue);
+            assertThat(done).extracting(c -> c.job().streamId() + c.job().clipIndex())
+                    .containsExactly("a0", "s00", "s11", "s22", "s03", "s14", "s25");
+            assertThat(done).allMatch(c -> c.result().ok());
+            assertThat(metrics.registry().find("narrator.batch.size").summary().count()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aFullQueueCompletesClipsAtOnceWithAnError() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        NarratorMetrics metrics = NarratorMetrics.inMemory();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(8, 0, 2, 60_000), metrics)) {
+            CompletionQueue queue = new CompletionQueue();
+            engine.submit(job("a", 0, engine.nowMillis(), queue));
+            narration.entered.await();
+            for (int i = 1; i <= 3; i++) engine.submit(job("a", i, engine.nowMillis(), queue));
+            List<NarrationCompletion> rejected = drain(queue);
+            assertThat(rejected).extracting(c -> c.job().clipIndex()).containsExactly(3L);
+            assertThat(rejected.get(0).result().error()).isEqualTo("skipped: narration queue is full (queue.capacity=2)");
+            narration.release.countDown();
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(drain(queue)).extracting(c -> c.job().clipIndex()).containsExactly(0L, 1L, 2L);
+            assertThat(metrics.count("narrator.clips.skipped", "reason", "queue_full")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void skipsClipsBeyondMaxLagAndDropsThoseOfClosedTasks() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        narration.release.countDown();
+        AtomicLong clock = new AtomicLong(1_000_000);
+        NarratorMetrics metrics = NarratorMetrics.inMemory();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(8, 0, 10, 1000), metrics, clock::get)) {
+            CompletionQueue open = new CompletionQueue();
+            CompletionQueue closed = new CompletionQueue();
+            closed.close();
+            engine.submit(job("late", 0, 1_000_000 - 1500, open));
+            engine.submit(job("gone", 0, 1_000_000, closed));
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            List<NarrationCompletion> done = drain(open);
+            assertThat(done).hasSize(1);
+            assertThat(done.get(0).result().error()).isEqualTo("skipped: narration is 1500 ms behind, max.lag.ms=1000");
+            assertThat(narration.batchSizes).isEmpty();
+            assertThat(metrics.count("narrator.completions.dropped", "reason", "task_closed")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFailingBatchCompletesEachClipWithTheError() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        narration.failWith = new IllegalStateException("out of memory on device");
+        narration.release.countDown();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(8, 0, 10, 60_000), NarratorMetrics.inMemory())) {
+            CompletionQueue queue = new CompletionQueue();
+            engine.submit(job("a", 0, engine.nowMillis(), queue));
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(drain(queue)).extracting(c -> c.result().error()).containsExactly("narration failed: out of memory on device");
+        }
+    }
+
+    @Test
+    void rejectsNonsenseSettings() {
+        assertThatThrownBy(() -> new NarrationEngine.Settings(0, 0, 1, 1)).hasMessage("batch.max must be >= 1, got 0");
+        assertThatThrownBy(() -> new NarrationEngine.Settings(1, -1, 1, 1)).hasMessage("batch.wait.ms must be >= 0, got -1");
+    }
+}

@@ -1,0 +1,75 @@
+package io.narrator.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narrator.avro.Caption;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NarrationTopologyTest {
+
+    @Test
+    void givesThePreviousCaptionAsContextWhenAsked() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("context.previous.caption", "true"))) {
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            assertThat(TopologyHarness.texts(h.settle())).containsExactly("frames=red");
+            h.frames("cam", new double[] {2}, "blue");
+            assertThat(TopologyHarness.texts(h.settle())).containsExactly("previous=[frames=red] frames=red,green");
+            h.frames("cam", new double[] {3}, "blue");
+            assertThat(TopologyHarness.texts(h.settle())).containsExactly("previous=[previous=[frames=red] frames=red,green] frames=green,blue");
+        }
+    }
+
+    @Test
+    void givesNoContextByDefault() {
+        try (TopologyHarness h = new TopologyHarness()) {
+            h.frames("cam", new double[] {0, 1, 2}, "red", "green", "blue");
+            assertThat(h.settle()).extracting(Caption::getText).containsExactly("frames=red", "frames=red,green");
+            assertThat(h.narration.batches).flatExtracting(b -> b).allMatch(r -> r.previousCaption() == null);
+        }
+    }
+
+    @Test
+    void suppressesARepeatedCaptionAndCountsIt() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("suppress.repeats", "true"))) {
+            // windows: [red] [red,red] [red,red] [red,green]: the third repeats the second
+            h.frames("cam", new double[] {0, 1, 2, 3, 4}, "red", "red", "red", "green", "green");
+            List<Caption> captions = h.settle();
+            assertThat(TopologyHarness.texts(captions)).containsExactly("frames=red", "frames=red,red", "frames=red,green");
+            assertThat(captions).extracting(Caption::getClipIndex).containsExactly(0L, 1L, 3L);
+            assertThat(h.metrics.count("narrator.captions", "outcome", "suppressed")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void skipsClipsBeyondMaxLagWithACaptionThatCarriesTheError() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("max.lag.ms", "5000"))) {
+            h.engineSkewMs.set(7000); // the engine sees every clip 7 s after its window closed
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            List<Caption> captions = h.settle();
+            assertThat(captions).hasSize(1);
+            Caption skipped = captions.get(0);
+            assertThat(skipped.getText()).isEmpty();
+            assertThat(skipped.getLogProb()).isNull();
+            assertThat(skipped.getError()).startsWith("skipped: narration is 7000 ms behind, max.lag.ms=5000");
+            assertThat(skipped.getFrameTimestamps()).containsExactly(0L);
+            assertThat(h.narration.batches).isEmpty();
+            assertThat(h.metrics.count("narrator.clips.skipped", "reason", "lag")).isEqualTo(1);
+
+            h.engineSkewMs.set(0); // caught up: narrated again
+            h.frames("cam", new double[] {2}, "blue");
+            assertThat(TopologyHarness.texts(h.settle())).containsExactly("frames=red,green");
+        }
+    }
+
+    @Test
+    void usesTheConfiguredGenerationSettingsWithoutAPrompt() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("generation.max.tokens", "7", "generation.beams", "2"))) {
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            assertThat(h.settle()).hasSize(1);
+            assertThat(h.narration.batches.get(0).get(0).settings()).isEqualTo(new GenerationSettings(7, 2, 0));
+            assertThat(h.narration.batches.get(0).get(0).examples()).isEmpty();
+        }
+    }
+}

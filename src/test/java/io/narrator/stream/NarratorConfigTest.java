@@ -1,0 +1,82 @@
+package io.narrator.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NarratorConfigTest {
+
+    @Test
+    void defaultsMatchTheDocumentedKeys() {
+        NarratorConfig c = NarratorConfig.defaults();
+        assertThat(c.windowSeconds()).isEqualTo(8);
+        assertThat(c.hopSeconds()).isEqualTo(4);
+        assertThat(c.sampleFps()).isEqualTo(1.0);
+        assertThat(c.topics()).isEqualTo(new Topics.Names("narrator.frames", "narrator.segments", "narrator.prompts",
+                "narrator.prompt-table", "narrator.captions", "narrator.dead-letters"));
+        assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
+        assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
+    }
+
+    @Test
+    void readsAPropertiesFileAndPassesKafkaSettingsThroughUntouched(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("narrator.properties");
+        Files.writeString(file, String.join("\n",
+                "bootstrap.servers=broker:9093",
+                "security.protocol=SASL_SSL",
+                "sasl.mechanism=PLAIN",
+                "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";",
+                "ssl.truststore.location=/etc/kafka/truststore.jks",
+                "topic.prefix=cams.",
+                "hop.seconds=2",
+                "suppress.repeats=true",
+                "num.stream.threads=4"));
+        NarratorConfig c = NarratorConfig.load(file);
+        assertThat(c.hopSeconds()).isEqualTo(2);
+        assertThat(c.suppressRepeats()).isTrue();
+        assertThat(c.topics().captions()).isEqualTo("cams.captions");
+        Properties streams = c.streamsProperties();
+        assertThat(streams).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.jks").containsEntry("num.stream.threads", "4")
+                .containsEntry("bootstrap.servers", "broker:9093")
+                .containsKey("sasl.jaas.config")
+                .doesNotContainKeys("hop.seconds", "suppress.repeats", "topic.prefix");
+        Properties clients = c.clientProperties();
+        assertThat(clients).containsEntry("security.protocol", "SASL_SSL").containsEntry("bootstrap.servers", "broker:9093")
+                .containsKey("sasl.jaas.config").doesNotContainKeys("application.id", "num.stream.threads", "hop.seconds");
+    }
+
+    @Test
+    void givenValuesWinOverDefaultsIncludingStreamsDefaults() {
+        NarratorConfig c = NarratorConfig.of(Map.of("processing.guarantee", "at_least_once", "application.id", "cams"));
+        assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "at_least_once").containsEntry("application.id", "cams");
+        assertThat(c.with("window.seconds", "12").windowSeconds()).isEqualTo(12);
+    }
+
+    @Test
+    void rejectsBadValuesNamingTheKey() {
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "abc"))).hasMessage("hop.seconds must be a whole number, got 'abc'");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "10")))
+                .hasMessageContaining("hop.seconds=10 is longer than window.seconds=8");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("sample.fps", "0"))).hasMessageContaining("sample.fps must be in (0, 1000]");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("suppress.repeats", "yes"))).hasMessage("suppress.repeats must be true or false, got 'yes'");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
+                .hasMessageContaining("cannot read configuration file /nonexistent/narrator.properties");
+    }
+
+    @Test
+    void theConfigurationReferenceListsEveryKeyWithItsDefault() {
+        String table = ConfigKey.markdownTable();
+        for (ConfigKey key : ConfigKey.values())
+            assertThat(table).contains("| `" + key.key() + "` | " + (key.defaultValue().isEmpty() ? "*(empty)*" : "`" + key.defaultValue() + "`") + " |");
+    }
+}

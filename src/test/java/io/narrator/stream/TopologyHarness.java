@@ -1,0 +1,124 @@
+package io.narrator.stream;
+
+import io.narrator.avro.Caption;
+import io.narrator.avro.DeadLetter;
+import io.narrator.avro.NarrationPrompt;
+import io.narrator.avro.VideoFrame;
+import io.narrator.avro.VideoSegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * Narrator's topology in a TopologyTestDriver with the fake narration and a real engine. The
+ * engine's clock follows the driver's wall clock (plus an adjustable skew, to simulate overload).
+ */
+final class TopologyHarness implements AutoCloseable {
+    static final Instant START = Instant.ofEpochMilli(1_700_000_000_000L);
+
+    final FakeNarration narration = new FakeNarration();
+    final NarratorMetrics metrics = NarratorMetrics.inMemory();
+    final AtomicLong wallClock = new AtomicLong(START.toEpochMilli());
+    final AtomicLong engineSkewMs = new AtomicLong();
+    final NarratorConfig config;
+    final Topics topics;
+    final NarrationEngine engine;
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, byte[]> frames;
+    final TestInputTopic<String, byte[]> segments;
+    final TestInputTopic<String, byte[]> prompts;
+    final TestOutputTopic<String, Caption> captions;
+    final TestOutputTopic<String, DeadLetter> deadLetters;
+    private final Path stateDir;
+
+    TopologyHarness(Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0"));
+        settings.putAll(overrides);
+        config = NarratorConfig.of(settings);
+        topics = Topics.from(config);
+        engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), metrics,
+                () -> wallClock.get() + engineSkewMs.get());
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try {
+            Files.createDirectories(Path.of("target"));
+            stateDir = Files.createTempDirectory(Path.of("target"), "narrator-ttd");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(NarratorTopology.build(new StreamsBuilder(), engine, topics, config), props, START);
+        frames = driver.createInputTopic(topics.frames().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        segments = driver.createInputTopic(topics.segments().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        prompts = driver.createInputTopic(topics.prompts().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        captions = driver.createOutputTopic(topics.captions().name(), Serdes.String().deserializer(), topics.captions().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.String().deserializer(), topics.deadLetters().valueSerde().deserializer());
+    }
+
+    TopologyHarness() {
+        this(Map.of());
+    }
+
+    void frame(VideoFrame frame) {
+        frames.pipeInput(frame.getStreamId(), AvroSerde.of(VideoFrame.class).encode(frame));
+    }
+
+    /** Frames of one stream, one per entry, at the given seconds, each of the given colour. */
+    void frames(String stream, double[] seconds, String... colours) {
+        for (int i = 0; i < seconds.length; i++) frame(TestMedia.frame(stream, i, seconds[i], colours[i]));
+    }
+
+    void segment(VideoSegment segment) {
+        segments.pipeInput(segment.getStreamId(), AvroSerde.of(VideoSegment.class).encode(segment));
+    }
+
+    void prompt(String key, NarrationPrompt prompt) {
+        prompts.pipeInput(key, prompt == null ? null : AvroSerde.of(NarrationPrompt.class).encode(prompt));
+    }
+
+    /** Advances the wall clock of the driver and the engine together. */
+    void advance(Duration d) {
+        wallClock.addAndGet(d.toMillis());
+        driver.advanceWallClockTime(d);
+    }
+
+    /** Waits for the engine to finish every submitted clip, lets the drain punctuator run, and returns the new captions. */
+    List<Caption> settle() {
+        try {
+            if (!engine.awaitIdle(Duration.ofSeconds(30))) throw new IllegalStateException("engine did not finish its clips");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        advance(Duration.ofMillis(config.drainIntervalMs()));
+        return captions.readValuesToList();
+    }
+
+    static List<String> texts(List<Caption> captions) {
+        return captions.stream().map(Caption::getText).toList();
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        engine.close();
+        try {
+            org.apache.kafka.common.utils.Utils.delete(stateDir.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
