@@ -4,7 +4,7 @@ import io.narrator.model.FlamingoConfig;
 import io.narrator.model.tokenizer.WordLevelTokenizer;
 
 /**
- * The architecture of the bundled model, narrator-tiny (≈3 M parameters, 64×64 frames): small enough to
+ * The architecture of the bundled model, narrator-tiny (≈3 M parameters, 96×96 letterboxed frames in 64 patches): small enough to
  * train on two CPU cores in well under an hour, large enough to caption the synthetic world.
  */
 public final class NarratorTiny {
@@ -16,7 +16,7 @@ public final class NarratorTiny {
     public static FlamingoConfig config(int vocabSize, String version) {
         return new FlamingoConfig(
                 FlamingoConfig.MODEL_TYPE, NAME, version,
-                new FlamingoConfig.Vision(64, 8, 128, 4, 4, 512, 1e-5, "quick_gelu",
+                new FlamingoConfig.Vision(96, 12, 128, 4, 4, 512, 1e-5, "quick_gelu",
                         new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX),
                 new FlamingoConfig.Text(vocabSize, 256, 128, 4, 4, 1e-5),
                 new FlamingoConfig.Perceiver(2, 4, 32, 16, 8, 4),

@@ -66,13 +66,21 @@ public final class Gpt2 extends NamedBlock {
 
     /** The bare LM over a full batch without caching: (B, T) ids and padding mask → (B, T, W) logits. */
     public NDArray forward(NDArray ids, int[][] mask) {
+        return logits(blocksOutput(ids, mask), tokenEmbeddings().getArray()); // (B, T, W)
+    }
+
+    /** The bare LM's hidden states after the final LayerNorm, (B, T, D): a text encoder's features. */
+    public NDArray hidden(NDArray ids, int[][] mask) {
+        return transformer.lnF.forward(blocksOutput(ids, mask)); // (B, T, D)
+    }
+
+    private NDArray blocksOutput(NDArray ids, int[][] mask) {
         NDManager m = ids.getManager();
         Positions p = Positions.of(mask, null);
-        NDArray table = tokenEmbeddings().getArray(); // (W, D)
-        NDArray x = embed(ids, p.positions(m), table); // (B, T, D)
+        NDArray x = embed(ids, p.positions(m), tokenEmbeddings().getArray()); // (B, T, D)
         NDArray bias = p.selfAttentionBias(m); // (B, 1, T, T)
         for (Gpt2Block block : blocks()) x = block.forward(x, bias, null);
-        return logits(x, table); // (B, T, W)
+        return x; // (B, T, D)
     }
 
     /** Max sequence length the position table covers. */

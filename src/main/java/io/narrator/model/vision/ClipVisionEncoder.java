@@ -36,14 +36,23 @@ public final class ClipVisionEncoder extends NamedBlock {
     /** (N, 3, S, S) normalised pixels → (N, P, D) patch tokens. */
     @Override
     public NDArray forward(NDArray pixels) {
+        return allTokens(pixels).get(":, 1:, :"); // (N, P, D)
+    }
+
+    /** The class token after the final LayerNorm, (N, D): the frame's embedding for contrastive pretraining. */
+    public NDArray pooled(NDArray pixels) {
+        return allTokens(pixels).get(":, 0, :"); // (N, D)
+    }
+
+    /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, after the final LayerNorm. */
+    private NDArray allTokens(NDArray pixels) {
         Shape s = pixels.getShape();
         if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != c.imageSize() || s.get(3) != c.imageSize())
             throw new IllegalArgumentException("vision encoder expects (N, 3, " + c.imageSize() + ", " + c.imageSize()
                     + ") pixels, got " + s);
         NDArray x = preLayerNorm.forward(embeddings.forward(pixels)); // (N, P+1, D)
         for (ClipEncoderLayer layer : encoder.layers.blocks()) x = layer.forward(x); // (N, P+1, D)
-        x = postLayerNorm.forward(x); // (N, P+1, D)
-        return x.get(":, 1:, :"); // (N, P, D)
+        return postLayerNorm.forward(x); // (N, P+1, D)
     }
 
     @Override

@@ -1,0 +1,84 @@
+package io.narrator.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.train.data.FewShotSequences;
+import io.narrator.train.data.TaskMix;
+import io.narrator.train.data.TokenBatch;
+import io.narrator.train.world.CaptionGrammar;
+import io.narrator.train.world.Task;
+import io.narrator.train.world.World;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Stage 1 of the recipe: pretrain the GPT-2 language model on text alone — captions and few-shot
+ * formatted sequences of every task — so that it knows the grammar and the prompt format. Images are not
+ * seen; {@code <image>} is just a token here.
+ */
+public final class LanguageModelStage {
+    public static final String NAME = "lm";
+
+    /** Batch size and learning rate. */
+    public record Settings(int batch, float learningRate) {
+        public static final Settings DEFAULT = new Settings(32, 2e-3f);
+    }
+
+    private LanguageModelStage() {}
+
+    /** Trains from a random initialisation and writes {@code lm/model}. */
+    public static List<Float> run(TrainingLayout out, long seed, int steps, Settings settings, TrainingListener listener)
+            throws IOException {
+        int vocab = out.ensureTokenizer();
+        try (FlamingoModel model = FlamingoModel.random(NarratorTiny.config(vocab, "stage-lm"), out.tokenizer(), seed)) {
+            Map<String, Parameter> trainable = model.block().trainOnly(Set.of("lm"));
+            AdamW optimizer = new AdamW(trainable, AdamW.Settings.DEFAULT, model.manager());
+            LearningRate lr = new LearningRate(settings.learningRate(), Math.min(100, steps / 10), steps, 0.1f);
+            FewShotSequences sequences = new FewShotSequences(model.tokenizer(), model.config().generation().promptPrefix());
+            long pad = model.config().specialTokens().pad();
+            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, 100, "batch " + settings.batch() + ", lr " + settings.learningRate());
+            List<Float> losses = StageRun.run(plan, trainable, optimizer, step -> {
+                TokenBatch batch = batch(sequences, StageRun.stepSeed(seed, NAME, step), settings.batch(), pad);
+                float loss;
+                try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray logits = model.block().lm().forward(batch.idsArray(m), batch.mask()); // (B, T, W)
+                    NDArray l = Losses.nextToken(logits, batch.targets(m), batch.weights(m));
+                    gc.backward(l);
+                    loss = l.getFloat();
+                }
+                optimizer.update(lr.at(step));
+                return loss;
+            }, listener);
+            model.block().resetSpecialTokenEmbeddings();
+            model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);
+            return losses;
+        }
+    }
+
+    /** A batch of text-only few-shot sequences: 1–5 examples of one task each. */
+    static TokenBatch batch(FewShotSequences sequences, long seed, int size, long pad) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<long[]> ids = new ArrayList<>();
+        List<float[]> weights = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Task task = TaskMix.draw(random);
+            int examples = 1 + random.nextInt(5);
+            List<String> answers = new ArrayList<>();
+            for (int k = 0; k < examples; k++)
+                answers.add(CaptionGrammar.describe(World.DEFAULT.scene(random.nextLong(), 8_000_000L), task, random));
+            FewShotSequences.Sequence s = sequences.build(task, answers);
+            ids.add(s.ids());
+            weights.add(s.targets());
+        }
+        return TokenBatch.of(ids, weights, pad);
+    }
+}

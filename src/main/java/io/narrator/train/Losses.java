@@ -1,0 +1,41 @@
+package io.narrator.train;
+
+import ai.djl.ndarray.NDArray;
+
+/** Training losses. Shapes: B batch, T positions, W vocabulary. */
+public final class Losses {
+    private Losses() {}
+
+    /**
+     * Weighted mean next-token cross-entropy.
+     *
+     * @param logits (B, T, W) for every input position; the last position is not used
+     * @param targets (B, T−1) the next tokens
+     * @param weights (B, T−1) 1 where the prediction counts
+     */
+    public static NDArray nextToken(NDArray logits, NDArray targets, NDArray weights) {
+        long t = logits.getShape().get(1);
+        NDArray logProbs = logits.get(":, :" + (t - 1) + ", :").logSoftmax(2); // (B, T-1, W)
+        NDArray picked = logProbs.gather(targets.expandDims(2), 2).squeeze(2); // (B, T-1)
+        NDArray total = weights.sum().maximum(1f);
+        return picked.mul(weights).sum().neg().div(total); // ()
+    }
+
+    /**
+     * CLIP's symmetric contrastive loss with soft targets: {@code same[i][j]} marks pairs with the same
+     * text (several frames of a batch can share a description), each row's targets normalised.
+     *
+     * @param image (N, E) L2-normalised image embeddings
+     * @param text (N, E) L2-normalised text embeddings
+     * @param scale the learned logit scale, exp(log τ⁻¹), ()
+     * @param same (N, N) 1 where image i and text j match
+     */
+    public static NDArray contrastive(NDArray image, NDArray text, NDArray scale, NDArray same) {
+        NDArray logits = image.matMul(text.transpose()).mul(scale); // (N, N)
+        NDArray targets = same.div(same.sum(new int[] {1}, true)); // (N, N) rows sum to 1
+        NDArray imageToText = logits.logSoftmax(1).mul(targets).sum(new int[] {1}).mean().neg();
+        NDArray targetsT = same.transpose().div(same.transpose().sum(new int[] {1}, true));
+        NDArray textToImage = logits.transpose().logSoftmax(1).mul(targetsT).sum(new int[] {1}).mean().neg();
+        return imageToText.add(textToImage).div(2f);
+    }
+}
