@@ -1,11 +1,40 @@
 package io.narrator.model;
 
-/** Settings DJL must see before its engine loads: nothing is ever downloaded at run time. */
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settings the native engines must see before they run: nothing is ever downloaded at run time, and glibc
+ * keeps freed tensor memory for reuse. By default glibc returns every allocation above a few MB to the
+ * kernel when it is freed, so each new activation tensor is page-faulted in again — measured here, that
+ * makes element-wise ops ~10× and matrix products ~3× slower. Raising the mmap and trim thresholds with
+ * {@code mallopt} at start-up removes that cost without the user setting any environment variable.
+ */
 public final class DjlSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(DjlSetup.class);
+    private static final int M_TRIM_THRESHOLD = -1;
+    private static final int M_MMAP_THRESHOLD = -3;
+    /** glibc's largest allowed mmap threshold on 64-bit (32 MiB): smaller blocks come from reusable heap memory. */
+    private static final int MMAP_THRESHOLD = 32 << 20;
+    private static volatile boolean configured;
+
     private DjlSetup() {}
 
-    /** Sets {@code ai.djl.offline=true} unless the user chose otherwise. Idempotent. */
-    public static void configure() {
+    /** Sets {@code ai.djl.offline=true} unless the user chose otherwise, and tunes the allocator. Idempotent. */
+    public static synchronized void configure() {
+        if (configured) return;
+        configured = true;
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return;
+        try {
+            Function mallopt = NativeLibrary.getInstance("c").getFunction("mallopt");
+            int a = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD});
+            int b = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, Integer.MAX_VALUE});
+            LOG.debug("mallopt mmap threshold {} → {}, trim threshold → {}", MMAP_THRESHOLD, a, b);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            LOG.debug("allocator not tuned (not glibc?): {}", e.toString());
+        }
     }
 }
