@@ -1,0 +1,43 @@
+package io.narrator.ingest;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_WARNING;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.ffmpeg.avutil.LogCallback;
+import org.bytedeco.javacpp.BytePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes FFmpeg's own log lines to SLF4J (logger {@code io.narrator.ingest.ffmpeg}) instead of raw
+ * stderr, and keeps only errors: decoders are chatty about things ingest handles itself.
+ */
+final class FFmpegLogging {
+    private static final Logger log = LoggerFactory.getLogger("io.narrator.ingest.ffmpeg");
+    private static final AtomicBoolean installed = new AtomicBoolean();
+
+    private FFmpegLogging() {}
+
+    /** Installs the routing once per process; later calls do nothing. */
+    static void install() {
+        if (!installed.compareAndSet(false, true)) return;
+        av_log_set_level(AV_LOG_ERROR);
+        setLogCallback(ToSlf4j.INSTANCE);
+    }
+
+    private static final class ToSlf4j extends LogCallback {
+        static final ToSlf4j INSTANCE = new ToSlf4j().retainReference();
+
+        @Override
+        public void call(int level, BytePointer message) {
+            String text = message.getString().strip();
+            if (text.isEmpty()) return;
+            // FFmpeg errors about a single bad packet are routine in live video: a warning, not an error.
+            if (level <= AV_LOG_WARNING) log.warn(text);
+            else log.debug(text);
+        }
+    }
+}
