@@ -40,8 +40,10 @@ final class KeptFrameConverter implements AutoCloseable {
         if (sws == null) throw new IngestException("cannot convert frames of pixel format " + picture.format() + " to BGR");
         try (PointerScope scope = new PointerScope()) {
             BytePointer pixels = new BytePointer((ByteBuffer) bgr.image[0].position(0));
-            sws_scale(sws, new PointerPointer<>(picture), picture.linesize(), 0, height, new PointerPointer<>(pixels),
-                    new IntPointer(bgr.imageStride, 0, 0, 0));
+            // an AVFrame starts with its plane pointers, so it reads as the source plane array (as in FFmpegFrameGrabber)
+            PointerPointer<BytePointer> planes = new PointerPointer<>(picture);
+            PointerPointer<BytePointer> output = new PointerPointer<BytePointer>(1).put(0, pixels);
+            sws_scale(sws, planes, picture.linesize(), 0, height, output, new IntPointer(bgr.imageStride, 0, 0, 0));
         }
         return bgr;
     }
