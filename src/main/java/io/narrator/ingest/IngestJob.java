@@ -61,6 +61,7 @@ public final class IngestJob {
     public IngestResult run() {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("an IngestJob runs only once");
         long startNanos = System.nanoTime();
+        FFmpegLogging.install();
         EventClock clock = new EventClock(options.startTime(), wall);
         SinkFeed feed = new SinkFeed(options.streamId(), sink, progress);
         Pacer pacer = options.realtime() ? new Pacer(sleeper, System::nanoTime) : null;
