@@ -79,7 +79,7 @@ public final class EventClock {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty start time" + usage);
         String t = text.strip();
         Instant instant;
-        if (t.matches("-?\\d{1,19}")) {
+        if (t.matches("-?\\d+")) {
             try {
                 instant = Instant.ofEpochMilli(Long.parseLong(t));
             } catch (NumberFormatException e) {

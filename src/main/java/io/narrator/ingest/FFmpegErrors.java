@@ -64,10 +64,11 @@ final class FFmpegErrors {
         } catch (NumberFormatException e) {
             return message;
         }
-        try (BytePointer buffer = new BytePointer(256)) {
-            if (av_strerror(code, buffer, 256) < 0) return "FFmpeg error " + code;
-            return buffer.getString();
-        }
+        byte[] text = new byte[256];
+        if (av_strerror(code, text, text.length) < 0) return "FFmpeg error " + code;
+        int length = 0;
+        while (length < text.length && text[length] != 0) length++;
+        return new String(text, 0, length, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The short name FFmpeg gives a codec id, such as {@code h264}. */

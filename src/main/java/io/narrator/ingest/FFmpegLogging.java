@@ -1,7 +1,7 @@
 package io.narrator.ingest;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
-import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_WARNING;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
 
@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes FFmpeg's own log lines to SLF4J (logger {@code io.narrator.ingest.ffmpeg}) instead of raw
- * stderr, and keeps only errors: decoders are chatty about things ingest handles itself.
+ * stderr. FFmpeg's errors are logged at DEBUG: a failure that matters reaches the user once, as an
+ * {@link IngestException} carrying FFmpeg's reason, and the rest (a corrupt packet in a live stream,
+ * a refused connection before a retry) is noise unless one is debugging ({@code -Dnarrator.log.level=DEBUG}).
+ * Only FFmpeg's fatal messages are warnings.
  */
 final class FFmpegLogging {
     private static final Logger log = LoggerFactory.getLogger("io.narrator.ingest.ffmpeg");
@@ -35,8 +38,7 @@ final class FFmpegLogging {
         public void call(int level, BytePointer message) {
             String text = message.getString().strip();
             if (text.isEmpty()) return;
-            // FFmpeg errors about a single bad packet are routine in live video: a warning, not an error.
-            if (level <= AV_LOG_WARNING) log.warn(text);
+            if (level <= AV_LOG_FATAL) log.warn(text);
             else log.debug(text);
         }
     }
