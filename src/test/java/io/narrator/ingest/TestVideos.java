@@ -68,22 +68,26 @@ final class TestVideos {
     /** Writes a test video file in {@code format} with video codec {@code codec}. */
     static Path write(Path file, String format, String codec, int width, int height, double fps, int frames, int gop) throws Exception {
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toString(), width, height, 0)) {
-            record(recorder, format, codec, width, height, fps, frames, gop);
+            record(recorder, format, codec, width, height, fps, 0, frames, gop);
         }
         return file;
     }
 
-    /** Encodes a test video in memory, in a format that can be written to a stream (such as mpegts). */
-    static byte[] encode(String format, String codec, int width, int height, double fps, int frames, int gop) throws Exception {
+    /**
+     * Encodes frames {@code first} to {@code first + frames - 1} of a test video in memory, in a format that
+     * can be written to a stream (such as mpegts).
+     */
+    static byte[] encode(String format, String codec, int width, int height, double fps, int first, int frames, int gop)
+            throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(bytes, width, height, 0)) {
-            record(recorder, format, codec, width, height, fps, frames, gop);
+            record(recorder, format, codec, width, height, fps, first, frames, gop);
         }
         return bytes.toByteArray();
     }
 
-    private static void record(FFmpegFrameRecorder recorder, String format, String codec, int width, int height, double fps, int frames,
-            int gop) throws Exception {
+    private static void record(FFmpegFrameRecorder recorder, String format, String codec, int width, int height, double fps, int first,
+            int frames, int gop) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         Java2DFrameConverter converter = new Java2DFrameConverter();
         recorder.setFormat(format);
@@ -93,7 +97,7 @@ final class TestVideos {
         recorder.setVideoBitrate(800_000);
         recorder.setPixelFormat(codec.equals("mjpeg") ? avutil.AV_PIX_FMT_YUVJ420P : avutil.AV_PIX_FMT_YUV420P);
         recorder.start();
-        for (int i = 0; i < frames; i++) recorder.record(converter.convert(render(i, width, height)));
+        for (int i = first; i < first + frames; i++) recorder.record(converter.convert(render(i, width, height)));
         recorder.stop();
     }
 }
