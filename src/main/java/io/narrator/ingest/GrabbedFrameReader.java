@@ -12,7 +12,7 @@ import org.bytedeco.javacv.Frame;
  * still-unconverted frame, so dropped frames cost only their decoding.
  */
 final class GrabbedFrameReader implements SourceReader<FFmpegFrameGrabber> {
-    /** Frames being JPEG-encoded while decoding goes on; a few are enough to hide the encoder behind the decoder. */
+    /** Kept frames being converted and encoded while decoding goes on; a few hide the encoder behind the decoder. */
     private static final int JPEG_IN_FLIGHT = 3;
 
     private final VideoSource source;
@@ -43,8 +43,7 @@ final class GrabbedFrameReader implements SourceReader<FFmpegFrameGrabber> {
     public void read(FFmpegFrameGrabber grabber) throws Exception {
         long length = grabber.getLengthInTime();
         feed.setTotalSeconds(length > 0 ? length / 1e6 : 0);
-        try (KeptFrameConverter converter = new KeptFrameConverter();
-                JpegPipeline jpeg = new JpegPipeline(feed, jpegQuality, pacer == null ? JPEG_IN_FLIGHT : 0)) {
+        try (JpegPipeline jpeg = new JpegPipeline(feed, jpegQuality, pacer == null ? JPEG_IN_FLIGHT : 0)) {
             while (!stopped.getAsBoolean()) {
                 Frame frame;
                 try {
@@ -64,7 +63,7 @@ final class GrabbedFrameReader implements SourceReader<FFmpegFrameGrabber> {
                 }
                 lastKeptMicros = event;
                 if (pacer != null) pacer.awaitMediaTime(media);
-                jpeg.submit(converter.toImage(picture), event, (media - firstMediaMicros) / 1e6);
+                jpeg.submit(picture, event, (media - firstMediaMicros) / 1e6);
             }
             jpeg.drain();
         }

@@ -1,24 +1,30 @@
 package io.narrator.ingest;
 
-import java.awt.image.BufferedImage;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_clone;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 
 /**
- * JPEG-encodes kept frames on a helper thread while the caller goes on decoding, and delivers them to
- * the {@link SinkFeed} on the caller's thread, in order. With {@code maxInFlight} 0 it encodes on the
- * caller's thread (used for {@code --realtime}, where each frame must leave at its time).
+ * Converts kept frames to images ({@link KeptFrameConverter}) and JPEG-encodes them on a helper thread
+ * while the caller goes on decoding, then delivers them to the {@link SinkFeed} on the caller's thread,
+ * in order. The helper works on a new reference to the decoded picture ({@code av_frame_clone}, no
+ * pixel copy), so the decoder can move on at once. With {@code maxInFlight} 0 everything happens on
+ * the caller's thread (used for {@code --realtime}, where each frame must leave at its time).
  */
 final class JpegPipeline implements AutoCloseable {
     private record Pending(long timestampMicros, int width, int height, double mediaSeconds, Future<byte[]> jpeg) {}
 
     private final SinkFeed feed;
     private final int maxInFlight;
-    /** Used only by the helper thread when there is one (handed over through the executor), else by the caller. */
+    /** Used by the helper thread when there is one (handed over through the executor), else by the caller. */
+    private final KeptFrameConverter converter = new KeptFrameConverter();
     private final JpegEncoder jpeg;
     private final ExecutorService helper;
     private final Deque<Pending> pending = new ArrayDeque<>();
@@ -35,16 +41,26 @@ final class JpegPipeline implements AutoCloseable {
         });
     }
 
-    /** Queues {@code image}, which the pipeline now owns, for encoding and delivery. */
-    void submit(BufferedImage image, long timestampMicros, double mediaSeconds) {
+    /** Queues a decoded picture for conversion, encoding and delivery; the caller keeps its own reference. */
+    void submit(AVFrame picture, long timestampMicros, double mediaSeconds) {
+        int width = picture.width();
+        int height = picture.height();
         if (helper == null) {
-            feed.frame(timestampMicros, image.getWidth(), image.getHeight(), FrameEncoding.JPEG, jpeg.encode(image), mediaSeconds);
+            feed.frame(timestampMicros, width, height, FrameEncoding.JPEG, jpeg.encode(converter.toImage(picture)), mediaSeconds);
             return;
         }
         deliverReady();
         while (pending.size() >= maxInFlight) deliver(pending.removeFirst());
-        Future<byte[]> bytes = helper.submit(() -> jpeg.encode(image));
-        pending.addLast(new Pending(timestampMicros, image.getWidth(), image.getHeight(), mediaSeconds, bytes));
+        AVFrame reference = av_frame_clone(picture);
+        if (reference == null) throw new IngestException("out of memory: cannot keep a decoded " + width + "x" + height + " frame");
+        Future<byte[]> bytes = helper.submit(() -> {
+            try {
+                return jpeg.encode(converter.toImage(reference));
+            } finally {
+                av_frame_free(reference);
+            }
+        });
+        pending.addLast(new Pending(timestampMicros, width, height, mediaSeconds, bytes));
     }
 
     /** Delivers the frames whose encoding has finished, without waiting. */
@@ -72,15 +88,18 @@ final class JpegPipeline implements AutoCloseable {
         feed.frame(p.timestampMicros(), p.width(), p.height(), FrameEncoding.JPEG, bytes, p.mediaSeconds());
     }
 
-    /** Drops undelivered frames and releases the encoder and its thread. */
+    /** Finishes queued work without delivering it and releases the converter, the encoder and the thread. */
     @Override
     public void close() {
-        pending.forEach(p -> p.jpeg().cancel(false));
         pending.clear();
-        if (helper == null) {
+        Runnable release = () -> {
+            converter.close();
             jpeg.close();
+        };
+        if (helper == null) {
+            release.run();
         } else {
-            helper.execute(jpeg::close);
+            helper.execute(release); // after the queued tasks, which still hold their picture references and free them
             helper.shutdown();
         }
     }
