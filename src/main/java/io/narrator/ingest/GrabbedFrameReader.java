@@ -45,14 +45,8 @@ final class GrabbedFrameReader implements SourceReader<FFmpegFrameGrabber> {
         feed.setTotalSeconds(length > 0 ? length / 1e6 : 0);
         try (JpegPipeline jpeg = new JpegPipeline(feed, jpegQuality, pacer == null ? JPEG_IN_FLIGHT : 0)) {
             while (!stopped.getAsBoolean()) {
-                Frame frame;
-                try {
-                    frame = grabber.grabFrame(false, true, true, false, false);
-                } catch (Exception e) {
-                    throw new SourceDroppedException("reading " + FFmpegErrors.describe(source) + " failed: " + e.getMessage(), e);
-                }
+                Frame frame = GrabberReads.nextPicture(grabber, source);
                 if (frame == null) break;
-                if (frame.type != Frame.Type.VIDEO || !(frame.opaque instanceof AVFrame picture)) continue;
                 unitsRead++;
                 long media = frame.timestamp;
                 if (firstMediaMicros == Long.MIN_VALUE) firstMediaMicros = media;
@@ -63,7 +57,7 @@ final class GrabbedFrameReader implements SourceReader<FFmpegFrameGrabber> {
                 }
                 lastKeptMicros = event;
                 if (pacer != null) pacer.awaitMediaTime(media);
-                jpeg.submit(picture, event, (media - firstMediaMicros) / 1e6);
+                jpeg.submit((AVFrame) frame.opaque, event, (media - firstMediaMicros) / 1e6);
             }
             jpeg.drain();
         }

@@ -99,12 +99,7 @@ final class GrabbedSegmentReader implements SourceReader<FFmpegFrameGrabber> {
         long frameMicros = Math.round(1e6 / frameRate(grabber));
         long lastMedia = Long.MIN_VALUE;
         while (!stopped.getAsBoolean()) {
-            AVPacket packet;
-            try {
-                packet = grabber.grabPacket();
-            } catch (Exception e) {
-                throw new SourceDroppedException("reading " + FFmpegErrors.describe(source) + " failed: " + e.getMessage(), e);
-            }
+            AVPacket packet = GrabberReads.nextPacket(grabber, source);
             if (packet == null) break;
             try {
                 if (packet.stream_index() != video) continue;
@@ -137,15 +132,10 @@ final class GrabbedSegmentReader implements SourceReader<FFmpegFrameGrabber> {
         Frame bgr = null;
         try (KeptFrameConverter converter = new KeptFrameConverter()) {
             while (!stopped.getAsBoolean()) {
-                Frame frame;
-                try {
-                    frame = grabber.grabFrame(false, true, true, false, false);
-                } catch (Exception e) {
-                    throw new SourceDroppedException("reading " + FFmpegErrors.describe(source) + " failed: " + e.getMessage(), e);
-                }
+                Frame frame = GrabberReads.nextPicture(grabber, source);
                 if (frame == null) break;
-                if (frame.type != Frame.Type.VIDEO || !(frame.opaque instanceof AVFrame picture)) continue;
                 unitsRead++;
+                AVFrame picture = (AVFrame) frame.opaque;
                 long media = frame.timestamp;
                 if (firstMedia == Long.MIN_VALUE) firstMedia = media;
                 bgr = converter.toBgr(picture, bgr);

@@ -106,6 +106,23 @@ class SegmentIngestTest {
         assertThat(sink.segments().get(1).durationMicros()).isCloseTo(1_000_000L, org.assertj.core.data.Offset.offset(1_000L));
     }
 
+    @Test
+    void realtimeHoldsEachSegmentBackUntilItsEndIsDue() {
+        List<java.time.Duration> waits = new ArrayList<>();
+        CollectingSink sink = new CollectingSink();
+        IngestJob.builder()
+                .setSource(VideoSource.parse(video.toString()))
+                .setOptions(IngestOptions.builder().setStreamId("cam-7").optMode(IngestMode.SEGMENTS).optStartTime(START).optRealtime(true)
+                        .build())
+                .setSink(sink)
+                .optSleeper(waits::add)
+                .build()
+                .run();
+        assertThat(sink.segments()).hasSize(5);
+        // this sleeper returns at once, so each wait runs from the first frame's release to a segment's end (at most 10 s)
+        assertThat(waits).isNotEmpty().allSatisfy(w -> assertThat(w).isPositive().isLessThanOrEqualTo(java.time.Duration.ofSeconds(10)));
+    }
+
     private static IngestResult ingest(Path file, CollectingSink sink, List<IngestProgress> progress) {
         return IngestJob.builder()
                 .setSource(VideoSource.parse(file.toString()))
