@@ -14,7 +14,6 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.Java2DFrameConverter;
 
@@ -38,12 +37,12 @@ final class KeptFrameConverter implements AutoCloseable {
         sws = sws_getCachedContext(sws, width, height, picture.format(), width, height, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
                 (DoublePointer) null);
         if (sws == null) throw new IngestException("cannot convert frames of pixel format " + picture.format() + " to BGR");
-        try (PointerScope scope = new PointerScope()) {
-            BytePointer pixels = new BytePointer((ByteBuffer) bgr.image[0].position(0));
-            // an AVFrame starts with its plane pointers, so it reads as the source plane array (as in FFmpegFrameGrabber)
-            PointerPointer<BytePointer> planes = new PointerPointer<>(picture);
-            PointerPointer<BytePointer> output = new PointerPointer<BytePointer>(1).put(0, pixels);
-            sws_scale(sws, planes, picture.linesize(), 0, height, output, new IntPointer(bgr.imageStride, 0, 0, 0));
+        BytePointer pixels = new BytePointer((ByteBuffer) bgr.image[0].position(0));
+        // an AVFrame starts with its plane pointers, so it reads as the source plane array (as in FFmpegFrameGrabber)
+        PointerPointer<BytePointer> planes = new PointerPointer<>(picture);
+        try (PointerPointer<BytePointer> output = new PointerPointer<BytePointer>(1).put(0, pixels);
+                IntPointer strides = new IntPointer(bgr.imageStride, 0, 0, 0)) {
+            sws_scale(sws, planes, picture.linesize(), 0, height, output, strides);
         }
         return bgr;
     }
