@@ -28,6 +28,7 @@ public final class DjlSetup {
         configured = true;
         if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
         if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return;
+        if ("false".equals(System.getProperty("narrator.malloc.tune"))) return;
         try {
             Function mallopt = NativeLibrary.getInstance("c").getFunction("mallopt");
             int a = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD});

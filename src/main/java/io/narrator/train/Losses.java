@@ -1,6 +1,7 @@
 package io.narrator.train;
 
 import ai.djl.ndarray.NDArray;
+import io.narrator.model.nn.Scalars;
 
 /** Training losses. Shapes: B batch, T positions, W vocabulary. */
 public final class Losses {
@@ -17,7 +18,7 @@ public final class Losses {
         long t = logits.getShape().get(1);
         NDArray logProbs = logits.get(":, :" + (t - 1) + ", :").logSoftmax(2); // (B, T-1, W)
         NDArray picked = logProbs.gather(targets.expandDims(2), 2).squeeze(2); // (B, T-1)
-        NDArray total = weights.sum().maximum(1f);
+        NDArray total = Scalars.maximum(weights.sum(), 1f);
         return picked.mul(weights).sum().neg().div(total); // ()
     }
 
@@ -36,6 +37,6 @@ public final class Losses {
         NDArray imageToText = logits.logSoftmax(1).mul(targets).sum(new int[] {1}).mean().neg();
         NDArray targetsT = same.transpose().div(same.transpose().sum(new int[] {1}, true));
         NDArray textToImage = logits.transpose().logSoftmax(1).mul(targetsT).sum(new int[] {1}).mean().neg();
-        return imageToText.add(textToImage).div(2f);
+        return Scalars.div(imageToText.add(textToImage), 2f);
     }
 }

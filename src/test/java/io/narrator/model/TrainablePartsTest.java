@@ -49,7 +49,12 @@ class TrainablePartsTest {
                     NDArray logits = f.forward(input, mask, state); // (1, T, W)
                     NDArray targets = input.get(":, 1:");
                     NDArray loss = logits.get(":, :-1, :").logSoftmax(-1).gather(targets.expandDims(-1), 2).mean().neg();
+                    churnNativeMemory(); // freed buffers get reused: any tensor autograd kept without owning it would now hold garbage
                     gc.backward(loss);
+                }
+                for (var e : trainable.entrySet()) {
+                    NDArray g = e.getValue().getArray().getGradient();
+                    assertThat(g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean()).as("gradient of " + e.getKey()).isFalse();
                 }
                 for (Parameter param : trainable.values()) adam.update(param.getId(), param.getArray(), param.getArray().getGradient());
             }
@@ -65,6 +70,12 @@ class TrainablePartsTest {
             assertThat(changed).as("trainable tensors that moved").isGreaterThan(trainable.size() / 2);
             assertThat(f.namedParameters().get("gated_cross_attn_layers.0.attn_gate").getArray().getFloat(0)).isNotEqualTo(0f);
         }
+    }
+
+    private static void churnNativeMemory() {
+        System.gc();
+        for (int i = 0; i < 2000; i++) java.nio.ByteBuffer.allocateDirect(4096).putFloat(0, Float.NaN);
+        System.gc();
     }
 
     @Test

@@ -16,13 +16,13 @@ public final class Activations {
     /** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     public static NDArray geluTanh(NDArray x) {
         // no in-place ops: autograd needs tanh's output for the backward pass
-        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).tanh();
-        return inner.add(1f).mul(x).mul(0.5f);
+        NDArray inner = Scalars.mul(Scalars.mul(x.mul(x).mul(x), 0.044715f).add(x), SQRT_2_OVER_PI).tanh();
+        return Scalars.mul(Scalars.add(inner, 1f).mul(x), 0.5f);
     }
 
     /** CLIP's quick_gelu: x·σ(1.702·x). */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(1.702f).getNDArrayInternal().sigmoid().mul(x);
+        return Scalars.mul(x, 1.702f).getNDArrayInternal().sigmoid().mul(x);
     }
 
     /** Applies the activation named in a config ({@code quick_gelu}, {@code gelu}, {@code gelu_new}). */

@@ -23,7 +23,7 @@ public final class Attention {
      * @return (B, H, T, hd)
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias, float scale) {
-        NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // (B, H, T, S)
+        NDArray logits = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scale); // (B, H, T, S)
         if (bias != null) logits = logits.add(bias);
         return logits.softmax(-1).matMul(v); // (B, H, T, hd)
     }

@@ -7,6 +7,7 @@ import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.LayerNorm;
 import io.narrator.model.nn.Linear;
 import io.narrator.model.nn.NamedBlock;
+import io.narrator.model.nn.Scalars;
 
 /**
  * OpenFlamingo's {@code MaskedCrossAttention}: text queries attend to visual tokens under a {@link MediaMask};
@@ -43,7 +44,7 @@ final class MaskedCrossAttention extends NamedBlock {
     /** (B, T, D) text → (B, T, D) cross-attention output (zero for tokens without preceding media). */
     NDArray forward(NDArray x, MediaKv media, MediaMask mask) {
         NDArray q = Attention.splitHeads(toQ.forward(norm.forward(x)), heads); // (B, H, T, hd)
-        NDArray logits = q.matMul(media.keys().transpose(0, 1, 3, 2)).mul(scale).add(mask.bias()); // (B, H, T, M·V)
+        NDArray logits = Scalars.mul(q.matMul(media.keys().transpose(0, 1, 3, 2)), scale).add(mask.bias()); // (B, H, T, M·V)
         NDArray attn = logits.softmax(-1).mul(mask.hasMedia()); // (B, H, T, M·V)
         return toOut.forward(Attention.mergeHeads(attn.matMul(media.values()))); // (B, T, D)
     }
