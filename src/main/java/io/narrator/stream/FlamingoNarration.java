@@ -1,0 +1,116 @@
+package io.narrator.stream;
+
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.generate.DecodingOptions;
+import io.narrator.model.generate.GenerationRequest;
+import io.narrator.model.generate.GenerationResult;
+import io.narrator.model.generate.Media;
+import io.narrator.model.vision.VisionFeatures;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Narration} by a Flamingo model: frames become the vision encoder's patch tokens (stored as
+ * {@link VisionFeatures} bytes), clips become one batched generation with each stream's few-shot examples
+ * in the paper's prompt format. A previous caption, when the stream asks for context, is put before the
+ * examples as plain text. A clip whose request cannot be built (foreign feature bytes) fails alone.
+ */
+public final class FlamingoNarration implements Narration {
+    private static final Logger LOG = LoggerFactory.getLogger(FlamingoNarration.class);
+    private final FlamingoModel model;
+    private final ModelInfo info;
+
+    public FlamingoNarration(FlamingoModel model) {
+        this.model = model;
+        this.info = new ModelInfo(model.config().name(), model.config().version(), model.config().vision().imageSize(),
+                model.config().perceiver().maxFrames());
+    }
+
+    public FlamingoModel model() {
+        return model;
+    }
+
+    @Override
+    public ModelInfo modelInfo() {
+        return info;
+    }
+
+    @Override
+    public List<byte[]> encodeFrames(List<BufferedImage> frames) {
+        List<byte[]> out = new ArrayList<>(frames.size());
+        for (VisionFeatures f : model.encode(frames)) out.add(f.toBytes());
+        return out;
+    }
+
+    @Override
+    public List<ClipNarration> narrate(List<ClipRequest> clips) {
+        List<ClipNarration> out = new ArrayList<>(clips.size());
+        List<GenerationRequest> requests = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (ClipRequest clip : clips) {
+            try {
+                requests.add(request(clip));
+                slots.add(out.size());
+                out.add(null);
+            } catch (IllegalArgumentException e) {
+                out.add(ClipNarration.failed("cannot narrate clip of stream " + clip.streamId() + ": " + e.getMessage(), 0));
+            }
+        }
+        if (requests.isEmpty()) return out;
+        long t0 = System.nanoTime();
+        List<GenerationResult> results;
+        try {
+            results = model.generate(requests);
+        } catch (IllegalArgumentException e) {
+            // one request is at fault (e.g. too long a prompt): narrate one by one so the others still get captions
+            LOG.debug("batch rejected ({}); narrating clips one by one", e.getMessage());
+            results = new ArrayList<>();
+            for (GenerationRequest r : requests) {
+                try {
+                    results.add(model.generate(List.of(r)).get(0));
+                } catch (IllegalArgumentException single) {
+                    results.add(null);
+                }
+            }
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        for (int i = 0; i < requests.size(); i++) {
+            GenerationResult r = results.get(i);
+            out.set(slots.get(i), r == null
+                    ? ClipNarration.failed("the model rejected this clip's prompt (too long for its context?)", ms)
+                    : new ClipNarration(r.text(), r.totalLogProb(), ms, null));
+        }
+        return out;
+    }
+
+    private GenerationRequest request(ClipRequest clip) {
+        List<String> texts = new ArrayList<>();
+        List<Media> media = new ArrayList<>();
+        for (ClipRequest.PromptExample e : clip.examples()) {
+            texts.add(e.text());
+            media.add(media(e.frameFeatures()));
+        }
+        media.add(media(clip.frameFeatures()));
+        String prompt = model.prompt(texts);
+        if (clip.previousCaption() != null && !clip.previousCaption().isBlank()) prompt = clip.previousCaption().trim() + " " + prompt;
+        GenerationSettings s = clip.settings();
+        DecodingOptions options = s.sampling()
+                ? DecodingOptions.topP(s.topP(), clip.streamId().hashCode() * 31L + clip.frameFeatures().size(), s.maxTokens())
+                : s.beams() == 1 ? DecodingOptions.greedy(s.maxTokens()) : DecodingOptions.beam(s.beams(), s.maxTokens());
+        return new GenerationRequest(prompt, media, options);
+    }
+
+    private static Media media(List<byte[]> frames) {
+        List<VisionFeatures> features = new ArrayList<>(frames.size());
+        for (byte[] f : frames) features.add(VisionFeatures.fromBytes(f));
+        return new Media(features);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
