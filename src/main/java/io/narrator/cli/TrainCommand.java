@@ -39,6 +39,8 @@ final class TrainCommand implements Callable<Integer> {
         ProgressListener progress = new ProgressListener(System.err);
         switch (stage) {
             case "lm" -> LanguageModelStage.run(layout, seed, steps == null ? 1500 : steps, LanguageModelStage.Settings.DEFAULT, progress);
+            case "vision" -> io.narrator.train.VisionStage.run(layout, seed, steps == null ? 1500 : steps,
+                    io.narrator.train.VisionStage.Settings.DEFAULT, progress);
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown stage '" + stage + "': expected lm, vision, flamingo or all");
         }

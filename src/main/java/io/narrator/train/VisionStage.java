@@ -1,0 +1,146 @@
+package io.narrator.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.train.data.TrainingFrames;
+import io.narrator.train.world.CaptionGrammar;
+import io.narrator.train.world.Scene;
+import io.narrator.train.world.World;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Stage 2 of the recipe: pretrain the ViT with CLIP's symmetric contrastive loss on (frame, description)
+ * pairs, against a small text encoder that is discarded afterwards. Descriptions say what is visible and
+ * where ("two small red circles on the left"), so the patch tokens must carry shape, colour, size, count
+ * and position — what the resampler later compares across frames to see motion.
+ */
+public final class VisionStage {
+    public static final String NAME = "vision";
+    private static final String TOWER = "clip.";
+
+    /** Pairs per batch and learning rate. */
+    public record Settings(int batch, float learningRate) {
+        public static final Settings DEFAULT = new Settings(96, 1e-3f);
+    }
+
+    private VisionStage() {}
+
+    /** Trains the vision encoder of {@code lm/model} and writes {@code vision/model}; returns the losses. */
+    public static List<Float> run(TrainingLayout out, long seed, int steps, Settings settings, TrainingListener listener)
+            throws IOException {
+        try (FlamingoModel model = FlamingoModel.load(out.require(LanguageModelStage.NAME))) {
+            Engine.getInstance().setRandomSeed((int) (seed * 31 + 2));
+            ClipTextTower tower = new ClipTextTower(model.config(), 128);
+            tower.initialize(model.manager());
+            Map<String, Parameter> trainable = new LinkedHashMap<>(model.block().trainOnly(Set.of("vision")));
+            tower.namedParameters().forEach((name, p) -> {
+                p.freeze(false);
+                trainable.put(TOWER + name, p);
+            });
+            AdamW optimizer = new AdamW(trainable, new AdamW.Settings(0.9f, 0.98f, 1e-6f, 0.05f, 1.0f), model.manager());
+            LearningRate lr = new LearningRate(settings.learningRate(), Math.min(150, steps / 10), steps, 0.05f);
+            TrainingFrames frames = new TrainingFrames(model.config().vision().imageSize());
+            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, 100,
+                    "batch " + settings.batch() + ", lr " + settings.learningRate());
+            List<Float> losses = StageRun.run(plan, trainable, optimizer, step -> {
+                Batch batch = batch(model, frames, StageRun.stepSeed(seed, NAME, step), settings.batch());
+                float loss;
+                try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray l = loss(model, tower, batch, m);
+                    gc.backward(l);
+                    loss = l.getFloat();
+                }
+                optimizer.update(lr.at(step));
+                return loss;
+            }, listener);
+            float accuracy = retrievalAccuracy(model, tower, frames, seed);
+            listener.message(NAME, String.format(java.util.Locale.ROOT, "held-out frame→text retrieval top-1 %.1f%% (batch of %d)",
+                    100 * accuracy, settings.batch()));
+            model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);
+            return losses;
+        }
+    }
+
+    /** Frames (preprocessed), their descriptions as token ids, and which pairs share a description. */
+    record Batch(float[] pixels, int n, List<long[]> texts, float[] same) {}
+
+    static Batch batch(FlamingoModel model, TrainingFrames frames, long seed, int n) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int s = model.config().vision().imageSize();
+        float[] pixels = new float[n * 3 * s * s];
+        List<long[]> texts = new ArrayList<>();
+        List<String> canonical = new ArrayList<>();
+        long eos = model.config().specialTokens().eos();
+        for (int i = 0; i < n; i++) {
+            Scene scene = World.DEFAULT.scene(random.nextLong(), 8_000_000L);
+            long t = (long) (random.nextDouble() * 8_000_000L);
+            BufferedImage img = frames.frame(scene, t, frames.drawSize(random));
+            System.arraycopy(model.preprocessor().apply(img), 0, pixels, i * 3 * s * s, 3 * s * s);
+            long[] ids = model.tokenizer().encode(CaptionGrammar.describeFrame(scene, t, random));
+            long[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
+            withEos[ids.length] = eos;
+            texts.add(withEos);
+            canonical.add(CaptionGrammar.canonicalFrame(scene, t));
+        }
+        float[] same = new float[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) same[i * n + j] = canonical.get(i).equals(canonical.get(j)) ? 1f : 0f;
+        return new Batch(pixels, n, texts, same);
+    }
+
+    private static NDArray loss(FlamingoModel model, ClipTextTower tower, Batch b, NDManager m) {
+        NDArray image = embedImages(model, tower, b, m); // (N, E)
+        NDArray text = embedTexts(tower, b, m, model.config().specialTokens().pad()); // (N, E)
+        NDArray same = m.create(b.same(), new Shape(b.n(), b.n()));
+        return Losses.contrastive(image, text, tower.scale(image), same);
+    }
+
+    private static NDArray embedImages(FlamingoModel model, ClipTextTower tower, Batch b, NDManager m) {
+        int s = model.config().vision().imageSize();
+        NDArray pixels = m.create(b.pixels(), new Shape(b.n(), 3, s, s));
+        return tower.embedImage(model.block().vision().pooled(pixels)); // (N, E)
+    }
+
+    private static NDArray embedTexts(ClipTextTower tower, Batch b, NDManager m, long pad) {
+        int t = b.texts().stream().mapToInt(x -> x.length).max().orElseThrow();
+        long[] ids = new long[b.n() * t];
+        int[][] mask = new int[b.n()][t];
+        int d = 128;
+        long[] last = new long[b.n() * d];
+        for (int i = 0; i < b.n(); i++) {
+            long[] row = b.texts().get(i);
+            java.util.Arrays.fill(ids, i * t, (i + 1) * t, pad);
+            System.arraycopy(row, 0, ids, i * t, row.length);
+            java.util.Arrays.fill(mask[i], 0, row.length, 1);
+            java.util.Arrays.fill(last, i * d, (i + 1) * d, row.length - 1);
+        }
+        NDArray idArr = m.create(ids, new Shape(b.n(), t));
+        NDArray lastIdx = m.create(last, new Shape(b.n(), 1, d));
+        return tower.embedText(idArr, mask, lastIdx); // (N, E)
+    }
+
+    /** Top-1 frame→text retrieval within one held-out batch (chance is 1/N), counting ties of equal descriptions as right. */
+    static float retrievalAccuracy(FlamingoModel model, ClipTextTower tower, TrainingFrames frames, long seed) {
+        Batch b = batch(model, frames, StageRun.stepSeed(seed ^ 0x5EED, NAME + "-eval", 0), 96);
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray sim = embedImages(model, tower, b, m).matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
+            long[] best = sim.argMax(1).toType(DataType.INT64, false).toLongArray();
+            int right = 0;
+            for (int i = 0; i < b.n(); i++) if (b.same()[i * b.n() + (int) best[i]] == 1f) right++;
+            return (float) right / b.n();
+        }
+    }
+}
