@@ -41,6 +41,14 @@ final class TrainCommand implements Callable<Integer> {
             case "lm" -> LanguageModelStage.run(layout, seed, steps == null ? 1500 : steps, LanguageModelStage.Settings.DEFAULT, progress);
             case "vision" -> io.narrator.train.VisionStage.run(layout, seed, steps == null ? 1500 : steps,
                     io.narrator.train.VisionStage.Settings.DEFAULT, progress);
+            case "all" -> {
+                io.narrator.train.Recipe.Plan plan = steps == null ? io.narrator.train.Recipe.Plan.DEFAULT
+                        : io.narrator.train.Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
+                var report = io.narrator.train.Recipe.run(layout, seed, plan, progress);
+                for (String line : io.narrator.train.eval.ReportWriter.summary(report)) spec.commandLine().getOut().println(line);
+            }
+            case "flamingo" -> io.narrator.train.FlamingoStage.run(layout, seed, steps == null ? 2000 : steps,
+                    io.narrator.train.FlamingoStage.Settings.DEFAULT, progress);
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown stage '" + stage + "': expected lm, vision, flamingo or all");
         }

@@ -103,6 +103,14 @@ public final class FlamingoModel implements AutoCloseable {
                 Map.of("format", "pt", "name", config.name(), "version", config.version()));
     }
 
+    /** Copies a model directory to {@code target} under a new config (e.g. the release name and version). */
+    public static void copyAs(Path source, Path target, FlamingoConfig config) throws IOException {
+        Files.createDirectories(target);
+        ModelDirectory.writeConfig(config, target);
+        for (String f : new String[] {ModelDirectory.TOKENIZER, ModelDirectory.WEIGHTS})
+            Files.copy(source.resolve(f), target.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     public FlamingoConfig config() {
         return config;
     }

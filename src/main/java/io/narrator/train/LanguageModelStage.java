@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.SafeTensors;
 import io.narrator.train.data.FewShotSequences;
@@ -28,9 +29,9 @@ import java.util.SplittableRandom;
 public final class LanguageModelStage {
     public static final String NAME = "lm";
 
-    /** Batch size and learning rate. */
-    public record Settings(int batch, float learningRate) {
-        public static final Settings DEFAULT = new Settings(32, 2e-3f);
+    /** Batch size, learning rate, checkpoint interval and the architecture (from the vocabulary size). */
+    public record Settings(int batch, float learningRate, int checkpointEvery, java.util.function.IntFunction<FlamingoConfig> architecture) {
+        public static final Settings DEFAULT = new Settings(32, 2e-3f, 100, vocab -> NarratorTiny.config(vocab, "stage-lm"));
     }
 
     private LanguageModelStage() {}
@@ -39,15 +40,17 @@ public final class LanguageModelStage {
     public static List<Float> run(TrainingLayout out, long seed, int steps, Settings settings, TrainingListener listener)
             throws IOException {
         int vocab = out.ensureTokenizer();
-        try (FlamingoModel model = FlamingoModel.random(NarratorTiny.config(vocab, "stage-lm"), out.tokenizer(), seed)) {
+        try (FlamingoModel model = FlamingoModel.random(settings.architecture().apply(vocab), out.tokenizer(), seed)) {
             Map<String, Parameter> trainable = model.block().trainOnly(Set.of("lm"));
             AdamW optimizer = new AdamW(trainable, AdamW.Settings.DEFAULT, model.manager());
             LearningRate lr = new LearningRate(settings.learningRate(), Math.min(100, steps / 10), steps, 0.1f);
             FewShotSequences sequences = new FewShotSequences(model.tokenizer(), model.config().generation().promptPrefix());
             long pad = model.config().specialTokens().pad();
-            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, 100, "batch " + settings.batch() + ", lr " + settings.learningRate());
-            List<Float> losses = StageRun.run(plan, trainable, optimizer, step -> {
-                TokenBatch batch = batch(sequences, StageRun.stepSeed(seed, NAME, step), settings.batch(), pad);
+            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, settings.checkpointEvery(), "batch " + settings.batch() + ", lr " + settings.learningRate());
+            List<Float> losses;
+            try (Prefetcher<TokenBatch> batches = new Prefetcher<>(s -> batch(sequences, StageRun.stepSeed(seed, NAME, s), settings.batch(), pad), steps)) {
+            losses = StageRun.run(plan, trainable, optimizer, step -> {
+                TokenBatch batch = batches.get(step);
                 float loss;
                 try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = model.block().lm().forward(batch.idsArray(m), batch.mask()); // (B, T, W)
@@ -58,6 +61,7 @@ public final class LanguageModelStage {
                 optimizer.update(lr.at(step));
                 return loss;
             }, listener);
+            }
             model.block().resetSpecialTokenEmbeddings();
             model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);
             return losses;

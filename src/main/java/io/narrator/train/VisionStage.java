@@ -32,9 +32,9 @@ public final class VisionStage {
     public static final String NAME = "vision";
     private static final String TOWER = "clip.";
 
-    /** Pairs per batch and learning rate. */
-    public record Settings(int batch, float learningRate) {
-        public static final Settings DEFAULT = new Settings(96, 1e-3f);
+    /** Pairs per batch, learning rate and checkpoint interval. */
+    public record Settings(int batch, float learningRate, int checkpointEvery) {
+        public static final Settings DEFAULT = new Settings(96, 1e-3f, 100);
     }
 
     private VisionStage() {}
@@ -54,10 +54,12 @@ public final class VisionStage {
             AdamW optimizer = new AdamW(trainable, new AdamW.Settings(0.9f, 0.98f, 1e-6f, 0.05f, 1.0f), model.manager());
             LearningRate lr = new LearningRate(settings.learningRate(), Math.min(150, steps / 10), steps, 0.05f);
             TrainingFrames frames = new TrainingFrames(model.config().vision().imageSize());
-            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, 100,
+            StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, settings.checkpointEvery(),
                     "batch " + settings.batch() + ", lr " + settings.learningRate());
-            List<Float> losses = StageRun.run(plan, trainable, optimizer, step -> {
-                Batch batch = batch(model, frames, StageRun.stepSeed(seed, NAME, step), settings.batch());
+            List<Float> losses;
+            try (Prefetcher<Batch> batches = new Prefetcher<>(s -> batch(model, frames, StageRun.stepSeed(seed, NAME, s), settings.batch()), steps)) {
+            losses = StageRun.run(plan, trainable, optimizer, step -> {
+                Batch batch = batches.get(step);
                 float loss;
                 try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray l = loss(model, tower, batch, m);
@@ -67,6 +69,7 @@ public final class VisionStage {
                 optimizer.update(lr.at(step));
                 return loss;
             }, listener);
+            }
             float accuracy = retrievalAccuracy(model, tower, frames, seed);
             listener.message(NAME, String.format(java.util.Locale.ROOT, "held-out frame→text retrieval top-1 %.1f%% (batch of %d)",
                     100 * accuracy, settings.batch()));

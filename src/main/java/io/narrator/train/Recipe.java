@@ -1,0 +1,70 @@
+package io.narrator.train;
+
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.checkpoint.ModelDirectory;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.model.checkpoint.Tensor;
+import io.narrator.train.eval.Evaluation;
+import io.narrator.train.eval.ReportWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * {@code narrator train all}: the three stages of the Flamingo recipe in order, then the final model under
+ * its release name with the evaluation report and charts beside it. Before publishing, it checks the
+ * recipe's promise: the LM and vision weights of the final model are bit-identical to the stage-1 and
+ * stage-2 outputs.
+ */
+public final class Recipe {
+    /** The version written into the final model's config. */
+    public static final String VERSION = "1.0.0";
+
+    /** Steps of each stage and the size of the final evaluation. */
+    public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips) {
+        /** What the bundled model was trained with. */
+        public static final Plan DEFAULT = new Plan(1200, 1200, 1800, 100);
+
+        /** The same number of steps for every stage (a quick run). */
+        public static Plan uniform(int steps, int evalClips) {
+            return new Plan(steps, steps, steps, evalClips);
+        }
+    }
+
+    private Recipe() {}
+
+    /** Runs everything; returns the evaluation of the final model. */
+    public static Evaluation.Report run(TrainingLayout out, long seed, Plan plan, TrainingListener listener) throws IOException {
+        LanguageModelStage.run(out, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, listener);
+        VisionStage.run(out, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, listener);
+        FlamingoStage.run(out, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, listener);
+        checkFrozen(out);
+        Path finalDir = out.finalModel();
+        Files.createDirectories(finalDir);
+        try (FlamingoModel trained = FlamingoModel.load(out.stageModel(FlamingoStage.NAME))) {
+            FlamingoModel.copyAs(out.stageModel(FlamingoStage.NAME), finalDir, trained.config().withIdentity(NarratorTiny.NAME, VERSION));
+        }
+        try (FlamingoModel model = FlamingoModel.load(finalDir)) {
+            listener.message("eval", "evaluating on held-out scenes");
+            Evaluation.Report report = new Evaluation(model,
+                    new Evaluation.Options(java.util.List.of(0, 1, 2, 4, 8), plan.evalClips(), seed + 1000, 16),
+                    text -> listener.message("eval", text)).run();
+            ReportWriter.write(report, finalDir);
+            return report;
+        }
+    }
+
+    /** Fails unless the final LM and vision tensors equal the stage-1 and stage-2 outputs bit for bit. */
+    static void checkFrozen(TrainingLayout out) throws IOException {
+        Map<String, Tensor> lm = SafeTensors.read(out.stageModel(LanguageModelStage.NAME).resolve(ModelDirectory.WEIGHTS));
+        Map<String, Tensor> vision = SafeTensors.read(out.stageModel(VisionStage.NAME).resolve(ModelDirectory.WEIGHTS));
+        Map<String, Tensor> last = SafeTensors.read(out.stageModel(FlamingoStage.NAME).resolve(ModelDirectory.WEIGHTS));
+        for (Tensor t : last.values()) {
+            Tensor reference = t.name().startsWith("transformer.") ? lm.get(t.name())
+                    : t.name().startsWith("vision_model.") ? vision.get(t.name()) : null;
+            if (reference != null && !java.util.Arrays.equals(reference.values(), t.values()))
+                throw new IllegalStateException("frozen tensor " + t.name() + " changed during training");
+        }
+    }
+}
