@@ -27,10 +27,17 @@ public final class AdamW {
     private final Map<String, Parameter> params;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final java.util.function.ToDoubleFunction<String> rateScale;
     private int step;
 
     /** Optimises {@code params} (by checkpoint name); moments live on {@code manager}. */
     public AdamW(Map<String, Parameter> params, Settings settings, NDManager manager) {
+        this(params, settings, manager, name -> 1.0);
+    }
+
+    /** As above, with a learning-rate multiplier per parameter name (e.g. faster-moving gates). */
+    public AdamW(Map<String, Parameter> params, Settings settings, NDManager manager, java.util.function.ToDoubleFunction<String> rateScale) {
+        this.rateScale = rateScale;
         this.s = settings;
         this.params = new LinkedHashMap<>(params);
         for (var e : params.entrySet()) {
@@ -77,7 +84,7 @@ public final class AdamW {
                 vi.muli(s.beta2()).addi(g.square().muli(1 - s.beta2()));
                 NDArray update = mi.div(c1).divi(vi.div(c2).sqrt().addi(s.eps()));
                 if (w.getShape().dimension() >= 2 && s.weightDecay() > 0) update.addi(w.mul(s.weightDecay()));
-                w.subi(update.muli(learningRate));
+                w.subi(update.muli((float) (learningRate * rateScale.applyAsDouble(e.getKey()))));
             }
             for (NDArray g : grads) g.subi(g); // zero the gradients in place (PyTorch accumulates them)
             return norm;

@@ -34,9 +34,9 @@ public final class FlamingoStage {
     /** Seeds of the feature pool's scenes; evaluation draws from another stream. */
     static final long POOL_SALT = 0x7E57_F00DL;
 
-    /** Sequences per batch, learning rate, the number of pre-encoded clips and the checkpoint interval. */
-    public record Settings(int batch, float learningRate, int poolSize, int checkpointEvery) {
-        public static final Settings DEFAULT = new Settings(16, 1e-3f, 3000, 100);
+    /** Sequences per batch, learning rate, pre-encoded clips, checkpoint interval, learning-rate multiplier of the gates. */
+    public record Settings(int batch, float learningRate, int poolSize, int checkpointEvery, double gateRateScale) {
+        public static final Settings DEFAULT = new Settings(16, 1.5e-3f, 3000, 100, 5.0);
     }
 
     private FlamingoStage() {}
@@ -53,11 +53,13 @@ public final class FlamingoStage {
                 if (i % 500 == 0) listener.message(NAME, "encoded " + i + " of " + settings.poolSize() + " clips");
             });
             Map<String, Parameter> trainable = block.trainOnly(Set.of("perceiver", "cross_attention", "special_tokens"));
-            AdamW optimizer = new AdamW(trainable, AdamW.Settings.DEFAULT, model.manager());
+            // the tanh gates are single numbers that start at 0: let them open faster than the matrices move
+            AdamW optimizer = new AdamW(trainable, AdamW.Settings.DEFAULT, model.manager(),
+                    name -> name.endsWith("_gate") ? settings.gateRateScale() : 1.0);
             LearningRate lr = new LearningRate(settings.learningRate(), Math.min(200, steps / 10), steps, 0.1f);
             FewShotSequences sequences = new FewShotSequences(model.tokenizer(), model.config().generation().promptPrefix());
             StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, settings.checkpointEvery(),
-                    "batch " + settings.batch() + ", lr " + settings.learningRate() + ", pool " + settings.poolSize());
+                    "batch " + settings.batch() + ", lr " + settings.learningRate() + ", pool " + settings.poolSize() + ", gate lr ×" + settings.gateRateScale());
             List<Float> losses;
             try (Prefetcher<Example> batches = new Prefetcher<>(s -> batch(sequences, pool, StageRun.stepSeed(seed, NAME, s), settings.batch(), model.config().specialTokens().pad()), steps)) {
             losses = StageRun.run(plan, trainable, optimizer, step -> {

@@ -24,7 +24,7 @@ public final class Recipe {
     /** Steps of each stage and the size of the final evaluation. */
     public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips) {
         /** What the bundled model was trained with. */
-        public static final Plan DEFAULT = new Plan(1200, 1200, 1800, 100);
+        public static final Plan DEFAULT = new Plan(1000, 1100, 2200, 100);
 
         /** The same number of steps for every stage (a quick run). */
         public static Plan uniform(int steps, int evalClips) {

@@ -34,7 +34,7 @@ public final class VisionStage {
 
     /** Pairs per batch, learning rate and checkpoint interval. */
     public record Settings(int batch, float learningRate, int checkpointEvery) {
-        public static final Settings DEFAULT = new Settings(96, 1e-3f, 100);
+        public static final Settings DEFAULT = new Settings(64, 1.5e-3f, 100);
     }
 
     private VisionStage() {}
