@@ -58,6 +58,7 @@ final class CaptionCommand implements Callable<Integer> {
         NarratorConfig config = config();
         String id = streamId != null ? streamId : defaultStreamId(source);
         CaptionWriter writer = new CaptionWriter(spec.commandLine().getOut(), format, false);
+        writer.origin(id, 0); // event times are media times: the first frame is at 0
         writer.begin();
         try (FlamingoModel m = model.load(); FlamingoNarration narration = new FlamingoNarration(m)) {
             new FileNarrator(narration, config).narrate(source.location(), id, writer::write);

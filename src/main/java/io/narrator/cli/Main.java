@@ -88,6 +88,12 @@ public final class Main implements Runnable {
         return cl.getCommand() instanceof Main m && m.verbose;
     }
 
+    /** Hides a logger's warnings for the rest of this run (a command that knows they do not apply to it). */
+    static void quiet(String logger) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback && !logback.getLogger("io.narrator").isDebugEnabled())
+            logback.getLogger(logger).setLevel(Level.ERROR);
+    }
+
     /**
      * Narrator's log level: DEBUG (and Kafka's connection warnings) with {@code --verbose}; otherwise INFO for the
      * long-running services and WARN for commands whose output is what the user asked for.
