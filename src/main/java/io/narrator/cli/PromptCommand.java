@@ -65,7 +65,7 @@ final class PromptCommand implements Runnable {
 
     /** Whose prompt: one stream's or the default one. */
     static final class Target {
-        @Option(names = {"-s", "--stream-id"}, paramLabel = "ID", description = "The stream's prompt.")
+        @Option(names = "--stream-id", paramLabel = "ID", description = "The stream's prompt.")
         String streamId;
 
         @Option(names = "--default", description = "The default prompt, for streams without their own.")

@@ -38,6 +38,7 @@ class CaptionCommandTest {
 
     @BeforeAll
     static void modelAndClip() throws Exception {
+        ProcessSetup.configure(); // as the CLI does, before PyTorch loads
         model = TestModels.imageSensitive(java.nio.file.Files.createDirectories(dir.resolve("model")));
         clip = dir.resolve("clip.mp4");
         new WorldVideo(3, 16, 5, 64, 48).write(clip);

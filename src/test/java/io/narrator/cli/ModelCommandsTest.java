@@ -37,6 +37,7 @@ class ModelCommandsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        ProcessSetup.configure(); // as the CLI does, before PyTorch loads
         modelDir = TestModels.imageSensitive(Files.createDirectories(dir.resolve("model")));
         video = dir.resolve("clip.mp4");
         new WorldVideo(21, 5, 5, 64, 48).write(video);
