@@ -62,6 +62,12 @@ public final class FileNarrator {
 
         Run(String streamId, Consumer<Caption> captions) {
             if (streamId == null || streamId.isBlank()) throw new IllegalArgumentException("a stream id is required");
+            ModelInfo model = narration.modelInfo();
+            int framesPerWindow = PromptLibrary.framesPerWindow(config.windowSeconds(), config.sampleFps());
+            if (framesPerWindow > model.maxFrames()) // the streaming app refuses the same configuration
+                throw new IllegalArgumentException("window.seconds=" + config.windowSeconds() + " at sample.fps=" + config.sampleFps() + " makes clips of "
+                        + framesPerWindow + " frames, but model " + model.name() + " takes at most " + model.maxFrames()
+                        + ": lower window.seconds or sample.fps");
             this.streamId = streamId;
             this.captions = Objects.requireNonNull(captions, "captions");
             this.windows = new ClipWindows<>(config.windowSeconds(), config.hopSeconds(), narration.modelInfo().maxFrames());

@@ -1,5 +1,6 @@
 package io.narrator.cli;
 
+import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.TinyModels;
 import io.narrator.model.checkpoint.ModelDirectory;
@@ -16,12 +17,18 @@ public final class TestModels {
     private TestModels() {}
 
     /**
-     * Saves a tiny random model (16×16 frames, 2 LM layers) into {@code dir} with every cross-attention gate set to 1,
+     * Saves a tiny random model (16×16 frames, 2 LM layers, up to 8 frames per clip) into {@code dir} with every cross-attention gate set to 1,
      * so that, unlike a fresh model (gates at 0), what it says depends on the images it is shown.
      */
     static Path imageSensitive(Path dir) throws IOException {
         Path tokenizer = TinyModels.tokenizer(dir);
-        try (FlamingoModel model = TinyModels.random(dir, 5)) {
+        FlamingoConfig tiny = TinyModels.config(TinyModels.vocabSize());
+        FlamingoConfig.Perceiver p = tiny.perceiver();
+        // up to 8 frames, as narrator-tiny: the default 8 s windows at 1 FPS fit
+        FlamingoConfig config = new FlamingoConfig(tiny.modelType(), tiny.name(), tiny.version(), tiny.vision(), tiny.text(),
+                new FlamingoConfig.Perceiver(p.depth(), p.heads(), p.dimHead(), p.latents(), 8, p.ffMult()), tiny.crossAttention(),
+                tiny.specialTokens(), tiny.generation());
+        try (FlamingoModel model = FlamingoModel.random(config, tokenizer, 5)) {
             model.save(dir, tokenizer, SafeTensors.Precision.F32);
         }
         Path weights = dir.resolve(ModelDirectory.WEIGHTS);

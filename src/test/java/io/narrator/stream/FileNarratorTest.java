@@ -64,6 +64,16 @@ class FileNarratorTest {
     }
 
     @Test
+    void aWindowWithMoreFramesThanTheModelTakesIsRefusedAsTheStreamingAppRefusesIt(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("colours.ts");
+        Files.write(file, TestMedia.video(List.of("red"), 5, false));
+        FileNarrator narrator = new FileNarrator(new FakeNarration(4), NarratorConfig.defaults());
+        assertThatThrownBy(() -> narrator.narrate(file.toString(), "cam", c -> {}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("window.seconds=8 at sample.fps=1.0 makes clips of 8 frames, but model fake-narrator takes at most 4: lower window.seconds or sample.fps");
+    }
+
+    @Test
     void aMissingFileIsAnIngestErrorNamingIt(@TempDir Path dir) {
         FileNarrator narrator = new FileNarrator(new FakeNarration(), NarratorConfig.defaults());
         assertThatThrownBy(() -> narrator.narrate(dir.resolve("nope.mp4").toString(), "cam", c -> {}))
