@@ -16,8 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator broker}: a standalone single-node Kafka broker (KRaft) for development. */
 @Command(name = "broker", header = "Run a standalone embedded Kafka broker for development.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs a single-node Apache Kafka broker (KRaft, broker and controller in one process) until Ctrl-C:",
-                "the broker `run`, `ingest`, `tail` and `prompt` find at localhost:9092 by default. For development only."},
+        description = "Runs a single-node Apache Kafka broker (KRaft, broker and controller in one process) until Ctrl-C: the broker `run`, `ingest`, `tail` and `prompt` find at localhost:9092 by default. For development only.",
         footer = {"", "Examples:", "  narrator broker", "  narrator broker --port 19092 --data /var/tmp/narrator-kafka"})
 final class BrokerCommand implements Callable<Integer> {
     @Option(names = {"-p", "--port"}, paramLabel = "P", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}; 0 = any free port).")

@@ -5,9 +5,10 @@ import io.narrator.model.FlamingoModel;
 import io.narrator.stream.FileNarrator;
 import io.narrator.stream.FlamingoNarration;
 import io.narrator.stream.NarratorConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code narrator caption}: narrates a video offline, without Kafka, exactly as the streaming app would. */
 @Command(name = "caption", header = "Narrate a video file offline, without Kafka.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Narrates a video without Kafka: the same 1 FPS sampling, clip windows (window.seconds, hop.seconds),",
-                "generation settings and model as `narrator run`, printed as text, JSON lines, WebVTT or SRT subtitles."},
+        description = "Narrates a video without Kafka: the same 1 FPS sampling, clip windows (window.seconds, hop.seconds), generation settings and model as `narrator run`, printed as text, JSON lines, WebVTT or SRT subtitles.",
         footer = {"", "Examples:",
                 "  narrator caption clip.mp4",
                 "  narrator caption clip.mp4 --format webvtt > clip.vtt",
@@ -38,8 +38,8 @@ final class CaptionCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "narrator.properties to take sample.fps, window.seconds, hop.seconds, generation.* and batch.max from.")
-    Path configFile;
+            description = "narrator.properties to take sample.fps, window.seconds, hop.seconds, generation.* and batch.max from; repeatable.")
+    List<Path> configFiles = new ArrayList<>();
 
     @Option(names = "--window-seconds", paramLabel = "S", description = "Clip length in seconds (default: window.seconds, 8).")
     Integer windowSeconds;
@@ -67,11 +67,7 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     private NarratorConfig config() {
-        NarratorConfig config = NarratorConfig.defaults();
-        if (configFile != null) {
-            if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException("configuration file " + configFile + " does not exist");
-            config = NarratorConfig.load(configFile);
-        }
+        NarratorConfig config = KafkaOptions.load(configFiles);
         Map<String, String> p = new HashMap<>(config.properties());
         if (windowSeconds != null) p.put("window.seconds", String.valueOf(windowSeconds));
         if (hopSeconds != null) p.put("hop.seconds", String.valueOf(hopSeconds));

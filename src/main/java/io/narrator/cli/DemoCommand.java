@@ -60,16 +60,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", header = "Narrate a synthetic clip end to end on an embedded broker.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows Narrator at work on its embedded defaults: starts a Kafka broker and the narrator in this process,",
-                "renders a clip of the synthetic world the bundled model was trained on (or takes --video), ingests it, and prints",
-                "each caption as it arrives: stream, time range in the clip, text and latency (window close to caption).",
-                "For the synthetic clip, the ground truth of each window that shows one scene is printed under its caption.",
-                "Exits when the clip has been narrated; --follow keeps the broker and narrator running until Ctrl-C."},
+        description = "Shows Narrator at work on its embedded defaults: starts a Kafka broker and the narrator in this process, renders a clip of the synthetic world the bundled model was trained on (or takes --video), ingests it, and prints each caption as it arrives: stream, time range in the clip, text and latency (window close to caption). For the synthetic clip, the ground truth of each window that shows one scene is printed under its caption. Exits when the clip has been narrated; --follow keeps the broker and narrator running until Ctrl-C.",
         footer = {"", "Examples:",
                 "  narrator demo",
                 "  narrator demo --seed 42 --seconds 16",
                 "  narrator demo --video clip.mp4 --model runs/tiny/model",
-                "  narrator demo --follow     # then, in another terminal: narrator ingest VIDEO --stream-id cam-2 -b <printed address>"})
+                "  narrator demo --follow   # then elsewhere: narrator ingest VIDEO --stream-id cam-2 -b ADDRESS"})
 final class DemoCommand implements Callable<Integer> {
     /** The synthetic clip's frame rate and size: a small webcam. */
     static final double FPS = 15;

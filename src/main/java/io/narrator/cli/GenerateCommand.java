@@ -20,8 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator generate}: the model's continuation of a prompt about one or more clips. */
 @Command(name = "generate", header = "Generate text about clips with the model.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Generates text about clips: each --media CLIP (a video file, an image, or a folder of frames) is sampled at",
-                "1 FPS and stands for one <image> marker of the prompt. Beam search with the model's default beams unless told."},
+        description = "Generates text about clips: each --media CLIP (a video file, an image, or a folder of frames) is sampled at 1 FPS and stands for one <image> marker of the prompt. Beam search with the model's default beams unless told.",
         footer = {"", "Examples:",
                 "  narrator generate --media clip.mp4",
                 "  narrator generate --model runs/tiny/model --media a.mp4 --media b.mp4 \\",

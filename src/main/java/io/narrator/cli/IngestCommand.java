@@ -21,10 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator ingest}: reads video with JavaCV and publishes frames or segments of one stream to Kafka. */
 @Command(name = "ingest", header = "Publish a video file, URL, camera or image folder to Kafka.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Publishes a video to Kafka as one stream: JPEG frames sampled at --fps (VideoFrame records) or MPEG-TS",
-                "segments of about --segment-seconds, remuxed without re-encoding where possible (VideoSegment records).",
-                "SOURCE is a video file, an http(s)/rtsp URL, a V4L2 device (/dev/video0) or a folder of JPEG/PNG images.",
-                "Live sources reconnect with backoff when they drop; Ctrl-C stops cleanly after flushing what was read."},
+        description = "Publishes a video to Kafka as one stream: JPEG frames sampled at --fps (VideoFrame records) or MPEG-TS segments of about --segment-seconds, remuxed without re-encoding where possible (VideoSegment records). SOURCE is a video file, an http(s)/rtsp URL, a V4L2 device (/dev/video0) or a folder of JPEG/PNG images. Live sources reconnect with backoff when they drop; Ctrl-C stops cleanly after flushing what was read.",
         footer = {"", "Examples:",
                 "  narrator ingest clip.mp4 --stream-id cam-1",
                 "  narrator ingest clip.mp4 --stream-id cam-1 --as segments --realtime",

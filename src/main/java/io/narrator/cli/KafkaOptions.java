@@ -2,9 +2,13 @@ package io.narrator.cli;
 
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.TopicAdmin;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -29,8 +33,9 @@ final class KafkaOptions {
     String bootstrapServers;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "narrator.properties: Narrator keys (topic names, ...) and Kafka client settings (security.protocol, sasl.*, ssl.*).")
-    Path configFile;
+            description = {"Properties file: Narrator keys (topic names, ...) and Kafka client settings (security.protocol, sasl.*, ssl.*).",
+                    "Repeat to combine files (e.g. narrator.properties, then a secret client.properties); later files win."})
+    List<Path> configFiles = new ArrayList<>();
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "15",
             description = "Give up when Kafka does not answer within this many seconds (default: ${DEFAULT-VALUE}).")
@@ -38,11 +43,7 @@ final class KafkaOptions {
 
     /** The configuration from {@code --config} and {@code --bootstrap-servers}, falling back to {@code fallbackServers} (null: leave empty). */
     NarratorConfig config(String fallbackServers) {
-        NarratorConfig config = NarratorConfig.defaults();
-        if (configFile != null) {
-            if (!Files.isRegularFile(configFile)) throw new IllegalArgumentException("configuration file " + configFile + " does not exist");
-            config = NarratorConfig.load(configFile);
-        }
+        NarratorConfig config = load(configFiles);
         if (bootstrapServers != null) {
             if (bootstrapServers.isBlank()) throw new IllegalArgumentException("--bootstrap-servers is empty: give HOST:PORT of a Kafka broker");
             config = config.with("bootstrap.servers", bootstrapServers.strip());
@@ -50,6 +51,20 @@ final class KafkaOptions {
             config = config.with("bootstrap.servers", fallbackServers);
         }
         return config;
+    }
+
+    /** Narrator's configuration from properties files read in order (later keys win); the defaults when there are none. */
+    static NarratorConfig load(List<Path> files) {
+        Properties merged = new Properties();
+        for (Path file : files) {
+            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("configuration file " + file + " does not exist");
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                merged.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return NarratorConfig.of(merged);
     }
 
     /** The configuration of a client command: Kafka at {@link #DEFAULT_SERVERS} unless told otherwise. */

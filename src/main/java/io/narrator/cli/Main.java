@@ -57,10 +57,9 @@ public final class Main implements Runnable {
     /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         ProcessSetup.configure();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler(new Errors());
         cl.setExecutionStrategy(parsed -> {
@@ -76,6 +75,15 @@ public final class Main implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    /** The command tree with Narrator's parsing and help settings (also what docs/cli.md is generated from). */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(100);
+        cl.setUsageHelpAutoWidth(true);
+        return cl;
     }
 
     @Override

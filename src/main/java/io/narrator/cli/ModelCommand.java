@@ -32,8 +32,7 @@ final class ModelCommand implements Runnable {
     /** {@code narrator model inspect}: configuration, parameter counts per part and gate values. */
     @Command(name = "inspect", header = "Print a model's configuration, parameter counts and gate values.",
             mixinStandardHelpOptions = true,
-            description = {"Prints a model's configuration, its parameter counts per part (vision, perceiver, lm, cross_attention,",
-                    "special_tokens) and the tanh of each gated cross-attention layer's gates (0 = the layer does nothing yet)."},
+            description = "Prints a model's configuration, its parameter counts per part (vision, perceiver, lm, cross_attention, special_tokens) and the tanh of each gated cross-attention layer's gates (0 = the layer does nothing yet).",
             footer = {"", "Examples:", "  narrator model inspect bundled", "  narrator model inspect runs/tiny/model --json"})
     static final class Inspect implements Callable<Integer> {
         private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

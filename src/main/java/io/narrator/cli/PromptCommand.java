@@ -51,9 +51,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator prompt}: few-shot prompts of streams, on the compacted prompts topic. */
 @Command(name = "prompt", header = "Set, show or clear the few-shot prompt of a stream.",
         mixinStandardHelpOptions = true,
-        description = {"Manages few-shot prompts: examples (an image or a short clip, and what to say about it) put before every clip",
-                "of a stream, or of every stream without a prompt of its own (--default). A running narrator validates a new",
-                "prompt and uses it from the next clip; a malformed one goes to the dead-letter topic and the old one stays."},
+        description = "Manages few-shot prompts: examples (an image or a short clip, and what to say about it) put before every clip of a stream, or of every stream without a prompt of its own (--default). A running narrator validates a new prompt and uses it from the next clip; a malformed one goes to the dead-letter topic and the old one stays.",
         subcommands = {PromptCommand.Set.class, PromptCommand.Get.class, PromptCommand.Clear.class})
 final class PromptCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -85,11 +83,10 @@ final class PromptCommand implements Runnable {
     /** {@code narrator prompt set}. */
     @Command(name = "set", header = "Publish a prompt for a stream or the default prompt.",
             mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Publishes a prompt. MEDIA is a JPEG/PNG image (sent as it is) or a short clip — a video file or a folder of",
-                    "frames — sent as MPEG-TS and sampled like a stream (at most as many frames as the model takes, 8 for narrator-tiny).",
-                    "Generation settings and window/hop left out take the narrator's configured defaults."},
+            description = "Publishes a prompt. MEDIA is a JPEG/PNG image (sent as it is) or a short clip — a video file or a folder of frames — sent as MPEG-TS and sampled like a stream (at most as many frames as the model takes, 8 for narrator-tiny). Generation settings and window/hop left out take the narrator's configured defaults.",
             footer = {"", "Examples:",
-                    "  narrator prompt set --stream-id cam-1 --example red.png 'a red circle' --example blue.mp4 'a blue square moves left'",
+                    "  narrator prompt set --stream-id cam-1 --example red.png 'a red circle' \\",
+                    "      --example blue.mp4 'a blue square moves left'",
                     "  narrator prompt set --default --example car.jpg 'Colour: red' --max-tokens 4",
                     "  narrator prompt set --stream-id door --window-seconds 4 --hop-seconds 2 --beams 1"})
     static final class Set implements Callable<Integer> {

@@ -20,9 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator run}: the streaming narrator (Kafka Streams) until Ctrl-C. */
 @Command(name = "run", header = "Run the streaming narrator (Kafka Streams) until Ctrl-C.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs the narrator: reads frames and segments, narrates a clip per window and stream, publishes captions.",
-                "Scale out by starting more instances with the same application.id (up to one per partition).",
-                "Without bootstrap servers it starts an embedded Kafka broker and says where it listens."},
+        description = "Runs the narrator: reads frames and segments, narrates a clip per window and stream, publishes captions. Scale out by starting more instances with the same application.id (up to one per partition). Without bootstrap servers it starts an embedded Kafka broker and says where it listens.",
         footer = {"", "Examples:",
                 "  narrator run                                        # embedded broker on localhost:9092",
                 "  narrator run --bootstrap-servers kafka-1:9092 --config narrator.properties",

@@ -17,8 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator score}: how likely the model finds a text after a prompt about clips, token by token. */
 @Command(name = "score", header = "Score a text after clips: per-token log-probabilities.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Scores a text: the log-probability of each of its tokens after the prompt (one <image> per --media CLIP),",
-                "and their sum — how the paper evaluates classification-style tasks (the likelier answer wins)."},
+        description = "Scores a text: the log-probability of each of its tokens after the prompt (one <image> per --media CLIP), and their sum — how the paper evaluates classification-style tasks (the likelier answer wins).",
         footer = {"", "Examples:",
                 "  narrator score --media clip.mp4 --text 'a red circle moves left'",
                 "  narrator score --model runs/tiny/model --media clip.mp4 --text 'two blue squares' --json"})

@@ -24,8 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator tail}: follows the captions topic and prints captions as text, JSON lines or subtitles. */
 @Command(name = "tail", header = "Follow captions as text, JSON lines, WebVTT or SRT.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Follows the captions topic (committed captions only) until Ctrl-C. WebVTT and SRT turn a stream's captions",
-                "into subtitles, timed from the stream's first frame, so the captions of an ingested file line up with it."},
+        description = "Follows the captions topic (committed captions only) until Ctrl-C. WebVTT and SRT turn a stream's captions into subtitles, timed from the stream's first frame, so the captions of an ingested file line up with it.",
         footer = {"", "Examples:",
                 "  narrator tail",
                 "  narrator tail --stream-id cam-1 --from-beginning --format webvtt > cam-1.vtt",
