@@ -113,8 +113,9 @@ final class DemoCommand implements Callable<Integer> {
                 episode = new WorldVideo(seed, seconds, FPS, WIDTH, HEIGHT).write(clip);
                 location = clip.toString();
                 streamId = WORLD_STREAM;
-                out.printf("rendered a %d s clip of the synthetic world (seed %d, %d scenes, %dx%d at %.0f fps)%n", seconds, seed,
-                        episode.scenes().size(), WIDTH, HEIGHT, FPS);
+                int scenes = episode.scenes().size();
+                out.printf("rendered a %d s clip of the synthetic world (seed %d, %d scene%s, %dx%d at %.0f fps)%n", seconds, seed,
+                        scenes, scenes == 1 ? "" : "s", WIDTH, HEIGHT, FPS);
             } else {
                 location = video;
                 streamId = CaptionCommand.defaultStreamId(VideoSource.parse(video));
@@ -132,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
                     out.printf("narrator running; ingesting %s as stream %s%n%n", video == null ? "the clip" : location, streamId);
                     out.flush();
                     Narrated result = narrate(config, app, location, streamId, episode, stop, out);
-                    out.printf(Locale.ROOT, "%nnarrated %d clips in %.1f s (from start to the last caption)%n", result.captions(),
+                    if (follow) out.printf("%nstopped after %d captions%n", result.captions());
+                    else out.printf(Locale.ROOT, "%nnarrated %d clips in %.1f s (from start to the last caption)%n", result.captions(),
                             (System.nanoTime() - began) / 1e9);
                     out.flush();
                 }

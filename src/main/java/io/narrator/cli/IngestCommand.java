@@ -77,6 +77,7 @@ final class IngestCommand implements Callable<Integer> {
         String unit = mode == IngestMode.FRAMES ? "frames" : "segments";
         String topic = mode == IngestMode.FRAMES ? topics.frames().name() : topics.segments().name();
         IngestResult result;
+        boolean interrupted;
         try (StopSignal stop = StopSignal.install();
                 KafkaIngestSink sink = KafkaIngestSink.create(config);
                 IngestProgressBar bar = noProgress ? null : new IngestProgressBar(spec.commandLine().getErr(), streamId, unit)) {
@@ -85,9 +86,12 @@ final class IngestCommand implements Callable<Integer> {
                     .build();
             stop.onStop(job::stop);
             result = job.run();
+            // an interrupt stops the job like Ctrl-C; clear it so what was read is still flushed to Kafka
+            interrupted = Thread.interrupted();
             if (bar != null) bar.close();
             sink.flush();
         }
+        if (interrupted) Thread.currentThread().interrupt();
         long items = mode == IngestMode.FRAMES ? result.frames() : result.segments();
         spec.commandLine().getOut().printf(Locale.ROOT, "published %d %s of stream %s (%.1f s of video%s) to %s in %.1f s%n", items, unit, streamId,
                 result.mediaSeconds(), result.reencoded() ? ", re-encoded to H.264" : "", topic, result.elapsedSeconds());

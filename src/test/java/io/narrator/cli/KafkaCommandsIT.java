@@ -102,10 +102,14 @@ class KafkaCommandsIT {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            List<TopicPartition> partitions = List.of();
+            while (partitions.isEmpty()) { // a command running alongside may not have created the topic yet
+                if (System.nanoTime() > deadline) throw new AssertionError("no topic " + topic);
+                partitions = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (out.size() < count) {
                 if (System.nanoTime() > deadline) throw new AssertionError("only " + out.size() + " of " + count + " records in " + topic);
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
@@ -328,6 +332,33 @@ class KafkaCommandsIT {
         Cli.Result stopped = run.stop();
         assertThat(stopped.exitCode()).as(stopped.toString()).isZero();
         assertThat(stopped.out()).contains("stopping the narrator");
+    }
+
+    @Test
+    void anIngestStoppedMidwayHasPublishedEveryFrameItReports() throws Exception {
+        Path config = config("stopped", Map.of());
+        Cli.Running ingest = new Cli.Running(kafka(config, "ingest", clip.toString(), "--stream-id", "cam-3", "--realtime", "--no-progress"));
+        read(topics(config).frames().name(), 2);
+        Cli.Result r = ingest.stop();
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        int published = Integer.parseInt(r.out().replaceAll("(?s)^published (\\d+) frames.*", "$1"));
+        assertThat(published).as(r.out()).isBetween(2, 5);
+        assertThat(read(topics(config).frames().name(), published)).hasSize(published);
+    }
+
+    @Test
+    void runWithoutBootstrapServersStartsAnEmbeddedBrokerAndSaysWhere() throws Exception {
+        Path config = config("embedded", Map.of());
+        Cli.Running run = new Cli.Running("run", "--config", config.toString(), "--broker-port", "0", "--model", model.toString());
+        run.awaitOutput("narrator running");
+        String address = run.out().replaceAll("(?s).*embedded Kafka broker listening on (\\S+) .*", "$1");
+        Properties p = new Properties();
+        p.put("bootstrap.servers", address);
+        try (Admin admin = Admin.create(p)) {
+            assertThat(admin.listTopics().names().get()).contains("embedded.frames", "embedded.captions");
+        }
+        Cli.Result r = run.stop();
+        assertThat(r.exitCode()).as(r.toString()).isZero();
     }
 
     @Test
