@@ -30,23 +30,17 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -174,11 +168,7 @@ final class DemoCommand implements Callable<Integer> {
         Set<Long> narrated = new HashSet<>();
         long others = 0;
         long deadline = Long.MAX_VALUE;
-        try (KafkaConsumer<String, byte[]> consumer = consumer(config)) {
-            String topic = Topics.from(config).captions().name();
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<String, byte[]> consumer = Consumers.of(config, Topics.from(config).captions().name(), true, Duration.ofMinutes(1))) {
             stop.onStop(consumer::wakeup);
             AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
             while (!stop.isStopped()) {
@@ -239,13 +229,6 @@ final class DemoCommand implements Callable<Integer> {
         p.put("idle.timeout.ms", "1000");
         p.put("max.lag.ms", String.valueOf(Duration.ofHours(1).toMillis())); // the clip is ingested faster than real time: narrate every window
         return NarratorConfig.of(p);
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(NarratorConfig config) {
-        Properties p = config.clientProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Passes frames on to Kafka and counts the clip windows they make, as the narrator will close them. */

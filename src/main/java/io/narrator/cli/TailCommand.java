@@ -5,16 +5,10 @@ import io.narrator.stream.AvroSerde;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
 import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,12 +51,8 @@ final class TailCommand implements Callable<Integer> {
         CaptionWriter writer = new CaptionWriter(spec.commandLine().getOut(), format, streamId == null);
         writer.begin();
         long printed = 0;
-        try (StopSignal stop = StopSignal.install(); KafkaConsumer<String, byte[]> consumer = consumer(config)) {
+        try (StopSignal stop = StopSignal.install(); KafkaConsumer<String, byte[]> consumer = Consumers.of(config, topic, fromBeginning, kafka.connectTimeout())) {
             stop.onStop(consumer::wakeup);
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            if (fromBeginning) consumer.seekToBeginning(partitions);
-            else consumer.seekToEnd(partitions);
             while (!stop.isStopped() && !Thread.currentThread().isInterrupted() && (limit == null || printed < limit)) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (streamId != null && !streamId.equals(r.key())) continue;
@@ -84,14 +74,5 @@ final class TailCommand implements Callable<Integer> {
             Thread.interrupted();
         }
         return 0;
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(NarratorConfig config) {
-        Properties p = config.clientProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "narrator-tail");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }
