@@ -46,7 +46,7 @@ final class IngestProgressBar implements ProgressListener, AutoCloseable {
         }
         if (bounded) bar.stepTo(Math.round(progress.mediaSeconds() * 10));
         else bar.stepTo(progress.items());
-        bar.setExtraMessage(progress.items() + " " + unit);
+        bar.setExtraMessage(" " + progress.items() + " " + unit);
     }
 
     @Override
