@@ -45,6 +45,29 @@ class MainTest {
     }
 
     @Test
+    void badArgumentsAreRejectedBeforeAnythingStarts() {
+        String[][] usage = {
+            {"ingest", "clip.mp4", "--stream-id", "x", "--as", "mp4"},
+            {"run", "--broker-port", "nine"},
+            {"prompt", "set", "--example", "red.png", "a red circle"},
+            {"tail", "--format", "html"},
+            {"generate", "--media", "clip.mp4", "--beams"},
+        };
+        for (String[] args : usage) {
+            Cli.Result r = Cli.run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.errLines()).as(String.join(" ", args)).singleElement().asString().startsWith("narrator: ");
+        }
+        String[][] failing = {{"tail", "--limit", "0"}, {"broker", "--port", "70000"}, {"caption", "clip.mp4", "--hop-seconds", "0"}};
+        String[] messages = {"--limit must be at least 1", "--port must be in [0, 65535]", "video source not found"};
+        for (int i = 0; i < failing.length; i++) {
+            Cli.Result r = Cli.run(failing[i]);
+            assertThat(r.exitCode()).as(String.join(" ", failing[i])).isEqualTo(1);
+            assertThat(r.errLines()).singleElement().asString().startsWith("narrator: error: ").contains(messages[i]);
+        }
+    }
+
+    @Test
     void aFailureIsOneLineWithoutAStackTraceUnlessVerbose() {
         Cli.Result quiet = Cli.run("caption", "no-such-video.mp4");
         assertThat(quiet.exitCode()).isEqualTo(1);
