@@ -66,7 +66,7 @@ public final class Main implements Runnable {
             List<CommandLine> chain = parsed.asCommandLineList();
             String leaf = chain.get(chain.size() - 1).getCommandName();
             if (verbose(cl)) logLevel(Level.DEBUG);
-            else if (System.getProperty("narrator.log.level") == null && !SERVICES.contains(leaf)) logLevel(Level.WARN);
+            else if (System.getProperty("narrator.log.level") == null) logLevel(SERVICES.contains(leaf) ? Level.INFO : Level.WARN);
             return new CommandLine.RunLast().execute(parsed);
         });
         try {
@@ -109,7 +109,7 @@ public final class Main implements Runnable {
     private static void logLevel(Level level) {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
             logback.getLogger("io.narrator").setLevel(level);
-            if (level == Level.DEBUG) logback.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.WARN);
+            logback.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(level == Level.DEBUG ? Level.WARN : Level.ERROR);
         }
     }
 }
