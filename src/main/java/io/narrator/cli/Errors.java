@@ -20,8 +20,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
     @Override
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
-        cl.getErr().println("narrator: " + e.getMessage());
-        cl.getErr().println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
+        cl.getErr().println("narrator: " + e.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
         return USAGE;
     }
 }

@@ -1,5 +1,11 @@
 package io.narrator.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,8 +16,29 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Turns live video on Kafka into text with a Flamingo visual language model.",
-        subcommands = {TrainCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            RunCommand.class,
+            IngestCommand.class,
+            TailCommand.class,
+            PromptCommand.class,
+            CaptionCommand.class,
+            BrokerCommand.class,
+            ModelCommand.class,
+            ScoreCommand.class,
+            GenerateCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {"", "Start with:",
+                "  narrator demo               narrate a synthetic clip end to end",
+                "  narrator caption clip.mp4   narrate a video file without Kafka",
+                "  narrator COMMAND --help     options and examples of a command"})
 public final class Main implements Runnable {
+    /** Commands that run as services and log their progress at INFO. */
+    private static final Set<String> SERVICES = Set.of("narrator", "run", "broker", "train", "bench");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -25,11 +52,39 @@ public final class Main implements Runnable {
 
     /** Runs the CLI without exiting, for tests and embedding; returns the exit code. */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         ProcessSetup.configure();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler(new Errors());
-        return cl.execute(args);
+        cl.setExecutionStrategy(parsed -> {
+            List<CommandLine> chain = parsed.asCommandLineList();
+            String leaf = chain.get(chain.size() - 1).getCommandName();
+            if (verbose(cl)) logLevel(Level.DEBUG);
+            else if (System.getProperty("narrator.log.level") == null) logLevel(SERVICES.contains(leaf) ? Level.INFO : Level.WARN);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The command tree with Narrator's parsing and help settings (also what docs/cli.md is generated from). */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(100);
+        cl.setUsageHelpAutoWidth(true);
+        return cl;
     }
 
     @Override
@@ -38,8 +93,24 @@ public final class Main implements Runnable {
     }
 
     static boolean verbose(CommandLine cl) {
-        Object root = cl;
         while (cl.getParent() != null) cl = cl.getParent();
         return cl.getCommand() instanceof Main m && m.verbose;
+    }
+
+    /** Hides a logger's warnings for the rest of this run (a command that knows they do not apply to it). */
+    static void quiet(String logger) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback && !logback.getLogger("io.narrator").isDebugEnabled())
+            logback.getLogger(logger).setLevel(Level.ERROR);
+    }
+
+    /**
+     * Narrator's log level: DEBUG (and Kafka's connection warnings) with {@code --verbose}; otherwise INFO for the
+     * long-running services and WARN for commands whose output is what the user asked for.
+     */
+    private static void logLevel(Level level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+            logback.getLogger("io.narrator").setLevel(level);
+            logback.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(level == Level.DEBUG ? Level.WARN : Level.ERROR);
+        }
     }
 }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
  * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
  * transaction. On (re)initialisation every pending clip is submitted again, so a crash before a
- * commit neither loses nor duplicates a caption.
+ * commit neither loses nor duplicates a caption. {@link ClipWindows} applies the same rule in memory, for
+ * files narrated offline; {@code ClipWindowsTest} keeps the two in step.
  */
 final class ClipWindowProcessor implements Processor<String, SampledFrame, String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(ClipWindowProcessor.class);
@@ -113,7 +114,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
 
     /** The first window end after {@code t}: windows are aligned to multiples of the hop since the epoch. */
     static long alignedEndAfter(long t, long hop) {
-        return (Math.floorDiv(t, hop) + 1) * hop;
+        return ClipWindows.alignedEndAfter(t, hop);
     }
 
     private void flushIdle(long now) {

@@ -12,7 +12,8 @@ class ConfigurationReferenceTest {
 
     static String expected() {
         return "# Configuration reference\n\n"
-                + "`narrator run` reads one properties file. The keys below are Narrator's; every other key (for example\n"
+                + "Narrator's commands read properties files given with `--config` (repeatable: later files win, so security settings\n"
+                + "can live in a file of their own). The keys below are Narrator's; every other key (for example\n"
                 + "`security.protocol`, `sasl.*`, `ssl.*`, `num.stream.threads`, `commit.interval.ms`, `state.dir`) is passed\n"
                 + "through untouched to Kafka Streams and its clients. Generated from `io.narrator.stream.ConfigKey`\n"
                 + "(regenerate with `mvn test -Dtest=ConfigurationReferenceTest -Dnarrator.regenerate.docs=true`).\n\n"

@@ -1,0 +1,87 @@
+package io.narrator.cli;
+
+import io.narrator.model.FlamingoModel;
+import io.narrator.stream.EmbeddedKafkaBroker;
+import io.narrator.stream.FlamingoNarration;
+import io.narrator.stream.NarratorApp;
+import io.narrator.stream.NarratorConfig;
+import io.narrator.stream.Topics;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code narrator run}: the streaming narrator (Kafka Streams) until Ctrl-C. */
+@Command(name = "run", header = "Run the streaming narrator (Kafka Streams) until Ctrl-C.",
+        mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the narrator: reads frames and segments, narrates a clip per window and stream, publishes captions. Scale out by starting more instances with the same application.id (up to one per partition). Without bootstrap servers it starts an embedded Kafka broker and says where it listens.",
+        footer = {"", "Examples:",
+                "  narrator run                                        # embedded broker on localhost:9092",
+                "  narrator run --bootstrap-servers kafka-1:9092 --config narrator.properties",
+                "  narrator run --config narrator.properties --model runs/tiny/model",
+                "", "Every key of narrator.properties: docs/configuration.md"})
+final class RunCommand implements Callable<Integer> {
+    /** How long Kafka Streams may take to join its group and start. */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+    @Mixin KafkaOptions kafka;
+
+    @Mixin ModelOption model;
+
+    @Option(names = "--broker-port", paramLabel = "P", defaultValue = "9092",
+            description = "Port of the embedded broker started when no bootstrap servers are given (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int brokerPort;
+
+    @Option(names = "--broker-data", paramLabel = "DIR", description = "Keep the embedded broker's data in DIR (default: temporary).")
+    Path brokerData;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        NarratorConfig config = kafka.config(null);
+        boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
+        if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
+        FlamingoModel loaded = model.load();
+        EmbeddedKafkaBroker broker = null;
+        try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
+            if (embedded) {
+                EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().port(brokerPort);
+                if (brokerData != null) builder.dataDir(brokerData);
+                broker = builder.start();
+                config = config.with("bootstrap.servers", broker.bootstrapServers());
+                out.printf("embedded Kafka broker listening on %s (data in %s)%n", broker.bootstrapServers(), broker.dataDir());
+            } else {
+                kafka.prepare(config);
+            }
+            Topics topics = Topics.from(config);
+            try (NarratorApp app = NarratorApp.create(config, narration)) {
+                app.start();
+                if (!app.awaitRunning(START_TIMEOUT))
+                    throw new IllegalStateException("the narrator did not start within " + START_TIMEOUT.toMinutes() + " minutes (state " + app.state() + ")");
+                out.printf("narrator running (application.id %s, model %s %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
+                        narration.modelInfo().name(), narration.modelInfo().version(), topics.frames().name(), topics.segments().name(),
+                        topics.captions().name(), app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "");
+                out.flush();
+                while (!stop.await(Duration.ofSeconds(1))) {
+                    KafkaStreams.State state = app.state();
+                    if (app.failure() != null || state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)
+                        throw new IllegalStateException("the narrator stopped: "
+                                + (app.failure() == null ? "Kafka Streams is " + state : KafkaOptions.rootMessage(app.failure())));
+                }
+                out.println("stopping the narrator");
+                out.flush();
+            }
+        } finally {
+            if (broker != null) broker.close();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package io.narrator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.narrator.ingest.SampledMedia;
+import io.narrator.ingest.TimedImage;
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.generate.DecodingOptions;
+import io.narrator.model.generate.GenerationRequest;
+import io.narrator.model.generate.GenerationResult;
+import io.narrator.model.generate.Media;
+import io.narrator.model.generate.ScoreRequest;
+import io.narrator.model.generate.ScoreResult;
+import io.narrator.train.world.ImageFileFormat;
+import io.narrator.train.world.WorldVideo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code model inspect}, {@code generate} and {@code score}, checked against the model called directly. */
+class ModelCommandsTest {
+    @TempDir static Path dir;
+    static Path modelDir;
+    static Path video;
+    static Path frames;
+    static Path image;
+    static FlamingoModel model;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        ProcessSetup.configure(); // as the CLI does, before PyTorch loads
+        modelDir = TestModels.imageSensitive(Files.createDirectories(dir.resolve("model")));
+        video = dir.resolve("clip.mp4");
+        new WorldVideo(21, 5, 5, 64, 48).write(video);
+        frames = dir.resolve("frames");
+        new WorldVideo(22, 3, 1, 64, 48).writeFrames(frames, ImageFileFormat.PNG);
+        try (var files = Files.list(frames)) {
+            image = files.filter(f -> f.toString().endsWith(".png")).sorted().findFirst().orElseThrow();
+        }
+        model = FlamingoModel.load(modelDir);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        if (model != null) model.close();
+    }
+
+    static Media media(Path clip) {
+        List<TimedImage> images = SampledMedia.readAll(clip.toString(), 1);
+        return new Media(model.encode(images.stream().map(TimedImage::image).toList()));
+    }
+
+    @Test
+    void inspectPrintsTheConfigParameterCountsPerPartAndTheGates() throws Exception {
+        Cli.Result text = Cli.run("model", "inspect", modelDir.toString());
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        Map<String, Long> counts = model.block().parameterCounts();
+        assertThat(text.outLines().get(0)).isEqualTo("tiny-test 0.0.1 (flamingo) from " + modelDir);
+        for (Map.Entry<String, Long> part : counts.entrySet())
+            assertThat(text.out()).containsPattern("(?m)^  " + part.getKey() + " +" + String.format("%,d", part.getValue()) + "$");
+        assertThat(text.out()).containsPattern("(?m)^  total +" + String.format("%,d", counts.values().stream().mapToLong(Long::longValue).sum()) + "$");
+        assertThat(text.out()).contains("xattn 0 (LM 0)    0.7616    0.7616").contains("xattn 1 (LM 1)    0.7616    0.7616");
+
+        Cli.Result json = Cli.run("model", "inspect", modelDir.toString(), "--json");
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        JsonNode n = new ObjectMapper().readTree(json.out());
+        assertThat(n.at("/config/name").asText()).isEqualTo("tiny-test");
+        assertThat(n.at("/config/vision/image_size").asInt()).isEqualTo(16);
+        assertThat(n.at("/parameters/total").asLong()).isEqualTo(counts.values().stream().mapToLong(Long::longValue).sum());
+        assertThat(n.get("gates")).hasSize(model.block().crossAttentionLayers().size());
+        assertThat(n.at("/gates/1/tanhFfGate").asDouble()).isCloseTo(Math.tanh(1), within(1e-6));
+    }
+
+    @Test
+    void generatePrintsTheModelsContinuationOfThePromptAboutTheClips() throws Exception {
+        String prompt = "<image>Output: a red circle<|endofchunk|><image>Output:";
+        Cli.Result r = Cli.run("generate", "--model", modelDir.toString(), "--media", image.toString(), "--media", video.toString(),
+                "--prompt", prompt, "--beams", "2", "--max-tokens", "6", "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        GenerationResult direct = model.generate(List.of(new GenerationRequest(prompt, List.of(media(image), media(video)), DecodingOptions.beam(2, 6)))).get(0);
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertThat(n.get("text").asText()).isEqualTo(direct.text());
+        List<Long> ids = new ArrayList<>();
+        n.get("tokenIds").forEach(id -> ids.add(id.asLong()));
+        assertThat(ids).containsExactly(java.util.Arrays.stream(direct.tokenIds()).boxed().toArray(Long[]::new));
+        assertThat(n.get("logProbs")).hasSize(direct.logProbs().length);
+        assertThat(n.get("totalLogProb").asDouble()).isCloseTo(direct.totalLogProb(), within(1e-4));
+        assertThat(n.get("stopReason").asText()).isEqualTo(direct.stopReason().name());
+
+        Cli.Result plain = Cli.run("generate", "--model", modelDir.toString(), "--media", frames.toString(), "--beams", "1");
+        assertThat(plain.exitCode()).as(plain.toString()).isZero();
+        String greedy = model.generate(List.of(new GenerationRequest("<image>Output:", List.of(media(frames)), DecodingOptions.greedy(20)))).get(0).text();
+        assertThat(plain.outLines()).containsExactly(greedy);
+    }
+
+    @Test
+    void scorePrintsEachTokensLogProbabilityAndTheTotal() throws Exception {
+        Cli.Result r = Cli.run("score", "--model", modelDir.toString(), "--media", video.toString(), "--text", "a red circle moves left", "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        ScoreResult direct = model.score(List.of(new ScoreRequest("<image>Output:", List.of(media(video)), " a red circle moves left"))).get(0);
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertThat(n.get("tokens")).hasSize(direct.tokens().length);
+        for (int i = 0; i < direct.tokens().length; i++) {
+            assertThat(n.at("/tokens/" + i + "/token").asText()).isEqualTo(direct.tokens()[i]);
+            assertThat(n.at("/tokens/" + i + "/logProb").asDouble()).isCloseTo(direct.logProbs()[i], within(1e-5));
+        }
+        assertThat(n.get("totalLogProb").asDouble()).isCloseTo(direct.totalLogProb(), within(1e-4));
+
+        Cli.Result table = Cli.run("score", "--model", modelDir.toString(), "--media", video.toString(), "--text", "a red circle moves left");
+        assertThat(table.exitCode()).as(table.toString()).isZero();
+        assertThat(table.outLines()).hasSize(direct.tokens().length + 2);
+        assertThat(table.outLines().get(0)).matches("token +log-prob");
+        assertThat(table.outLines().get(table.outLines().size() - 1)).startsWith("total").contains(String.format(java.util.Locale.ROOT, "%.4f", direct.totalLogProb()));
+    }
+
+    @Test
+    void errorsAreOneLineNamingTheProblem() {
+        Cli.Result markers = Cli.run("generate", "--model", modelDir.toString(), "--media", video.toString(), "--prompt", "Output:");
+        assertThat(markers.exitCode()).isEqualTo(1);
+        assertThat(markers.errLines()).singleElement().asString()
+                .contains("the prompt has 0 <image> marker(s) but 1 --media CLIP(s) were given");
+
+        Cli.Result missing = Cli.run("score", "--model", modelDir.toString(), "--media", dir.resolve("gone.mp4").toString(), "--text", "a");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.errLines()).singleElement().asString().contains("video source not found").contains("gone.mp4");
+
+        Cli.Result both = Cli.run("generate", "--model", modelDir.toString(), "--media", video.toString(), "--beams", "2", "--top-p", "0.5");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.errLines()).singleElement().asString().contains("mutually exclusive");
+
+        Cli.Result topP = Cli.run("generate", "--model", modelDir.toString(), "--media", video.toString(), "--top-p", "1.5");
+        assertThat(topP.exitCode()).isEqualTo(1);
+        assertThat(topP.errLines()).singleElement().asString().contains("--top-p must be in (0, 1]");
+
+        Cli.Result noMedia = Cli.run("score", "--model", modelDir.toString(), "--text", "a");
+        assertThat(noMedia.exitCode()).isEqualTo(2);
+        assertThat(noMedia.errLines()).singleElement().asString().contains("--media");
+
+        Cli.Result inspect = Cli.run("model", "inspect", dir.resolve("nothing").toString());
+        assertThat(inspect.exitCode()).isEqualTo(1);
+        assertThat(inspect.errLines()).singleElement().asString().contains("model directory").contains("does not exist");
+        assertThat(markers.err() + missing.err() + both.err() + topP.err() + noMedia.err() + inspect.err()).doesNotContain("\tat ");
+    }
+}
