@@ -68,14 +68,14 @@ public final class LanguageModelStage {
         }
     }
 
-    /** A batch of text-only few-shot sequences: 1–5 examples of one task each. */
+    /** A batch of text-only few-shot sequences: 1–8 examples of one task each. */
     static TokenBatch batch(FewShotSequences sequences, long seed, int size, long pad) {
         SplittableRandom random = new SplittableRandom(seed);
         List<long[]> ids = new ArrayList<>();
         List<float[]> weights = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             Task task = TaskMix.draw(random);
-            int examples = 1 + random.nextInt(5);
+            int examples = 1 + random.nextInt(8); // up to 8: positions for 8-shot prompts are learnt here
             List<String> answers = new ArrayList<>();
             for (int k = 0; k < examples; k++)
                 answers.add(CaptionGrammar.describe(World.DEFAULT.scene(random.nextLong(), 8_000_000L), task, random));
