@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import io.narrator.model.Flamingo;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.FlamingoState;
@@ -64,14 +63,7 @@ public final class FlamingoStage {
             try (Prefetcher<Example> batches = new Prefetcher<>(s -> batch(sequences, pool, StageRun.stepSeed(seed, NAME, s), settings.batch(), model.config().specialTokens().pad()), steps)) {
             losses = StageRun.run(plan, trainable, optimizer, step -> {
                 Example batch = batches.get(step);
-                float loss;
-                try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = loss(block, pool, batch, m);
-                    gc.backward(l);
-                    loss = l.getFloat();
-                }
-                optimizer.update(lr.at(step));
-                return loss;
+                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(block, pool, batch, m));
             }, listener);
             }
             model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);

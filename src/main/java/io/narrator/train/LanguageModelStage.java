@@ -1,10 +1,7 @@
 package io.narrator.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.SafeTensors;
@@ -51,15 +48,10 @@ public final class LanguageModelStage {
             try (Prefetcher<TokenBatch> batches = new Prefetcher<>(s -> batch(sequences, StageRun.stepSeed(seed, NAME, s), settings.batch(), pad), steps)) {
             losses = StageRun.run(plan, trainable, optimizer, step -> {
                 TokenBatch batch = batches.get(step);
-                float loss;
-                try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> {
                     NDArray logits = model.block().lm().forward(batch.idsArray(m), batch.mask()); // (B, T, W)
-                    NDArray l = Losses.nextToken(logits, batch.targets(m), batch.weights(m));
-                    gc.backward(l);
-                    loss = l.getFloat();
-                }
-                optimizer.update(lr.at(step));
-                return loss;
+                    return Losses.nextToken(logits, batch.targets(m), batch.weights(m));
+                });
             }, listener);
             }
             model.block().resetSpecialTokenEmbeddings();

@@ -99,6 +99,23 @@ final class StageRun {
         }
     }
 
+    /**
+     * One gradient step: the loss computed on a fresh sub-manager of {@code parent} (freed afterwards), its
+     * gradients, then the optimizer update at {@code rate}. Returns the loss.
+     */
+    static float descend(ai.djl.ndarray.NDManager parent, AdamW optimizer, float rate,
+            java.util.function.Function<ai.djl.ndarray.NDManager, ai.djl.ndarray.NDArray> loss) {
+        float value;
+        try (ai.djl.ndarray.NDManager m = parent.newSubManager();
+                ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            ai.djl.ndarray.NDArray l = loss.apply(m);
+            gc.backward(l);
+            value = l.getFloat();
+        }
+        optimizer.update(rate);
+        return value;
+    }
+
     /** Mixes seed, stage and step into the seed of that step's batch. */
     static long stepSeed(long seed, String stage, int step) {
         long h = seed * 0x9E3779B97F4A7C15L + stage.hashCode();

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.SafeTensors;
 import io.narrator.train.data.TrainingFrames;
@@ -60,14 +59,7 @@ public final class VisionStage {
             try (Prefetcher<Batch> batches = new Prefetcher<>(s -> batch(model, frames, StageRun.stepSeed(seed, NAME, s), settings.batch()), steps)) {
             losses = StageRun.run(plan, trainable, optimizer, step -> {
                 Batch batch = batches.get(step);
-                float loss;
-                try (NDManager m = model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = loss(model, tower, batch, m);
-                    gc.backward(l);
-                    loss = l.getFloat();
-                }
-                optimizer.update(lr.at(step));
-                return loss;
+                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(model, tower, batch, m));
             }, listener);
             }
             float accuracy = retrievalAccuracy(model, tower, frames, seed);

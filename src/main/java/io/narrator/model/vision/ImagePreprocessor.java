@@ -53,23 +53,21 @@ public final class ImagePreprocessor {
             dstW = s;
             dstH = s;
         }
-        float[][] cols = weights(srcX, srcW, dstW, w);
-        float[][] rows = weights(srcY, srcH, dstH, h);
-        int[][] colIdx = indices(srcX, srcW, dstW, w);
-        int[][] rowIdx = indices(srcY, srcH, dstH, h);
+        Taps cols = Taps.of(srcX, srcW, dstW, w);
+        Taps rows = Taps.of(srcY, srcH, dstH, h);
         // horizontal pass over the source rows that contribute: (h, dstW, 3)
         float[] horiz = new float[h * dstW * 3];
         boolean[] needed = new boolean[h];
-        for (int[] r : rowIdx) for (int y : r) needed[y] = true;
+        for (int o = 0; o < dstH; o++) for (int k = 0; k < rows.weights()[o].length; k++) needed[rows.first()[o] + k] = true;
         for (int y = 0; y < h; y++) {
             if (!needed[y]) continue;
             int rowBase = y * w;
             for (int ox = 0; ox < dstW; ox++) {
                 float r = 0, g = 0, b = 0;
-                int[] idx = colIdx[ox];
-                float[] wt = cols[ox];
-                for (int k = 0; k < idx.length; k++) {
-                    int p = argb[rowBase + idx[k]];
+                int first = cols.first()[ox];
+                float[] wt = cols.weights()[ox];
+                for (int k = 0; k < wt.length; k++) {
+                    int p = argb[rowBase + first + k];
                     r += wt[k] * ((p >> 16) & 0xff);
                     g += wt[k] * ((p >> 8) & 0xff);
                     b += wt[k] * (p & 0xff);
@@ -84,12 +82,12 @@ public final class ImagePreprocessor {
         float[] std = c.imageStd();
         int plane = s * s;
         for (int oy = 0; oy < dstH; oy++) {
-            int[] idx = rowIdx[oy];
-            float[] wt = rows[oy];
+            int first = rows.first()[oy];
+            float[] wt = rows.weights()[oy];
             for (int ox = 0; ox < dstW; ox++) {
                 float r = 0, g = 0, b = 0;
-                for (int k = 0; k < idx.length; k++) {
-                    int o = (idx[k] * dstW + ox) * 3;
+                for (int k = 0; k < wt.length; k++) {
+                    int o = ((first + k) * dstW + ox) * 3;
                     r += wt[k] * horiz[o];
                     g += wt[k] * horiz[o + 1];
                     b += wt[k] * horiz[o + 2];
@@ -103,40 +101,28 @@ public final class ImagePreprocessor {
         return out;
     }
 
-    /** For each output sample, the source samples it covers in [start, start+len) and their overlap weights (summing to 1). */
-    private static float[][] weights(double start, double len, int outN, int srcN) {
-        float[][] w = new float[outN][];
-        double step = len / outN;
-        for (int o = 0; o < outN; o++) {
-            double a = start + o * step;
-            double b = a + step;
-            int first = (int) Math.floor(a);
-            int last = Math.min(srcN - 1, (int) Math.ceil(b) - 1);
-            first = Math.max(0, Math.min(first, last));
-            w[o] = new float[last - first + 1];
-            double total = 0;
-            for (int i = first; i <= last; i++) {
-                double overlap = Math.min(b, i + 1) - Math.max(a, i);
-                w[o][i - first] = (float) Math.max(0, overlap);
-                total += Math.max(0, overlap);
+    /** For each output sample: the first source sample it covers and the overlap weights of those it covers (summing to 1). */
+    private record Taps(int[] first, float[][] weights) {
+        static Taps of(double start, double len, int outN, int srcN) {
+            int[] first = new int[outN];
+            float[][] w = new float[outN][];
+            double step = len / outN;
+            for (int o = 0; o < outN; o++) {
+                double a = start + o * step;
+                double b = a + step;
+                int last = Math.min(srcN - 1, (int) Math.ceil(b) - 1);
+                int lo = Math.max(0, Math.min((int) Math.floor(a), last));
+                first[o] = lo;
+                w[o] = new float[last - lo + 1];
+                double total = 0;
+                for (int i = lo; i <= last; i++) {
+                    double overlap = Math.max(0, Math.min(b, i + 1) - Math.max(a, i));
+                    w[o][i - lo] = (float) overlap;
+                    total += overlap;
+                }
+                for (int i = 0; i < w[o].length; i++) w[o][i] = total > 0 ? (float) (w[o][i] / total) : 1f / w[o].length;
             }
-            for (int i = 0; i < w[o].length; i++) w[o][i] = total > 0 ? (float) (w[o][i] / total) : 1f / w[o].length;
+            return new Taps(first, w);
         }
-        return w;
-    }
-
-    private static int[][] indices(double start, double len, int outN, int srcN) {
-        int[][] idx = new int[outN][];
-        double step = len / outN;
-        for (int o = 0; o < outN; o++) {
-            double a = start + o * step;
-            double b = a + step;
-            int first = (int) Math.floor(a);
-            int last = Math.min(srcN - 1, (int) Math.ceil(b) - 1);
-            first = Math.max(0, Math.min(first, last));
-            idx[o] = new int[last - first + 1];
-            for (int i = first; i <= last; i++) idx[o][i - first] = i;
-        }
-        return idx;
     }
 }
