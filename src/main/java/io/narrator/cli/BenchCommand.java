@@ -105,7 +105,7 @@ final class BenchCommand implements Runnable {
                 description = "Windows ending in the first S seconds are left out of the latencies (default: ${DEFAULT-VALUE}).")
         double warmup;
 
-        @Option(names = "--sweep", paramLabel = "N1,N2,...", split = ",", description = "Run once per stream count (instead of --streams).")
+        @Option(names = "--sweep", paramLabel = "N", split = ",", description = "Run once per stream count (instead of --streams).")
         List<Integer> sweep;
 
         @Option(names = "--overhead", description = "Also narrate the same clips of --streams streams through the pipeline and through the model alone.")
