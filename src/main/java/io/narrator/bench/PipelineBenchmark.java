@@ -248,11 +248,10 @@ public final class PipelineBenchmark implements AutoCloseable {
                     CaptionCollector collector = new CaptionCollector(broker.bootstrapServers(), topics.captions().name());
                     FrameSender sender = new FrameSender(broker.bootstrapServers(), topics, source, streams);
                     ResourceMonitor monitor = new ResourceMonitor(500, () -> backlog(admin, config, topics))) {
-                Map<String, Long> threads0 = ThreadCpu.snapshot();
-                long cpu0 = monitor.processCpuNanos();
+                ResourceMonitor.Mark start = monitor.markNow();
                 TimedNarration.Totals calls0 = timed.totals();
-                long wall0 = System.nanoTime();
                 long startMillis = System.currentTimeMillis();
+                if (paced && options.warmupSeconds() > 0) monitor.markAt(startMillis + Math.round(options.warmupSeconds() * 1000));
                 long base = (startMillis / 3_600_000 - 1) * 3_600_000_000L; // unpaced: event times from a whole hour in the past
                 FrameSender.Report sent = onThread(FrameSender.THREAD, () -> paced ? sender.paced(options.seconds()) : sender.unpaced(options.seconds(), base));
                 long hop = config.hopSeconds() * 1_000_000L;
@@ -264,16 +263,20 @@ public final class PipelineBenchmark implements AutoCloseable {
                 boolean complete = collector.await(got -> got.size() >= expected && distinctWindows(got, ends, streams) >= expected,
                         options.drainTimeout());
                 if (!complete) LOG.warn("run {}: not every window was captioned within {}", config.applicationId(), options.drainTimeout());
-                long wall1 = System.nanoTime();
-                long cpu1 = monitor.processCpuNanos();
+                ResourceMonitor.Mark end = monitor.markNow();
                 TimedNarration.Totals calls1 = timed.totals();
-                Map<String, Long> threads = ThreadCpu.minus(ThreadCpu.snapshot(), threads0);
+                // CPU is counted from the end of the warm-up (when the run got that far), so that JIT compilation is left out
+                ResourceMonitor.Mark from = monitor.mark() != null ? monitor.mark() : start;
+                Map<String, Long> threads = ThreadCpu.minus(end.threads(), from.threads());
+                // the sender's thread has ended, so the end counters lack it: add all its time (the mark, if any, subtracted its share)
                 threads.merge(ThreadCpu.LOAD, sent.cpuNanos(), Long::sum);
                 List<CaptionCollector.Received> received = collector.received();
                 long lastReceived = received.stream().mapToLong(CaptionCollector.Received::receivedAtMillis).max().orElse(System.currentTimeMillis());
-                double measuredSeconds = Math.max(1e-3, (Math.min(lastReceived, startMillis + (wall1 - wall0) / 1_000_000) - startMillis) / 1000.0);
-                PipelineResult result = summarise(streams, config, ends, received, sent, monitor.samples(), threads, cpu1 - cpu0,
-                        (wall1 - wall0) / 1e9, measuredSeconds, delta(calls1, calls0));
+                long elapsedMillis = (end.wallNanos() - start.wallNanos()) / 1_000_000;
+                double measuredSeconds = Math.max(1e-3, (Math.min(lastReceived, startMillis + elapsedMillis) - startMillis) / 1000.0);
+                PipelineResult result = summarise(streams, config, ends, received, sent, monitor.samples(), threads,
+                        end.processCpuNanos() - from.processCpuNanos(), (end.wallNanos() - from.wallNanos()) / 1e9, measuredSeconds,
+                        delta(calls1, calls0));
                 return new Measured(result, sent, measuredSeconds);
             }
         } finally {

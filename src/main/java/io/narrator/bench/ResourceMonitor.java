@@ -32,6 +32,11 @@ final class ResourceMonitor implements AutoCloseable {
     private final List<Sample> samples = new ArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile long markAtMillis = Long.MAX_VALUE;
+    private volatile Mark mark;
+
+    /** CPU counters at one moment: process CPU, CPU per thread group ({@link ThreadCpu}), and {@code System.nanoTime()}. */
+    record Mark(long processCpuNanos, java.util.Map<String, Long> threads, long wallNanos) {}
 
     ResourceMonitor(long periodMillis, LongSupplier backlogFrames) {
         if (!(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean bean))
@@ -49,6 +54,21 @@ final class ResourceMonitor implements AutoCloseable {
         return os.getProcessCpuTime();
     }
 
+    /** The CPU counters now. */
+    Mark markNow() {
+        return new Mark(os.getProcessCpuTime(), ThreadCpu.snapshot(), System.nanoTime());
+    }
+
+    /** Takes a {@link #mark()} at the first sample at or after {@code atMillis} (wall clock), once. */
+    void markAt(long atMillis) {
+        markAtMillis = atMillis;
+    }
+
+    /** The counters taken at the time given to {@link #markAt}, or null if that time has not come yet. */
+    Mark mark() {
+        return mark;
+    }
+
     private void run() {
         long lastCpu = os.getProcessCpuTime();
         long lastNanos = System.nanoTime();
@@ -63,7 +83,9 @@ final class ResourceMonitor implements AutoCloseable {
             double cores = (double) (cpu - lastCpu) / Math.max(1, now - lastNanos);
             lastCpu = cpu;
             lastNanos = now;
-            Sample s = new Sample(System.currentTimeMillis(), cores, memory.getHeapMemoryUsage().getUsed(), rss(), probe(backlog));
+            long wall = System.currentTimeMillis();
+            if (mark == null && wall >= markAtMillis) mark = markNow();
+            Sample s = new Sample(wall, cores, memory.getHeapMemoryUsage().getUsed(), rss(), probe(backlog));
             synchronized (samples) {
                 samples.add(s);
             }

@@ -30,6 +30,8 @@ public enum ConfigKey {
     WINDOW_SECONDS("window.seconds", "8", "Length of a clip in seconds of event time."),
     HOP_SECONDS("hop.seconds", "4", "A clip is made every hop seconds; windows end at multiples of hop since the epoch."),
     IDLE_TIMEOUT_MS("idle.timeout.ms", "10000", "A stream without frames for this long (wall clock) has its last partial window narrated, once."),
+    VISION_BATCH_MAX("vision.batch.max", "16", "Most sampled frames (of the streams of one partition) encoded in one call of the vision encoder; 1 = each frame as it arrives."),
+    VISION_BATCH_WAIT_MS("vision.batch.wait.ms", "20", "Longest a sampled frame waits (wall clock) for others to share its vision-encoder batch."),
     BATCH_MAX("batch.max", "8", "Most clips (of any streams) narrated in one batched generation."),
     BATCH_WAIT_MS("batch.wait.ms", "20", "Longest wait for more clips once a batch has its first clip."),
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),

@@ -22,6 +22,8 @@ public final class FakeNarration implements Narration {
 
     final List<List<ClipRequest>> batches = new CopyOnWriteArrayList<>();
     final AtomicInteger encodedFrames = new AtomicInteger();
+    /** The size of every {@link #encodeFrames} call, in order. */
+    final List<Integer> encodeBatches = new CopyOnWriteArrayList<>();
     private final int maxFrames;
 
     public FakeNarration() {
@@ -39,6 +41,7 @@ public final class FakeNarration implements Narration {
 
     @Override
     public List<byte[]> encodeFrames(List<BufferedImage> frames) {
+        encodeBatches.add(frames.size());
         List<byte[]> out = new ArrayList<>();
         for (BufferedImage image : frames) {
             long r = 0, g = 0, b = 0;
