@@ -159,7 +159,19 @@ public final class PipelineBenchmark implements AutoCloseable {
     /** Streams {@code streams} live streams for {@link Options#seconds()} through a fresh application. */
     public PipelineResult run(int streams) throws IOException, InterruptedException {
         checkStreams(streams);
-        return measure(streams, config(streams, Map.of()), true).result();
+        return measure(streams, config(streams, Map.of()), true, options.seconds()).result();
+    }
+
+    /**
+     * A run whose figures are thrown away: the JVM compiles the hot paths of Kafka, Avro and the model in its first
+     * minutes, which a long-running narrator has long finished. The compiler threads take CPU from everything else
+     * meanwhile, so measured runs come after this one.
+     */
+    public void prewarm(int streams, double seconds) throws IOException, InterruptedException {
+        checkStreams(streams);
+        if (!(seconds > 0)) throw new IllegalArgumentException("--prewarm must be positive, got " + seconds);
+        LOG.info("pre-warming the JVM: {} streams for {} s", streams, seconds);
+        measure(streams, config(streams, Map.of()), true, seconds);
     }
 
     private void checkStreams(int streams) {
@@ -176,7 +188,7 @@ public final class PipelineBenchmark implements AutoCloseable {
         NarratorConfig config = config(streams, Map.of(
                 "max.lag.ms", String.valueOf(Duration.ofDays(1).toMillis()), // an unpaced run builds a backlog: narrate every clip anyway
                 "queue.capacity", String.valueOf(1 << 20)));
-        Measured pipeline = measure(streams, config, false);
+        Measured pipeline = measure(streams, config, false, options.seconds());
 
         FpsSampler sampler = config.sampler();
         int maxFrames = narration.modelInfo().maxFrames();
@@ -237,10 +249,10 @@ public final class PipelineBenchmark implements AutoCloseable {
         return NarratorConfig.of(p);
     }
 
-    private Measured measure(int streams, NarratorConfig config, boolean paced) throws IOException, InterruptedException {
+    private Measured measure(int streams, NarratorConfig config, boolean paced, double seconds) throws IOException, InterruptedException {
         Topics topics = Topics.from(config);
         TimedNarration timed = new TimedNarration(narration);
-        LOG.info("run {}: {} streams, {} s, {}", config.applicationId(), streams, options.seconds(), paced ? "paced" : "unpaced");
+        LOG.info("run {}: {} streams, {} s, {}", config.applicationId(), streams, seconds, paced ? "paced" : "unpaced");
         try (NarratorApp app = NarratorApp.create(config, timed)) {
             app.start();
             if (!app.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the narrator did not start within 2 minutes");
@@ -253,7 +265,7 @@ public final class PipelineBenchmark implements AutoCloseable {
                 long startMillis = System.currentTimeMillis();
                 if (paced && options.warmupSeconds() > 0) monitor.markAt(startMillis + Math.round(options.warmupSeconds() * 1000));
                 long base = (startMillis / 3_600_000 - 1) * 3_600_000_000L; // unpaced: event times from a whole hour in the past
-                FrameSender.Report sent = onThread(FrameSender.THREAD, () -> paced ? sender.paced(options.seconds()) : sender.unpaced(options.seconds(), base));
+                FrameSender.Report sent = onThread(FrameSender.THREAD, () -> paced ? sender.paced(seconds) : sender.unpaced(seconds, base));
                 long hop = config.hopSeconds() * 1_000_000L;
                 long firstEnd = ClipWindows.alignedEndAfter(sent.firstMicros(), hop);
                 long lastEnd = Math.floorDiv(sent.lastMicros(), hop) * hop;
@@ -276,7 +288,7 @@ public final class PipelineBenchmark implements AutoCloseable {
                 double measuredSeconds = Math.max(1e-3, (Math.min(lastReceived, startMillis + elapsedMillis) - startMillis) / 1000.0);
                 PipelineResult result = summarise(streams, config, ends, received, sent, monitor.samples(), threads,
                         end.processCpuNanos() - from.processCpuNanos(), (end.wallNanos() - from.wallNanos()) / 1e9, measuredSeconds,
-                        delta(calls1, calls0));
+                        calls1.minus(calls0));
                 return new Measured(result, sent, measuredSeconds);
             }
         } finally {
@@ -359,8 +371,9 @@ public final class PipelineBenchmark implements AutoCloseable {
         PipelineResult.Breakdown breakdown = new PipelineResult.Breakdown(
                 measured == 0 ? Double.NaN : queueSum / measured,
                 frames == 0 ? Double.NaN : decodeSum / frames,
-                calls.encodedFrames() == 0 ? Double.NaN : calls.encodeNanos() / 1e6 / calls.encodedFrames(),
-                calls.narrateCalls() == 0 ? Double.NaN : calls.narrateNanos() / 1e6 / calls.narrateCalls(),
+                perCall(calls.encodeNanos(), calls.encodedFrames()), perCall(calls.encodeCpuNanos(), calls.encodedFrames()),
+                calls.encodeCalls() == 0 ? Double.NaN : (double) calls.encodedFrames() / calls.encodeCalls(),
+                perCall(calls.narrateNanos(), calls.narrateCalls()), perCall(calls.narrateCpuNanos(), calls.narrateCalls()),
                 calls.narrateCalls() == 0 ? Double.NaN : (double) calls.narratedClips() / calls.narrateCalls(),
                 cpuSeconds, share);
         PipelineResult.Resources resources = new PipelineResult.Resources(
@@ -381,9 +394,9 @@ public final class PipelineBenchmark implements AutoCloseable {
                 ok / measuredSeconds, breakdown, resources, sent.maxLateMs(), maxBacklog, maxQueue, new ArrayList<>(errorSamples));
     }
 
-    private static TimedNarration.Totals delta(TimedNarration.Totals a, TimedNarration.Totals b) {
-        return new TimedNarration.Totals(a.encodeNanos() - b.encodeNanos(), a.encodedFrames() - b.encodedFrames(), a.encodeCalls() - b.encodeCalls(),
-                a.narrateNanos() - b.narrateNanos(), a.narratedClips() - b.narratedClips(), a.narrateCalls() - b.narrateCalls());
+    /** Milliseconds per item, NaN for none. */
+    private static double perCall(long nanos, long count) {
+        return count == 0 ? Double.NaN : nanos / 1e6 / count;
     }
 
     /** Frames in the frames topic that the application has not committed yet. */

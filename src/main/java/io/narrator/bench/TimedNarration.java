@@ -9,13 +9,19 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link Narration} that passes every call on and adds up the wall time spent in it: frame encoding
- * (the vision encoder, on the stream threads) and narration (resampler and generation, on the engine's
- * thread). {@link #close()} does not close the wrapped narration, so one model serves several runs.
+ * A {@link Narration} that passes every call on and adds up the time spent in it, wall-clock and CPU of the
+ * calling thread: frame encoding (the vision encoder, on the stream threads) and narration (resampler and
+ * generation, on the engine's thread). The CPU time is all of a call's work when PyTorch runs each op on the
+ * calling thread ({@code ai.djl.pytorch.num_threads=1}); it is unaffected by other processes competing for the
+ * cores, which the wall time is not. {@link #close()} does not close the wrapped narration, so one model
+ * serves several runs.
  */
 final class TimedNarration implements Narration {
     private final Narration inner;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private final AtomicLong encodeNanos = new AtomicLong();
+    private final AtomicLong encodeCpuNanos = new AtomicLong();
+    private final AtomicLong narrateCpuNanos = new AtomicLong();
     private final AtomicLong encodedFrames = new AtomicLong();
     private final AtomicLong encodeCalls = new AtomicLong();
     private final AtomicLong narrateNanos = new AtomicLong();
@@ -27,10 +33,18 @@ final class TimedNarration implements Narration {
     }
 
     /** Time and call counts so far. */
-    record Totals(long encodeNanos, long encodedFrames, long encodeCalls, long narrateNanos, long narratedClips, long narrateCalls) {}
+    record Totals(long encodeNanos, long encodeCpuNanos, long encodedFrames, long encodeCalls, long narrateNanos, long narrateCpuNanos,
+            long narratedClips, long narrateCalls) {
+        Totals minus(Totals o) {
+            return new Totals(encodeNanos - o.encodeNanos, encodeCpuNanos - o.encodeCpuNanos, encodedFrames - o.encodedFrames,
+                    encodeCalls - o.encodeCalls, narrateNanos - o.narrateNanos, narrateCpuNanos - o.narrateCpuNanos,
+                    narratedClips - o.narratedClips, narrateCalls - o.narrateCalls);
+        }
+    }
 
     Totals totals() {
-        return new Totals(encodeNanos.get(), encodedFrames.get(), encodeCalls.get(), narrateNanos.get(), narratedClips.get(), narrateCalls.get());
+        return new Totals(encodeNanos.get(), encodeCpuNanos.get(), encodedFrames.get(), encodeCalls.get(), narrateNanos.get(),
+                narrateCpuNanos.get(), narratedClips.get(), narrateCalls.get());
     }
 
     @Override
@@ -41,10 +55,12 @@ final class TimedNarration implements Narration {
     @Override
     public List<byte[]> encodeFrames(List<BufferedImage> frames) {
         long t0 = System.nanoTime();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         try {
             return inner.encodeFrames(frames);
         } finally {
             encodeNanos.addAndGet(System.nanoTime() - t0);
+            encodeCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - c0);
             encodedFrames.addAndGet(frames.size());
             encodeCalls.incrementAndGet();
         }
@@ -53,10 +69,12 @@ final class TimedNarration implements Narration {
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         long t0 = System.nanoTime();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         try {
             return inner.narrate(clips);
         } finally {
             narrateNanos.addAndGet(System.nanoTime() - t0);
+            narrateCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - c0);
             narratedClips.addAndGet(clips.size());
             narrateCalls.incrementAndGet();
         }

@@ -108,6 +108,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--sweep", paramLabel = "N", split = ",", description = "Run once per stream count (instead of --streams).")
         List<Integer> sweep;
 
+        @Option(names = "--prewarm", paramLabel = "S", defaultValue = "30",
+                description = "First an unmeasured run of S seconds at the largest stream count, so the JVM has compiled its hot code, as a long-running narrator has (0 = none; default: ${DEFAULT-VALUE}).")
+        double prewarm;
+
         @Option(names = "--overhead", description = "Also narrate the same clips of --streams streams through the pipeline and through the model alone.")
         boolean overhead;
 
@@ -147,6 +151,8 @@ final class BenchCommand implements Runnable {
                 int most = Math.max(overhead ? streams : 1, counts.stream().mapToInt(Integer::intValue).max().orElse(streams));
                 options = new PipelineBenchmark.Options(most, fps, wh[0], wh[1], seconds, warmup, set, Duration.ofSeconds(Math.max(60, Math.round(seconds))));
             }
+            if (!(prewarm >= 0)) throw new IllegalArgumentException("--prewarm must be 0 or more seconds, got " + prewarm);
+            double warmFor = smoke ? 0 : prewarm;
             PrintWriter out = spec.commandLine().getOut();
             Machine machine = Machine.current();
             out.println(machine.describe());
@@ -156,6 +162,11 @@ final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "%s; %s fps, %dx%d JPEG (%.1f KB mean), %.0f s per run, %s%n", modelName, fmt(options.fps()), options.width(),
                         options.height(), bench.meanFrameBytes() / 1024, options.seconds(), describe(bench.baseConfig().properties()));
                 out.flush();
+                if (warmFor > 0) {
+                    out.printf(Locale.ROOT, "pre-warming the JVM: %d streams for %.0f s (not measured)%n", options.streams(), warmFor);
+                    out.flush();
+                    bench.prewarm(options.streams(), warmFor);
+                }
                 List<PipelineResult> runs = new ArrayList<>();
                 printHeader(out);
                 for (int n : counts) {
@@ -212,10 +223,14 @@ final class BenchCommand implements Runnable {
 
         private static void printBreakdown(PrintWriter out, PipelineResult r) {
             PipelineResult.Breakdown b = r.breakdown();
-            out.printf(Locale.ROOT, "%nwhere the time went (%d streams): queue %.0f ms/clip, JPEG decode %.2f ms/frame, vision %.2f ms/frame, "
-                    + "narration %.0f ms/batch of %.1f clips; backlog <= %d frames, queue wait <= %d ms, load generator late <= %.0f ms%n",
-                    r.streams(), b.queueMs(), b.decodeMsPerFrame(), b.visionMsPerFrame(), b.generationMsPerBatch(), b.clipsPerBatch(),
-                    r.maxBacklogFrames(), r.maxQueueMs(), r.maxSendLateMs());
+            out.printf(Locale.ROOT, "%nwhere the time went (%d streams, after the warm-up):%n", r.streams());
+            out.printf(Locale.ROOT, "  JPEG decode  %7.2f ms/frame%n", b.decodeMsPerFrame());
+            out.printf(Locale.ROOT, "  vision       %7.2f ms/frame (%.2f ms CPU), %.1f frames per batch%n", b.visionMsPerFrame(), b.visionCpuMsPerFrame(),
+                    b.framesPerVisionBatch());
+            out.printf(Locale.ROOT, "  narration    %7.0f ms/batch (%.0f ms CPU), %.1f clips per batch%n", b.generationMsPerBatch(),
+                    b.generationCpuMsPerBatch(), b.clipsPerBatch());
+            out.printf(Locale.ROOT, "  queue        %7.0f ms/clip from window close to its batch (at most %d ms)%n", b.queueMs(), r.maxQueueMs());
+            out.printf(Locale.ROOT, "  backlog      %7d frames at most; load generator late by at most %.0f ms%n", r.maxBacklogFrames(), r.maxSendLateMs());
             out.println("CPU by thread group:");
             b.cpuSeconds().forEach((k, v) -> out.printf(Locale.ROOT, "  %-30s %8.1f s  %5.1f%%%n", k, v, 100 * b.cpuShare().get(k)));
         }

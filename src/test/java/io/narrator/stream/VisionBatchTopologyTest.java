@@ -35,6 +35,26 @@ class VisionBatchTopologyTest {
     }
 
     @Test
+    void aKeptFrameWhosePixelsDoNotDecodeBecomesADeadLetterWhenItsBatchIsDecoded() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("vision.batch.max", "16", "vision.batch.wait.ms", "50"))) {
+            byte[] png = TestMedia.png("blue");
+            byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2); // the header is whole: only the pixels are missing
+            h.frame(TestMedia.frame("a", 0, 0.0, "red"));
+            h.frame(TestMedia.frame("b", 0, 0, "PNG", TestMedia.W, TestMedia.H, truncated));
+            assertThat(h.deadLetters.isEmpty()).as("the header passed: the frame waits for its batch").isTrue();
+            h.advance(Duration.ofMillis(50));
+            io.narrator.avro.DeadLetter letter = h.deadLetters.readValue();
+            assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNDECODABLE_IMAGE.name());
+            assertThat(letter.getKey()).isEqualTo("b");
+            assertThat(letter.getOriginTopic()).isEqualTo("narrator.frames");
+            assertThat(letter.getOriginOffset()).isEqualTo(1L);
+            assertThat(letter.getPayloadSize()).isEqualTo(AvroSerde.of(io.narrator.avro.VideoFrame.class)
+                    .encode(TestMedia.frame("b", 0, 0, "PNG", TestMedia.W, TestMedia.H, truncated)).length);
+            assertThat(h.narration.encodeBatches).as("the good frame is encoded alone").containsExactly(1);
+        }
+    }
+
+    @Test
     void aBatchOfOneEncodesEachFrameAsItArrives() {
         try (TopologyHarness h = new TopologyHarness(Map.of("vision.batch.max", "1"))) {
             h.frames("cam", new double[] {0, 1, 2}, "red", "green", "blue");
