@@ -41,7 +41,7 @@ final class ThreadCpu {
     }
 
     static String group(String thread) {
-        if (thread.equals("narrator-engine")) return ENGINE;
+        if (thread.startsWith("narrator-engine")) return ENGINE;
         if (thread.contains("StreamThread")) return STREAMS;
         if (thread.equals(FrameSender.THREAD) || thread.endsWith("| " + FrameSender.THREAD)) return LOAD;
         if (thread.equals(CaptionCollector.THREAD) || thread.endsWith("| " + CaptionCollector.THREAD) || thread.equals(ResourceMonitor.THREAD))

@@ -34,6 +34,7 @@ public enum ConfigKey {
     VISION_BATCH_WAIT_MS("vision.batch.wait.ms", "20", "Longest a sampled frame waits (wall clock) for others to share its vision-encoder batch."),
     BATCH_MAX("batch.max", "8", "Most clips (of any streams) narrated in one batched generation."),
     BATCH_WAIT_MS("batch.wait.ms", "20", "Longest wait for more clips once a batch has its first clip."),
+    NARRATION_THREADS("narration.threads", "1", "Batches narrated at the same time, each on its own thread; more than one spreads a burst of clips over the cores."),
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
     MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
     SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),

@@ -38,6 +38,7 @@ public record NarratorConfig(
         long visionBatchWaitMs,
         int batchMax,
         long batchWaitMs,
+        int narrationThreads,
         int queueCapacity,
         long maxLagMs,
         boolean suppressRepeats,
@@ -71,6 +72,7 @@ public record NarratorConfig(
         positive(VISION_BATCH_WAIT_MS, visionBatchWaitMs);
         positive(BATCH_MAX, batchMax);
         if (batchWaitMs < 0) throw new IllegalArgumentException(BATCH_WAIT_MS.key() + " must be >= 0, got " + batchWaitMs);
+        positive(NARRATION_THREADS, narrationThreads);
         positive(QUEUE_CAPACITY, queueCapacity);
         positive(MAX_LAG_MS, maxLagMs);
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
@@ -140,6 +142,7 @@ public record NarratorConfig(
                 longValue(p, VISION_BATCH_WAIT_MS),
                 integer(p, BATCH_MAX),
                 longValue(p, BATCH_WAIT_MS),
+                integer(p, NARRATION_THREADS),
                 integer(p, QUEUE_CAPACITY),
                 longValue(p, MAX_LAG_MS),
                 bool(p, SUPPRESS_REPEATS),
