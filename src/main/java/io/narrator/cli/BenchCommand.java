@@ -156,7 +156,7 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Machine machine = Machine.current();
             out.println(machine.describe());
-            try (FlamingoModel m = model.load(); FlamingoNarration narration = new FlamingoNarration(m);
+            try (FlamingoModel m = model.loadForServing(); FlamingoNarration narration = new FlamingoNarration(m);
                     PipelineBenchmark bench = PipelineBenchmark.start(options, narration)) {
                 String modelName = m.config().name() + " " + m.config().version();
                 out.printf(Locale.ROOT, "%s; %s fps, %dx%d JPEG (%.1f KB mean), %.0f s per run, %s%n", modelName, fmt(options.fps()), options.width(),
