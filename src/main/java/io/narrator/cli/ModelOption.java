@@ -10,6 +10,12 @@ final class ModelOption {
             description = "Model directory (config.json, tokenizer.json, model.safetensors) or 'bundled' (default).")
     String model;
 
+    /** Loads the model for the streaming application: one PyTorch thread per op (see {@link io.narrator.model.DjlSetup#configureForServing}). */
+    FlamingoModel loadForServing() throws IOException {
+        io.narrator.model.DjlSetup.configureForServing();
+        return load();
+    }
+
     /** Loads the model; a missing or broken model is an error naming the directory and the problem. */
     FlamingoModel load() throws IOException {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("--model is empty: give a model directory or 'bundled'");

@@ -30,6 +30,20 @@ public final class DjlSetup {
 
     private DjlSetup() {}
 
+    /**
+     * For the streaming application, before the model loads: one PyTorch thread per op (intra-op and inter-op),
+     * unless the user set {@code ai.djl.pytorch.num_threads} / {@code ai.djl.pytorch.num_interop_threads}. The
+     * application makes several model calls at once (stream threads encoding frames, {@code narration.threads}
+     * narrating batches) whose ops are small: split over OpenMP workers, each op paid more in waking them than it
+     * gained, and the workers competed with the calling threads for the cores. Training keeps PyTorch's default
+     * (one thread per core): its batches are large and nothing runs beside them.
+     */
+    public static void configureForServing() {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) System.setProperty("ai.djl.pytorch.num_threads", "1");
+        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        configure();
+    }
+
     /** Sets {@code ai.djl.offline=true} unless the user chose otherwise, and tunes the allocator. Idempotent. */
     public static synchronized void configure() {
         if (configured) return;

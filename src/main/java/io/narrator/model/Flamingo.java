@@ -178,8 +178,10 @@ public final class Flamingo extends NamedBlock {
                     + config.text().positions() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
         NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T)
-        MediaMask mediaMask = MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(),
-                config.crossAttention().onlyAttendImmediateMedia());
+        boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
+        MediaMask mediaMask = t == 1 && cache != null
+                ? state.singleTokenMask(textTime, onlyImmediate) // (B, 1, 1, M·V): the same every generation step
+                : MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(), onlyImmediate);
         List<Gpt2Block> blocks = lm.blocks();
         int k = 0;
         for (int layer = 0; layer < blocks.size(); layer++) {

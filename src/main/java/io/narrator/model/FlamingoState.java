@@ -6,7 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.lm.KvCache;
 import io.narrator.model.xattn.MediaKv;
+import io.narrator.model.xattn.MediaMask;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,6 +25,10 @@ public final class FlamingoState {
     private final int tokensPerMedia;
     private final KvCache cache;
     private int[] mediaSeen;
+    /** For each row, the row of the batch given to {@link Flamingo#start} whose visual tokens it holds. */
+    private int[] mediaRows;
+    private int[] maskTimes;
+    private MediaMask mask;
 
     FlamingoState(NDManager manager, NDArray table, List<MediaKv> media, int mediaSlots, int tokensPerMedia,
             KvCache cache, int rows) {
@@ -33,6 +39,8 @@ public final class FlamingoState {
         this.tokensPerMedia = tokensPerMedia;
         this.cache = cache;
         this.mediaSeen = new int[rows];
+        this.mediaRows = new int[rows];
+        for (int r = 0; r < rows; r++) mediaRows[r] = r;
     }
 
     public NDManager manager() {
@@ -74,18 +82,45 @@ public final class FlamingoState {
     }
 
     /**
+     * The media mask of one new token per row with these text times, (B, 1) (the same at every generation step
+     * after the prompt: generated tokens are never {@code <image>}), made once on this state's manager and reused
+     * while the rows' text times stay the same.
+     */
+    MediaMask singleTokenMask(int[][] textTime, boolean onlyImmediate) {
+        int[] times = new int[textTime.length];
+        for (int r = 0; r < times.length; r++) times[r] = textTime[r][0];
+        if (mask != null && Arrays.equals(times, maskTimes)) return mask;
+        if (mask != null) {
+            mask.bias().close();
+            mask.hasMedia().close();
+        }
+        mask = MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate);
+        maskTimes = times;
+        return mask;
+    }
+
+    /**
      * Keeps the given rows, in the given order (a row may repeat: beam search expanding a prompt into
-     * beams, or following the best parents).
+     * beams, or following the best parents). The cross-attention keys and values are gathered only when some
+     * row now needs another request's visual tokens (beams reordered within their request need not move them).
      */
     public void select(int[] rows) {
+        boolean identity = rows.length == mediaRows.length;
+        for (int i = 0; identity && i < rows.length; i++) identity = rows[i] == i;
+        if (identity) return;
+        int[] sources = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) sources[i] = mediaRows[rows[i]];
         long[] idx = new long[rows.length];
         for (int i = 0; i < rows.length; i++) idx[i] = rows[i];
         NDArray index = manager.create(idx, new Shape(rows.length)).toType(DataType.INT64, false);
-        for (int i = 0; i < media.size(); i++) {
-            MediaKv old = media.get(i);
-            media.set(i, old.select(index));
-            old.keys().close();
-            old.values().close();
+        if (!Arrays.equals(sources, mediaRows)) {
+            for (int i = 0; i < media.size(); i++) {
+                MediaKv old = media.get(i);
+                media.set(i, old.select(index));
+                old.keysT().close();
+                old.values().close();
+            }
+            mediaRows = sources;
         }
         if (cache != null) cache.select(index, rows);
         int[] seen = new int[rows.length];

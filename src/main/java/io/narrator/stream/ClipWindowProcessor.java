@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * the stream has been idle for {@code idle.timeout.ms} of wall-clock time. A closed window with
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
  * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
- * transaction. On (re)initialisation every pending clip is submitted again, so a crash before a
- * commit neither loses nor duplicates a caption. {@link ClipWindows} applies the same rule in memory, for
+ * transaction, each stream's captions in clip order. On (re)initialisation every pending clip is submitted
+ * again, so a crash before a commit neither loses nor duplicates a caption. {@link ClipWindows} applies the same rule in memory, for
  * files narrated offline; {@code ClipWindowsTest} keeps the two in step.
  */
 final class ClipWindowProcessor implements Processor<String, SampledFrame, String, Object> {
@@ -39,6 +39,8 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private final PromptLibrary prompts;
     private final NarratorMetrics metrics;
     private final CompletionQueue completions = new CompletionQueue();
+    /** Finished narrations waiting for an earlier clip of their stream to be published first. */
+    private final List<NarrationCompletion> held = new ArrayList<>();
     private ProcessorContext<String, Object> context;
     private KeyValueStore<Bytes, StoredFrame> features;
     private KeyValueStore<String, WindowProgress> progress;
@@ -168,9 +170,33 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 prompt.map(CompiledPrompt::version).orElse(null), clip.getClosedAtMillis(), completions));
     }
 
+    /**
+     * Publishes finished narrations, each stream's in clip order: a completion whose stream still has an earlier
+     * clip pending (narrated in another batch that has not finished) is held until that one is published.
+     */
     private void drain() {
         NarrationCompletion done;
-        while ((done = completions.poll()) != null) publish(done);
+        while ((done = completions.poll()) != null) held.add(done);
+        if (held.isEmpty()) return;
+        held.sort(java.util.Comparator.comparingLong((NarrationCompletion c) -> c.job().clipIndex()));
+        boolean published = true;
+        while (published) {
+            published = false;
+            for (java.util.Iterator<NarrationCompletion> it = held.iterator(); it.hasNext(); ) {
+                NarrationCompletion c = it.next();
+                if (earlierClipPending(c.job())) continue;
+                it.remove();
+                publish(c);
+                published = true;
+            }
+        }
+    }
+
+    private boolean earlierClipPending(NarrationJob job) {
+        if (job.clipIndex() == 0) return false;
+        try (KeyValueIterator<Bytes, PendingClip> it = pending.range(StateKeys.of(job.streamId(), 0), StateKeys.of(job.streamId(), job.clipIndex() - 1))) {
+            return it.hasNext();
+        }
     }
 
     private void publish(NarrationCompletion done) {

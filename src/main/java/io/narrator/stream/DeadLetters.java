@@ -19,12 +19,17 @@ final class DeadLetters {
 
     static void send(ProcessorContext<String, Object> context, NarratorMetrics metrics, Record<String, byte[]> record, RejectedRecordException e) {
         RecordMetadata origin = context.recordMetadata().orElseThrow(() -> new IllegalStateException("dead letters need record metadata"));
-        byte[] value = record.value();
+        send(context, metrics, origin.topic(), origin.partition(), origin.offset(), record.key(), record.value(), e);
+    }
+
+    /** A dead letter for a record processed earlier (its origin noted then), e.g. a frame that waited for a batch. */
+    static void send(ProcessorContext<String, Object> context, NarratorMetrics metrics, String topic, int partition, long offset, String key,
+            byte[] value, RejectedRecordException e) {
         DeadLetter letter = DeadLetter.newBuilder()
-                .setOriginTopic(origin.topic())
-                .setOriginPartition(origin.partition())
-                .setOriginOffset(origin.offset())
-                .setKey(record.key())
+                .setOriginTopic(topic)
+                .setOriginPartition(partition)
+                .setOriginOffset(offset)
+                .setKey(key)
                 .setReason(e.reason().name())
                 .setMessage(e.getMessage())
                 .setPayloadPrefix(ByteBuffer.wrap(value == null ? new byte[0] : Arrays.copyOf(value, Math.min(value.length, PAYLOAD_PREFIX_BYTES))))
@@ -32,8 +37,8 @@ final class DeadLetters {
                 .setTimeMillis(context.currentSystemTimeMs())
                 .build();
         metrics.deadLetter(e.reason());
-        LOG.warn("dead letter {} from {}-{}@{} key {}: {}", e.reason(), origin.topic(), origin.partition(), origin.offset(), record.key(), e.getMessage());
-        context.forward(new Record<String, Object>(record.key(), letter, letter.getTimeMillis()), NarratorTopology.DEAD_LETTER_SINK);
+        LOG.warn("dead letter {} from {}-{}@{} key {}: {}", e.reason(), topic, partition, offset, key, e.getMessage());
+        context.forward(new Record<String, Object>(key, letter, letter.getTimeMillis()), NarratorTopology.DEAD_LETTER_SINK);
     }
 
     /** Checks that a record key is a usable stream id. */

@@ -11,27 +11,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one narration engine per JVM, shared by every stream thread: a bounded queue of clips and a
- * batching thread that takes up to {@code batch.max} clips (of any streams), waiting at most
- * {@code batch.wait.ms} for more, and narrates them in one batched call. A clip whose window closed
- * more than {@code max.lag.ms} ago, or that finds the queue full, is not narrated but completed
- * with an error, so memory never grows under overload and every gap is reported.
+ * The one narration engine per JVM, shared by every stream thread: a bounded queue of clips and
+ * {@code narration.threads} batching threads, each taking up to {@code batch.max} clips (of any streams),
+ * waiting at most {@code batch.wait.ms} for more, and narrating them in one batched call. Several threads
+ * narrate several batches at once: a burst of clips (windows of every stream close together) is spread
+ * over the cores. A clip whose window closed more than {@code max.lag.ms} ago, or that finds the queue full,
+ * is not narrated but completed with an error, so memory never grows under overload and every gap is reported.
+ * Completions of one stream may finish out of order across threads; {@link ClipWindowProcessor} publishes
+ * each stream's captions in clip order.
  */
 public final class NarrationEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NarrationEngine.class);
 
-    /** Batching and overload limits. */
-    public record Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs) {
+    /** Batching and overload limits, and how many batches are narrated at once. */
+    public record Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs, int threads) {
         public Settings {
+            if (threads < 1) throw new IllegalArgumentException("narration.threads must be >= 1, got " + threads);
             if (batchMax < 1) throw new IllegalArgumentException("batch.max must be >= 1, got " + batchMax);
             if (batchWaitMs < 0) throw new IllegalArgumentException("batch.wait.ms must be >= 0, got " + batchWaitMs);
             if (queueCapacity < 1) throw new IllegalArgumentException("queue.capacity must be >= 1, got " + queueCapacity);
             if (maxLagMs < 1) throw new IllegalArgumentException("max.lag.ms must be >= 1, got " + maxLagMs);
         }
 
+        /** Settings with one batching thread. */
+        public Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs) {
+            this(batchMax, batchWaitMs, queueCapacity, maxLagMs, 1);
+        }
+
         /** The engine settings of a configuration. */
         public static Settings from(NarratorConfig config) {
-            return new Settings(config.batchMax(), config.batchWaitMs(), config.queueCapacity(), config.maxLagMs());
+            return new Settings(config.batchMax(), config.batchWaitMs(), config.queueCapacity(), config.maxLagMs(), config.narrationThreads());
         }
     }
 
@@ -40,7 +49,7 @@ public final class NarrationEngine implements AutoCloseable {
     private final NarratorMetrics metrics;
     private final LongSupplier clockMillis;
     private final BlockingQueue<Submitted> queue;
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
     private final Object idleLock = new Object();
     private int inFlight;
     private volatile boolean running = true;
@@ -55,8 +64,11 @@ public final class NarrationEngine implements AutoCloseable {
         this.metrics = metrics;
         this.clockMillis = clockMillis;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
-        this.thread = new Thread(this::run, "narrator-engine");
-        this.thread.setDaemon(true);
+        for (int i = 0; i < settings.threads(); i++) {
+            Thread thread = new Thread(this::run, settings.threads() == 1 ? "narrator-engine" : "narrator-engine-" + (i + 1));
+            thread.setDaemon(true);
+            threads.add(thread);
+        }
     }
 
     /** Starts an engine on the wall clock. */
@@ -67,7 +79,7 @@ public final class NarrationEngine implements AutoCloseable {
     /** Starts an engine that measures lag with the given clock (milliseconds since the epoch). */
     public static NarrationEngine start(Narration narration, Settings settings, NarratorMetrics metrics, LongSupplier clockMillis) {
         NarrationEngine engine = new NarrationEngine(narration, settings, metrics, clockMillis);
-        engine.thread.start();
+        engine.threads.forEach(Thread::start);
         return engine;
     }
 
@@ -117,13 +129,13 @@ public final class NarrationEngine implements AutoCloseable {
         }
     }
 
-    /** Stops the batching thread; clips still queued are not narrated (their processors re-submit them on restart). */
+    /** Stops the batching threads; clips still queued are not narrated (their processors re-submit them on restart). */
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        threads.forEach(Thread::interrupt);
         try {
-            thread.join(10_000);
+            for (Thread thread : threads) thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -34,8 +34,11 @@ public record NarratorConfig(
         int windowSeconds,
         int hopSeconds,
         long idleTimeoutMs,
+        int visionBatchMax,
+        long visionBatchWaitMs,
         int batchMax,
         long batchWaitMs,
+        int narrationThreads,
         int queueCapacity,
         long maxLagMs,
         boolean suppressRepeats,
@@ -65,8 +68,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(HOP_SECONDS.key() + "=" + hopSeconds + " is longer than " + WINDOW_SECONDS.key() + "="
                     + windowSeconds + ": frames between windows would never be narrated");
         positive(IDLE_TIMEOUT_MS, idleTimeoutMs);
+        positive(VISION_BATCH_MAX, visionBatchMax);
+        positive(VISION_BATCH_WAIT_MS, visionBatchWaitMs);
         positive(BATCH_MAX, batchMax);
         if (batchWaitMs < 0) throw new IllegalArgumentException(BATCH_WAIT_MS.key() + " must be >= 0, got " + batchWaitMs);
+        positive(NARRATION_THREADS, narrationThreads);
         positive(QUEUE_CAPACITY, queueCapacity);
         positive(MAX_LAG_MS, maxLagMs);
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
@@ -132,8 +138,11 @@ public record NarratorConfig(
                 integer(p, WINDOW_SECONDS),
                 integer(p, HOP_SECONDS),
                 longValue(p, IDLE_TIMEOUT_MS),
+                integer(p, VISION_BATCH_MAX),
+                longValue(p, VISION_BATCH_WAIT_MS),
                 integer(p, BATCH_MAX),
                 longValue(p, BATCH_WAIT_MS),
+                integer(p, NARRATION_THREADS),
                 integer(p, QUEUE_CAPACITY),
                 longValue(p, MAX_LAG_MS),
                 bool(p, SUPPRESS_REPEATS),

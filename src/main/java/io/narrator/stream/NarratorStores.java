@@ -15,6 +15,8 @@ public final class NarratorStores {
     public static final String SAMPLING = "narrator-sampling";
     /** Features of kept frames by (stream id, event time), until no future window needs them. */
     public static final String FEATURES = "narrator-features";
+    /** Input records of kept frames waiting for a vision batch, by (stream id, event time): what a restart must still encode. */
+    public static final String UNENCODED = "narrator-unencoded";
     /** Window progress per stream id. */
     public static final String PROGRESS = "narrator-progress";
     /** Clips submitted for narration whose caption is not published yet, by (stream id, clip index). */
@@ -30,6 +32,10 @@ public final class NarratorStores {
 
     static StoreBuilder<KeyValueStore<Bytes, StoredFrame>> features() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FEATURES), Serdes.Bytes(), AvroSerde.of(StoredFrame.class));
+    }
+
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> unencoded() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNENCODED), Serdes.Bytes(), Serdes.ByteArray());
     }
 
     static StoreBuilder<KeyValueStore<String, WindowProgress>> progress() {

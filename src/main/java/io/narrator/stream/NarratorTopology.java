@@ -61,6 +61,7 @@ public final class NarratorTopology {
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.features(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
+        topology.addStateStore(NarratorStores.unencoded(), FRAME_INTAKE);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
 

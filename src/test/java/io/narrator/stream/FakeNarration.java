@@ -22,6 +22,8 @@ public final class FakeNarration implements Narration {
 
     final List<List<ClipRequest>> batches = new CopyOnWriteArrayList<>();
     final AtomicInteger encodedFrames = new AtomicInteger();
+    /** The size of every {@link #encodeFrames} call, in order. */
+    final List<Integer> encodeBatches = new CopyOnWriteArrayList<>();
     private final int maxFrames;
 
     public FakeNarration() {
@@ -39,6 +41,7 @@ public final class FakeNarration implements Narration {
 
     @Override
     public List<byte[]> encodeFrames(List<BufferedImage> frames) {
+        encodeBatches.add(frames.size());
         List<byte[]> out = new ArrayList<>();
         for (BufferedImage image : frames) {
             long r = 0, g = 0, b = 0;
@@ -57,10 +60,27 @@ public final class FakeNarration implements Narration {
         return out;
     }
 
+    /** A batch this matches waits, once inside {@link #narrate}, until {@link #release} counts down (to finish batches out of order). */
+    volatile java.util.function.Predicate<List<ClipRequest>> hold = batch -> false;
+    final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    /** Batches narrated to the end. */
+    final AtomicInteger finishedBatches = new AtomicInteger();
+
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         batches.add(List.copyOf(clips));
-        return clips.stream().map(c -> new ClipNarration(caption(c), -c.frameFeatures().size(), 1, null)).toList();
+        if (hold.test(clips)) {
+            held.countDown();
+            try {
+                if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("held batch never released");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<ClipNarration> out = clips.stream().map(c -> new ClipNarration(caption(c), -c.frameFeatures().size(), 1, null)).toList();
+        finishedBatches.incrementAndGet();
+        return out;
     }
 
     static String caption(ClipRequest clip) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class NarrationEngineTest {
 
     /** Blocks in its first batch until released, so that later clips pile up in the queue. */
-    static final class GatedNarration implements Narration {
+    static class GatedNarration implements Narration {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
@@ -134,8 +134,35 @@ class NarrationEngineTest {
     }
 
     @Test
+    void severalThreadsNarrateSeveralBatchesAtOnce() throws Exception {
+        CountDownLatch bothInside = new CountDownLatch(2);
+        GatedNarration narration = new GatedNarration() {
+            @Override
+            public List<ClipNarration> narrate(List<ClipRequest> clips) {
+                bothInside.countDown();
+                try {
+                    bothInside.await(30, java.util.concurrent.TimeUnit.SECONDS); // returns at once only if the other batch is running too
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.narrate(clips);
+            }
+        };
+        narration.release.countDown();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(1, 0, 10, 60_000, 2), NarratorMetrics.inMemory())) {
+            CompletionQueue queue = new CompletionQueue();
+            engine.submit(job("a", 0, engine.nowMillis(), queue));
+            engine.submit(job("b", 0, engine.nowMillis(), queue));
+            assertThat(bothInside.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("two batches in narration at the same time").isTrue();
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(drain(queue)).extracting(c -> c.job().streamId()).containsExactlyInAnyOrder("a", "b");
+        }
+    }
+
+    @Test
     void rejectsNonsenseSettings() {
         assertThatThrownBy(() -> new NarrationEngine.Settings(0, 0, 1, 1)).hasMessage("batch.max must be >= 1, got 0");
         assertThatThrownBy(() -> new NarrationEngine.Settings(1, -1, 1, 1)).hasMessage("batch.wait.ms must be >= 0, got -1");
+        assertThatThrownBy(() -> new NarrationEngine.Settings(1, 0, 1, 1, 0)).hasMessage("narration.threads must be >= 1, got 0");
     }
 }

@@ -3,8 +3,10 @@ package io.narrator.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narrator.avro.Caption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class NarrationTopologyTest {
@@ -18,6 +20,22 @@ class NarrationTopologyTest {
             assertThat(TopologyHarness.texts(h.settle())).containsExactly("previous=[frames=red] frames=red,green");
             h.frames("cam", new double[] {3}, "blue");
             assertThat(TopologyHarness.texts(h.settle())).containsExactly("previous=[previous=[frames=red] frames=red,green] frames=green,blue");
+        }
+    }
+
+    @Test
+    void aStreamsCaptionsArePublishedInClipOrderWhenItsBatchesFinishOutOfOrder() throws Exception {
+        try (TopologyHarness h = new TopologyHarness(Map.of("narration.threads", "2", "batch.max", "1", "vision.batch.max", "1"))) {
+            h.narration.hold = batch -> batch.get(0).frameFeatures().size() == 1; // clip 0: the window holding only the red frame
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            assertThat(h.narration.held.await(30, TimeUnit.SECONDS)).as("clip 0 is being narrated").isTrue();
+            h.frames("cam", new double[] {2}, "blue"); // clip 1 goes to the other thread and finishes first
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (h.narration.finishedBatches.get() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            h.advance(Duration.ofMillis(h.config.drainIntervalMs()));
+            assertThat(h.captions.isEmpty()).as("clip 1 waits for clip 0").isTrue();
+            h.narration.release.countDown();
+            assertThat(h.settle()).extracting(Caption::getClipIndex).containsExactly(0L, 1L);
         }
     }
 

@@ -42,8 +42,14 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, Caption> captions;
     final TestOutputTopic<String, DeadLetter> deadLetters;
     private final Path stateDir;
+    private final boolean ownsStateDir;
 
     TopologyHarness(Map<String, String> overrides) {
+        this(overrides, null);
+    }
+
+    /** A harness whose state lives in {@code stateDir} (kept on close, so that a second harness there restarts the topology), or a new directory if null. */
+    TopologyHarness(Map<String, String> overrides, Path stateDir) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0"));
         settings.putAll(overrides);
@@ -53,13 +59,14 @@ final class TopologyHarness implements AutoCloseable {
                 () -> wallClock.get() + engineSkewMs.get());
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        ownsStateDir = stateDir == null;
         try {
             Files.createDirectories(Path.of("target"));
-            stateDir = Files.createTempDirectory(Path.of("target"), "narrator-ttd");
+            this.stateDir = stateDir != null ? stateDir : Files.createTempDirectory(Path.of("target"), "narrator-ttd");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, this.stateDir.toString());
         driver = new TopologyTestDriver(NarratorTopology.build(new StreamsBuilder(), engine, topics, config), props, START);
         frames = driver.createInputTopic(topics.frames().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         segments = driver.createInputTopic(topics.segments().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
@@ -95,8 +102,12 @@ final class TopologyHarness implements AutoCloseable {
         driver.advanceWallClockTime(d);
     }
 
-    /** Waits for the engine to finish every submitted clip, lets the drain punctuator run, and returns the new captions. */
+    /**
+     * Lets frames waiting for a vision batch be encoded (closing their windows), waits for the engine to finish every
+     * submitted clip, lets the drain punctuator run, and returns the new captions.
+     */
     List<Caption> settle() {
+        advance(Duration.ofMillis(config.visionBatchWaitMs()));
         try {
             if (!engine.awaitIdle(Duration.ofSeconds(30))) throw new IllegalStateException("engine did not finish its clips");
         } catch (InterruptedException e) {
@@ -115,6 +126,7 @@ final class TopologyHarness implements AutoCloseable {
     public void close() {
         driver.close();
         engine.close();
+        if (!ownsStateDir) return;
         try {
             org.apache.kafka.common.utils.Utils.delete(stateDir.toFile());
         } catch (java.io.IOException e) {

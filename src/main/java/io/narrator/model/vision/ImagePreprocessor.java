@@ -2,6 +2,11 @@ package io.narrator.model.vision;
 
 import io.narrator.model.FlamingoConfig;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
+import java.awt.image.Raster;
+import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
  * The one place images become model input: resize with an exact area-averaging filter (so a 1280×720
@@ -27,7 +32,7 @@ public final class ImagePreprocessor {
         int w = image.getWidth();
         int h = image.getHeight();
         int s = c.imageSize();
-        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        int[] argb = rgb(image);
         float[] out = new float[3 * s * s];
         // start from the mean colour everywhere: normalised, that is 0 (what letterbox padding should be)
         double srcX, srcY, srcW, srcH;
@@ -99,6 +104,46 @@ public final class ImagePreprocessor {
             }
         }
         return out;
+    }
+
+    /**
+     * The image's pixels as {@code 0xRRGGBB} ints, row by row: read straight from the pixel array for the
+     * types decoders and renderers produce (3-byte BGR from JPEG, int RGB/ARGB), else through
+     * {@link BufferedImage#getRGB}, which converts pixel by pixel through the colour model and costs many
+     * times more. Only the low 24 bits are used.
+     */
+    static int[] rgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Raster raster = image.getRaster();
+        int dx = -raster.getSampleModelTranslateX();
+        int dy = -raster.getSampleModelTranslateY();
+        int type = image.getType();
+        if (type == BufferedImage.TYPE_3BYTE_BGR && raster.getSampleModel() instanceof ComponentSampleModel sm
+                && raster.getDataBuffer() instanceof DataBufferByte buffer && buffer.getNumBanks() == 1) {
+            byte[] data = buffer.getData();
+            int[] band = sm.getBandOffsets(); // R, G, B
+            int pixel = sm.getPixelStride();
+            int line = sm.getScanlineStride();
+            int[] out = new int[w * h];
+            for (int y = 0; y < h; y++) {
+                int i = buffer.getOffset() + (y + dy) * line + dx * pixel;
+                for (int x = 0; x < w; x++, i += pixel)
+                    out[y * w + x] = (data[i + band[0]] & 0xff) << 16 | (data[i + band[1]] & 0xff) << 8 | data[i + band[2]] & 0xff;
+            }
+            return out;
+        }
+        if ((type == BufferedImage.TYPE_INT_RGB || type == BufferedImage.TYPE_INT_ARGB)
+                && raster.getSampleModel() instanceof SinglePixelPackedSampleModel sm && raster.getDataBuffer() instanceof DataBufferInt buffer
+                && buffer.getNumBanks() == 1) {
+            int[] data = buffer.getData();
+            int line = sm.getScanlineStride();
+            int[] out = new int[w * h];
+            for (int y = 0; y < h; y++)
+                System.arraycopy(data, buffer.getOffset() + (y + dy) * line + dx, out, y * w, w);
+            return out;
+        }
+        return image.getRGB(0, 0, w, h, null, 0, w);
     }
 
     /** For each output sample: the first source sample it covers and the overlap weights of those it covers (summing to 1). */

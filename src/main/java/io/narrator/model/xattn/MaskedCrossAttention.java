@@ -35,16 +35,17 @@ final class MaskedCrossAttention extends NamedBlock {
         toOut = child("to_out", Linear.builder().setIn(inner).setOut(dim).optBias(false).build());
     }
 
-    /** (B, M·V, Dv) visual tokens → keys and values (B, H, M·V, hd). */
+    /** (B, M·V, Dv) visual tokens → keys (B, H, hd, M·V) and values (B, H, M·V, hd), both contiguous. */
     MediaKv project(NDArray visual) {
         NDList kv = Attention.splitLast(toKv.forward(visual), 2); // 2 × (B, M·V, inner)
-        return new MediaKv(Attention.splitHeads(kv.get(0), heads), Attention.splitHeads(kv.get(1), heads));
+        NDArray keysT = Attention.splitHeads(kv.get(0), heads).transpose(0, 1, 3, 2); // (B, H, hd, M·V)
+        return new MediaKv(MediaKv.contiguous(keysT), MediaKv.contiguous(Attention.splitHeads(kv.get(1), heads)));
     }
 
     /** (B, T, D) text → (B, T, D) cross-attention output (zero for tokens without preceding media). */
     NDArray forward(NDArray x, MediaKv media, MediaMask mask) {
         NDArray q = Attention.splitHeads(toQ.forward(norm.forward(x)), heads); // (B, H, T, hd)
-        NDArray logits = Scalars.mul(q.matMul(media.keys().transpose(0, 1, 3, 2)), scale).add(mask.bias()); // (B, H, T, M·V)
+        NDArray logits = Scalars.mul(q.matMul(media.keysT()), scale).add(mask.bias()); // (B, H, T, M·V)
         NDArray attn = logits.softmax(-1).mul(mask.hasMedia()); // (B, H, T, M·V)
         return toOut.forward(Attention.mergeHeads(attn.matMul(media.values()))); // (B, T, D)
     }

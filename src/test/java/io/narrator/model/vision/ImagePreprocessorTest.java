@@ -61,4 +61,20 @@ class ImagePreprocessorTest {
         g.dispose();
         return img;
     }
+
+    @Test
+    void readsPixelsOfEveryImageTypeAsGetRgbDoes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_INT_RGB, BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR,
+            BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_BYTE_GRAY}) {
+            BufferedImage img = new BufferedImage(23, 17, type);
+            for (int y = 0; y < 17; y++) for (int x = 0; x < 23; x++) img.setRGB(x, y, 0xff000000 | random.nextInt(1 << 24));
+            for (BufferedImage view : new BufferedImage[] {img, img.getSubimage(3, 5, 11, 9)}) {
+                int[] expected = view.getRGB(0, 0, view.getWidth(), view.getHeight(), null, 0, view.getWidth());
+                int[] got = ImagePreprocessor.rgb(view);
+                for (int i = 0; i < expected.length; i++)
+                    assertThat(got[i] & 0xffffff).as("type %d pixel %d", type, i).isEqualTo(expected[i] & 0xffffff);
+            }
+        }
+    }
 }
