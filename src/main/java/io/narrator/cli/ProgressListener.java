@@ -47,6 +47,7 @@ final class ProgressListener implements TrainingListener {
     public void finished(String stage) {
         if (bar != null) bar.close();
         bar = null;
-        err.printf(java.util.Locale.ROOT, "%s: done, final loss %.4f%n", stage, smoothed);
+        if (Double.isNaN(smoothed)) err.printf("%s: done (already complete in its checkpoint)%n", stage);
+        else err.printf(java.util.Locale.ROOT, "%s: done, final loss %.4f%n", stage, smoothed);
     }
 }

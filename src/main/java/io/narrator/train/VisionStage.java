@@ -75,7 +75,7 @@ public final class VisionStage {
 
     static Batch batch(FlamingoModel model, TrainingFrames frames, long seed, int n) {
         SplittableRandom random = new SplittableRandom(seed);
-        World world = batchWorld(random);
+        World world = World.DEFAULT;
         int s = model.config().vision().imageSize();
         float[] pixels = new float[n * 3 * s * s];
         List<long[]> texts = new ArrayList<>();
@@ -95,21 +95,6 @@ public final class VisionStage {
         float[] same = new float[n * n];
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) same[i * n + j] = canonical.get(i).equals(canonical.get(j)) ? 1f : 0f;
         return new Batch(pixels, n, texts, same);
-    }
-
-    /**
-     * The sub-world one contrastive batch is drawn from. In the full world most negatives differ in colour, so
-     * colour alone would solve most of the batch and shape, size and position would be learnt weakly; batches
-     * that share a colour (or a colour and a shape) make the other attributes the only way to tell frames apart.
-     */
-    static World batchWorld(SplittableRandom random) {
-        World all = World.DEFAULT;
-        double u = random.nextDouble();
-        if (u < 0.25) return all;
-        var colour = List.of(all.colours().get(random.nextInt(all.colours().size())));
-        if (u < 0.70) return new World(all.shapes(), colour, all.sizes(), all.counts(), all.events(), all.texturedFraction());
-        var shape = List.of(all.shapes().get(random.nextInt(all.shapes().size())));
-        return new World(shape, colour, all.sizes(), all.counts(), all.events(), all.texturedFraction());
     }
 
     private static NDArray loss(FlamingoModel model, ClipTextTower tower, Batch b, NDManager m) {
