@@ -1,6 +1,7 @@
 package io.narrator.bench;
 
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
 import io.narrator.model.generate.Media;
@@ -46,19 +47,37 @@ public final class ModelBenchmark {
             double tokensPerSecond, double clipsPerSecond) {}
 
     /** All measurements, as written to JSON. */
-    public record Result(String model, long parameters, Map<String, Long> parameterCounts, int threads,
+    public record Result(String model, long parameters, Map<String, Long> parameterCounts, int threads, double loadMs, long fileBytes,
             double visionFramesPerSecond, double visionMsPerFrame, double resamplerMsPerClip, List<Generation> generation,
             Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup) {}
 
     private final FlamingoModel model;
+    private final String source;
     private final Options options;
 
-    public ModelBenchmark(FlamingoModel model, Options options) {
+    /**
+     * @param model the loaded model to measure
+     * @param source where it was loaded from (a directory or {@code bundled}): loading it again is timed
+     */
+    public ModelBenchmark(FlamingoModel model, String source, Options options) {
         this.model = model;
+        this.source = source;
         this.options = options;
     }
 
-    public Result run() {
+    public Result run() throws java.io.IOException {
+        // loading: the engine is already up (the model under test started it), so this is reading and checking the files
+        Timer.Timing load = Timer.time(options.warmup() > 0 ? 1 : 0, Math.max(3, options.runs()), () -> {
+            try (FlamingoModel again = FlamingoModel.load(source)) {
+                again.config();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long fileBytes;
+        try (java.io.InputStream in = ModelDirectory.of(source).open(ModelDirectory.WEIGHTS)) {
+            fileBytes = in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
         int s = model.config().vision().imageSize();
         List<BufferedImage> frames = frames(options.frames(), s);
         // vision: a batch of 32 frames (or the clip length, if larger)
@@ -109,7 +128,7 @@ public final class ModelBenchmark {
         }
         long total = model.block().parameterCounts().values().stream().mapToLong(Long::longValue).sum();
         return new Result(model.config().name() + " " + model.config().version(), total, model.block().parameterCounts(),
-                java.lang.Runtime.getRuntime().availableProcessors(), 1000.0 / msPerFrame, msPerFrame, resampler.medianMs(), gens,
+                java.lang.Runtime.getRuntime().availableProcessors(), load.medianMs(), fileBytes, 1000.0 / msPerFrame, msPerFrame, resampler.medianMs(), gens,
                 cacheSpeedup, batchSpeedup);
     }
 

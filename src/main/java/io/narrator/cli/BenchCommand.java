@@ -59,9 +59,10 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (FlamingoModel m = FlamingoModel.load(model)) {
-                ModelBenchmark.Result r = new ModelBenchmark(m, smoke ? ModelBenchmark.Options.smoke() : ModelBenchmark.Options.standard()).run();
+                ModelBenchmark.Result r = new ModelBenchmark(m, model, smoke ? ModelBenchmark.Options.smoke() : ModelBenchmark.Options.standard()).run();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%s, %,d parameters, %d threads%n", r.model(), r.parameters(), r.threads());
+                out.printf("load        %8.0f ms (%.1f MB of weights)%n", r.loadMs(), r.fileBytes() / 1e6);
                 out.printf("vision      %8.1f frames/s (%.2f ms/frame)%n", r.visionFramesPerSecond(), r.visionMsPerFrame());
                 out.printf("resampler   %8.2f ms per clip%n", r.resamplerMsPerClip());
                 out.printf("%-8s %6s %7s %12s %12s %10s%n", "prompt", "batch", "cache", "ms/token", "tokens/s", "clips/s");

@@ -34,6 +34,8 @@ class BenchCommandTest {
         assertThat(r.out()).contains("vision", "resampler", "ms/token");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         assertThat(report.get("visionFramesPerSecond").asDouble()).isPositive();
+        assertThat(report.get("loadMs").asDouble()).isPositive();
+        assertThat(report.get("fileBytes").asLong()).isEqualTo(Files.size(model.resolve("model.safetensors")));
         List<String> measured = new ArrayList<>();
         for (JsonNode g : report.get("generation")) measured.add(g.get("prompt").asText() + " batch " + g.get("batch").asInt());
         assertThat(measured).contains("0-shot batch 1", "0-shot batch 2", "4-shot batch 1", "4-shot batch 2");
