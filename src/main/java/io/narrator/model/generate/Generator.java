@@ -17,8 +17,9 @@ import java.util.List;
  * are left-padded, requests with different media counts padded with empty media, each request decoded
  * with its own strategy (greedy, beam search, top-p). Visual tokens and every cross-attention layer's
  * keys and values are computed once per request; the LM's self-attention keys and values are cached so
- * each step feeds only the new tokens (or, with {@code cached = false}, the whole sequence is recomputed
- * every step — the reference the cache is tested against). Finished requests leave the batch.
+ * each step feeds only the new tokens. With {@code cached = false} nothing is kept between steps: every step
+ * runs the resampler, the cross-attention key/value projections and the LM over the whole sequence again —
+ * the reference the caches are tested and benchmarked against. Finished requests leave the batch.
  *
  * <p>Shapes: R rows (requests × beams), T tokens, W vocabulary.
  */
@@ -64,8 +65,10 @@ public final class Generator {
         try (NDManager m = parent.newSubManager()) {
             List<List<NDArray>> media = new ArrayList<>();
             for (GenerationRequest req : requests) media.add(mediaArrays(m, req.media()));
-            NDArray visual = model.visualTokens(m, media); // (B, M, V, Dv)
-            FlamingoState state = model.start(m, visual, cached);
+            // without the caches each step starts from the media again (see lastLogProbs)
+            FlamingoState state = cached ? model.start(m, model.visualTokens(m, media), true) : null; // visual (B, M, V, Dv)
+            List<Integer> rowRequest = new ArrayList<>(); // the request of each row
+            for (int r = 0; r < requests.size(); r++) rowRequest.add(r);
 
             List<RequestDecoder> decoders = new ArrayList<>();
             for (int r = 0; r < requests.size(); r++) decoders.add(decoder(requests.get(r), r, listener));
@@ -74,7 +77,7 @@ public final class Generator {
             List<Integer> active = new ArrayList<>();
             for (int r = 0; r < requests.size(); r++) active.add(r);
 
-            float[][] logProbs = lastLogProbs(m, state, sequences, null, cached); // (R, W), one row per request
+            float[][] logProbs = lastLogProbs(m, state, sequences, null, media, rowRequest); // (R, W), one row per request
             List<Integer> rowsOf = new ArrayList<>(); // rows per active request, in batch order
             for (int r = 0; r < requests.size(); r++) rowsOf.add(1);
             for (int step = 0; step <= maxNew && !active.isEmpty(); step++) {
@@ -110,10 +113,13 @@ public final class Generator {
                 active = nextActive;
                 rowsOf = nextRowsOf;
                 if (active.isEmpty()) break;
-                state.select(selection.stream().mapToInt(Integer::intValue).toArray());
+                if (state != null) state.select(selection.stream().mapToInt(Integer::intValue).toArray());
+                List<Integer> nextRowRequest = new ArrayList<>();
+                for (int row : selection) nextRowRequest.add(rowRequest.get(row));
+                rowRequest = nextRowRequest;
                 sequences = nextSequences;
                 long[] next = tokens.stream().mapToLong(Long::longValue).toArray();
-                logProbs = lastLogProbs(m, state, sequences, next, cached);
+                logProbs = lastLogProbs(m, state, sequences, next, media, rowRequest);
             }
             List<GenerationResult> out = new ArrayList<>();
             for (RequestDecoder d : decoders) out.add(d.result());
@@ -122,13 +128,21 @@ public final class Generator {
     }
 
     /**
-     * Runs the model and returns each row's next-token log-probabilities. With the cache, only
-     * {@code newTokens} (one per row) are fed after the prompt; without it, every row's whole sequence.
+     * Runs the model and returns each row's next-token log-probabilities. With the caches ({@code state} not
+     * null), only {@code newTokens} (one per row) are fed after the prompt; without them, the media of each
+     * row's request go through the resampler again and the whole sequence through the LM.
      */
-    private float[][] lastLogProbs(NDManager m, FlamingoState state, List<long[]> sequences, long[] newTokens, boolean cached) {
+    private float[][] lastLogProbs(NDManager m, FlamingoState state, List<long[]> sequences, long[] newTokens,
+            List<List<NDArray>> media, List<Integer> rowRequest) {
         try (NDManager step = m.newSubManager()) {
             NDArray logits;
-            if (cached && newTokens != null) {
+            if (state == null) {
+                List<List<NDArray>> rowMedia = new ArrayList<>();
+                for (int r : rowRequest) rowMedia.add(media.get(r));
+                FlamingoState fresh = model.start(step, model.visualTokens(step, rowMedia), false); // visual (R, M, V, Dv)
+                Batch b = Batch.leftPadded(sequences, model.config().specialTokens().pad());
+                logits = model.forward(b.ids(step), b.mask(), fresh); // (R, T, W)
+            } else if (newTokens != null) {
                 int[][] mask = new int[newTokens.length][1];
                 for (int[] row : mask) row[0] = 1;
                 NDArray ids = step.create(newTokens, new Shape(newTokens.length, 1)).toType(DataType.INT64, false);
