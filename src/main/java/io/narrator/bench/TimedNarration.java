@@ -17,16 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * serves several runs.
  */
 final class TimedNarration implements Narration {
-    private final Narration inner;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-    private final AtomicLong encodeNanos = new AtomicLong();
-    private final AtomicLong encodeCpuNanos = new AtomicLong();
-    private final AtomicLong narrateCpuNanos = new AtomicLong();
-    private final AtomicLong encodedFrames = new AtomicLong();
-    private final AtomicLong encodeCalls = new AtomicLong();
-    private final AtomicLong narrateNanos = new AtomicLong();
-    private final AtomicLong narratedClips = new AtomicLong();
-    private final AtomicLong narrateCalls = new AtomicLong();
+    private final Narration inner;
+    private final Meter encode = new Meter();
+    private final Meter narrate = new Meter();
 
     TimedNarration(Narration inner) {
         this.inner = inner;
@@ -43,8 +37,29 @@ final class TimedNarration implements Narration {
     }
 
     Totals totals() {
-        return new Totals(encodeNanos.get(), encodeCpuNanos.get(), encodedFrames.get(), encodeCalls.get(), narrateNanos.get(),
-                narrateCpuNanos.get(), narratedClips.get(), narrateCalls.get());
+        return new Totals(encode.nanos.get(), encode.cpuNanos.get(), encode.items.get(), encode.calls.get(), narrate.nanos.get(),
+                narrate.cpuNanos.get(), narrate.items.get(), narrate.calls.get());
+    }
+
+    /** Wall time, CPU time of the calling thread, items and calls of one kind of call. */
+    private static final class Meter {
+        final AtomicLong nanos = new AtomicLong();
+        final AtomicLong cpuNanos = new AtomicLong();
+        final AtomicLong items = new AtomicLong();
+        final AtomicLong calls = new AtomicLong();
+
+        <T> T time(int count, java.util.function.Supplier<T> call) {
+            long t0 = System.nanoTime();
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            try {
+                return call.get();
+            } finally {
+                nanos.addAndGet(System.nanoTime() - t0);
+                cpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - c0);
+                items.addAndGet(count);
+                calls.incrementAndGet();
+            }
+        }
     }
 
     @Override
@@ -54,30 +69,12 @@ final class TimedNarration implements Narration {
 
     @Override
     public List<byte[]> encodeFrames(List<BufferedImage> frames) {
-        long t0 = System.nanoTime();
-        long c0 = THREADS.getCurrentThreadCpuTime();
-        try {
-            return inner.encodeFrames(frames);
-        } finally {
-            encodeNanos.addAndGet(System.nanoTime() - t0);
-            encodeCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - c0);
-            encodedFrames.addAndGet(frames.size());
-            encodeCalls.incrementAndGet();
-        }
+        return encode.time(frames.size(), () -> inner.encodeFrames(frames));
     }
 
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
-        long t0 = System.nanoTime();
-        long c0 = THREADS.getCurrentThreadCpuTime();
-        try {
-            return inner.narrate(clips);
-        } finally {
-            narrateNanos.addAndGet(System.nanoTime() - t0);
-            narrateCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - c0);
-            narratedClips.addAndGet(clips.size());
-            narrateCalls.incrementAndGet();
-        }
+        return narrate.time(clips.size(), () -> inner.narrate(clips));
     }
 
     @Override

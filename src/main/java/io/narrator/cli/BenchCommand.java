@@ -45,8 +45,7 @@ final class BenchCommand implements Runnable {
             description = "Clips/s and ms per generated token at several batch sizes, with and without caches; vision frames/s; resampler ms per clip.",
             footer = {"", "Example:", "  narrator bench model --model bundled --json model-bench.json"})
     static final class Model implements Callable<Integer> {
-        @Option(names = "--model", defaultValue = "bundled", paramLabel = "DIR", description = "Model directory or 'bundled' (default).")
-        String model;
+        @Mixin ModelOption model;
 
         @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON to FILE.")
         Path json;
@@ -58,8 +57,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (FlamingoModel m = FlamingoModel.load(model)) {
-                ModelBenchmark.Result r = new ModelBenchmark(m, model, smoke ? ModelBenchmark.Options.smoke() : ModelBenchmark.Options.standard()).run();
+            try (FlamingoModel m = model.load()) {
+                ModelBenchmark.Result r = new ModelBenchmark(m, model.model.strip(), smoke ? ModelBenchmark.Options.smoke() : ModelBenchmark.Options.standard()).run();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%s, %,d parameters, %d threads%n", r.model(), r.parameters(), r.threads());
                 out.printf("load        %8.0f ms (%.1f MB of weights)%n", r.loadMs(), r.fileBytes() / 1e6);
