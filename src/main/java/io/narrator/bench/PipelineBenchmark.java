@@ -196,7 +196,7 @@ public final class PipelineBenchmark implements AutoCloseable {
         long visionNanos = 0;
         List<StreamClip> clips = new ArrayList<>();
         for (int s = 0; s < streams; s++) {
-            ClipWindows<byte[]> windows = new ClipWindows<>(config.windowSeconds(), config.hopSeconds(), maxFrames);
+            ClipWindows<byte[]> windows = config.clipWindows(SyntheticStreams.streamId(s), maxFrames);
             long last = FpsSampler.NONE;
             for (long k = 0; k < ticks; k++) {
                 long t = pipeline.sent().firstMicros() + Math.round(k * 1_000_000d / source.fps());
@@ -266,13 +266,9 @@ public final class PipelineBenchmark implements AutoCloseable {
                 if (paced && options.warmupSeconds() > 0) monitor.markAt(startMillis + Math.round(options.warmupSeconds() * 1000));
                 long base = (startMillis / 3_600_000 - 1) * 3_600_000_000L; // unpaced: event times from a whole hour in the past
                 FrameSender.Report sent = onThread(FrameSender.THREAD, () -> paced ? sender.paced(seconds) : sender.unpaced(seconds, base));
-                long hop = config.hopSeconds() * 1_000_000L;
-                long firstEnd = ClipWindows.alignedEndAfter(sent.firstMicros(), hop);
-                long lastEnd = Math.floorDiv(sent.lastMicros(), hop) * hop;
-                List<Long> ends = new ArrayList<>();
-                for (long end = firstEnd; end <= lastEnd; end += hop) ends.add(end);
-                long expected = (long) ends.size() * streams;
-                boolean complete = collector.await(got -> got.size() >= expected && distinctWindows(got, ends, streams) >= expected,
+                List<List<Long>> ends = expectedEnds(config, sent, streams);
+                long expected = ends.stream().mapToLong(List::size).sum();
+                boolean complete = collector.await(got -> got.size() >= expected && distinctWindows(got, ends) >= expected,
                         options.drainTimeout());
                 if (!complete) LOG.warn("run {}: not every window was captioned within {}", config.applicationId(), options.drainTimeout());
                 ResourceMonitor.Mark end = monitor.markNow();
@@ -296,19 +292,34 @@ public final class PipelineBenchmark implements AutoCloseable {
         }
     }
 
-    private static long distinctWindows(List<CaptionCollector.Received> got, List<Long> ends, int streams) {
-        if (ends.isEmpty()) return 0;
-        long first = ends.get(0);
-        long last = ends.get(ends.size() - 1);
-        Set<String> seen = new java.util.HashSet<>();
-        for (CaptionCollector.Received r : got) {
-            Caption c = r.caption();
-            if (c.getWindowEndMicros() >= first && c.getWindowEndMicros() <= last) seen.add(c.getStreamId() + "@" + c.getWindowEndMicros());
+    /**
+     * The window ends each stream's captions are expected for, per stream: every window that closes between the first
+     * and the last frame sent (the streams' windows end at their own phases, see {@link io.narrator.stream.WindowPhase}).
+     */
+    private static List<List<Long>> expectedEnds(NarratorConfig config, FrameSender.Report sent, int streams) {
+        long hop = config.hopSeconds() * 1_000_000L;
+        List<List<Long>> ends = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            long phase = config.windowPhase().offsetMicros(SyntheticStreams.streamId(s), config.hopSeconds());
+            List<Long> stream = new ArrayList<>();
+            long last = ClipWindows.endAtOrBefore(sent.lastMicros(), hop, phase);
+            for (long end = ClipWindows.endAfter(sent.firstMicros(), hop, phase); end <= last; end += hop) stream.add(end);
+            ends.add(stream);
         }
-        return seen.size();
+        return ends;
     }
 
-    private PipelineResult summarise(int streams, NarratorConfig config, List<Long> ends, List<CaptionCollector.Received> received,
+    /** How many of the expected windows have a caption. */
+    private static long distinctWindows(List<CaptionCollector.Received> got, List<List<Long>> ends) {
+        Set<String> seen = new java.util.HashSet<>();
+        for (CaptionCollector.Received r : got) seen.add(r.caption().getStreamId() + "@" + r.caption().getWindowEndMicros());
+        long found = 0;
+        for (int s = 0; s < ends.size(); s++)
+            for (long end : ends.get(s)) if (seen.contains(SyntheticStreams.streamId(s) + "@" + end)) found++;
+        return found;
+    }
+
+    private PipelineResult summarise(int streams, NarratorConfig config, List<List<Long>> ends, List<CaptionCollector.Received> received,
             FrameSender.Report sent, List<ResourceMonitor.Sample> samples, Map<String, Long> threadNanos, long processNanos, double wallSeconds,
             double measuredSeconds, TimedNarration.Totals calls) {
         Map<String, CaptionCollector.Received> byWindow = new HashMap<>();
@@ -329,7 +340,7 @@ public final class PipelineBenchmark implements AutoCloseable {
         double visionSum = 0;
         long frames = 0;
         for (int s = 0; s < streams; s++) {
-            for (long end : ends) {
+            for (long end : ends.get(s)) {
                 CaptionCollector.Received r = byWindow.get(SyntheticStreams.streamId(s) + "@" + end);
                 if (r == null) {
                     missing++;
@@ -383,12 +394,12 @@ public final class PipelineBenchmark implements AutoCloseable {
                 samples.stream().mapToLong(ResourceMonitor.Sample::heapUsedBytes).max().orElse(0) / (1024.0 * 1024.0),
                 samples.stream().mapToLong(ResourceMonitor.Sample::rssBytes).max().orElse(-1) / (1024.0 * 1024.0));
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String key : List.of("window.seconds", "hop.seconds", "batch.max", "batch.wait.ms", "queue.capacity", "max.lag.ms",
+        for (String key : List.of("window.seconds", "hop.seconds", "window.phase", "batch.max", "batch.wait.ms", "queue.capacity", "max.lag.ms",
                 "generation.beams", "generation.max.tokens", "topic.partitions", "num.stream.threads", "processing.guarantee", "commit.interval.ms"))
             if (config.properties().containsKey(key)) settings.put(key, config.properties().get(key));
         settings.putAll(options.settings());
         return new PipelineResult(streams, source.fps(), source.width(), source.height(), options.seconds(), options.warmupSeconds(),
-                config.windowSeconds(), config.hopSeconds(), settings, keptUp, (long) ends.size() * streams, ok, missing, errors, duplicates,
+                config.windowSeconds(), config.hopSeconds(), settings, keptUp, ends.stream().mapToLong(List::size).sum(), ok, missing, errors, duplicates,
                 LatencySummary.of(e2e.stream().mapToDouble(Double::doubleValue).toArray()),
                 LatencySummary.of(app.stream().mapToDouble(Double::doubleValue).toArray()),
                 ok / measuredSeconds, breakdown, resources, sent.maxLateMs(), maxBacklog, maxQueue, new ArrayList<>(errorSamples));

@@ -5,6 +5,7 @@ import io.narrator.model.FlamingoModel;
 import io.narrator.stream.FileNarrator;
 import io.narrator.stream.FlamingoNarration;
 import io.narrator.stream.NarratorConfig;
+import io.narrator.stream.WindowPhase;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code narrator caption}: narrates a video offline, without Kafka, exactly as the streaming app would. */
 @Command(name = "caption", header = "Narrate a video file offline, without Kafka.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Narrates a video without Kafka: the same 1 FPS sampling, clip windows (window.seconds, hop.seconds), generation settings and model as `narrator run`, printed as text, JSON lines, WebVTT or SRT subtitles.",
+        description = "Narrates a video without Kafka: the same 1 FPS sampling, clip windows (window.seconds, hop.seconds; --window-phase), generation settings and model as `narrator run`, printed as text, JSON lines, WebVTT or SRT subtitles.",
         footer = {"", "Examples:",
                 "  narrator caption clip.mp4",
                 "  narrator caption clip.mp4 --format webvtt > clip.vtt",
@@ -47,6 +48,11 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--hop-seconds", paramLabel = "S", description = "A clip every S seconds (default: hop.seconds, 4).")
     Integer hopSeconds;
 
+    @Option(names = "--window-phase", paramLabel = "PHASE", defaultValue = "aligned",
+            description = "aligned: windows end at multiples of the hop from the video's start (default here); spread: where the streaming app "
+                    + "(window.phase=spread) ends this stream id's windows, for captions that match `narrator run`'s.")
+    String windowPhase;
+
     @Option(names = "--stream-id", paramLabel = "ID", description = "Stream id the captions carry (default: the video's file name).")
     String streamId;
 
@@ -71,6 +77,7 @@ final class CaptionCommand implements Callable<Integer> {
         Map<String, String> p = new HashMap<>(config.properties());
         if (windowSeconds != null) p.put("window.seconds", String.valueOf(windowSeconds));
         if (hopSeconds != null) p.put("hop.seconds", String.valueOf(hopSeconds));
+        p.put("window.phase", WindowPhase.parse(windowPhase).key());
         return NarratorConfig.of(p);
     }
 

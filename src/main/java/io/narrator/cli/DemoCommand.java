@@ -146,11 +146,12 @@ final class DemoCommand implements Callable<Integer> {
             PrintWriter out) {
         long windowMicros = config.windowSeconds() * 1_000_000L;
         long nowMicros = Instant.now().toEpochMilli() * 1000;
-        long startMicros = Math.floorDiv(nowMicros, windowMicros) * windowMicros; // scenes line up with windows
+        // scenes line up with the stream's windows, which end at its phase after the multiples of the hop
+        long startMicros = Math.floorDiv(nowMicros, windowMicros) * windowMicros + config.windowPhase().offsetMicros(streamId, config.hopSeconds());
         CaptionWriter writer = new CaptionWriter(out, CaptionFormat.TEXT, false);
         writer.origin(streamId, startMicros);
         AtomicLong expected = new AtomicLong(-1);
-        WindowCounter counter = new WindowCounter(config);
+        WindowCounter counter = new WindowCounter(config, streamId);
         IngestJob job = IngestJob.builder()
                 .setSource(VideoSource.parse(location))
                 .setOptions(IngestOptions.builder().setStreamId(streamId).optFps(config.sampleFps()).optStartTime(Instant.ofEpochSecond(0, startMicros * 1000)).build())
@@ -237,8 +238,8 @@ final class DemoCommand implements Callable<Integer> {
         private long closed;
         volatile IngestSink delegate;
 
-        WindowCounter(NarratorConfig config) {
-            windows = new ClipWindows<>(config.windowSeconds(), config.hopSeconds(), Integer.MAX_VALUE);
+        WindowCounter(NarratorConfig config, String streamId) {
+            windows = config.clipWindows(streamId, Integer.MAX_VALUE);
         }
 
         @Override

@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Clip windows per stream, in event time: windows end at multiples of the hop since the epoch
- * ({@code end = k * hop}) and hold the sampled frames in {@code [end - window, end)}, in time order.
+ * Clip windows per stream, in event time: windows end every hop, at the stream's phase after the multiples of
+ * the hop since the epoch ({@code end = k * hop + phase}, {@link WindowPhase}) and hold the sampled frames in
+ * {@code [end - window, end)}, in time order.
  * A window closes when a frame at or after its end arrives, or (once, the last partial window) when
  * the stream has been idle for {@code idle.timeout.ms} of wall-clock time. A closed window with
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
@@ -79,11 +80,13 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         long now = context.currentSystemTimeMs();
         long window = windowMicros(streamId);
         long hop = hopMicros(streamId);
+        long phase = config.windowPhase().offsetMicros(streamId, (int) (hop / 1_000_000L));
         WindowProgress p = progress.get(streamId);
         if (p == null) {
-            p = new WindowProgress(alignedEndAfter(t, hop), hop, 0L, null, now, false);
-        } else if (p.getHopMicros() != hop) {
-            long realigned = Math.floorDiv(p.getNextWindowEndMicros() + hop - 1, hop) * hop;
+            p = new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, 0L, null, now, false);
+        } else if (p.getHopMicros() != hop || Math.floorMod(p.getNextWindowEndMicros() - phase, hop) != 0) {
+            // the hop or the phase changed (a prompt's override, or window.phase on restart): the first end on the new grid
+            long realigned = ClipWindows.endAfter(p.getNextWindowEndMicros() - 1, hop, phase);
             p = WindowProgress.newBuilder(p).setHopMicros(hop).setNextWindowEndMicros(realigned).build();
         }
         long nextEnd = p.getNextWindowEndMicros();
@@ -92,7 +95,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             List<StoredFrame> frames = framesIn(streamId, nextEnd - window, nextEnd);
             if (frames.isEmpty()) {
                 long firstAfter = firstFrameAtOrAfter(streamId, nextEnd).orElse(t);
-                long jumpTo = alignedEndAfter(firstAfter, hop);
+                long jumpTo = ClipWindows.endAfter(firstAfter, hop, phase);
                 metrics.emptyWindows((jumpTo - nextEnd) / hop);
                 nextEnd = jumpTo;
             } else {
@@ -112,11 +115,6 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     @Override
     public void close() {
         completions.close();
-    }
-
-    /** The first window end after {@code t}: windows are aligned to multiples of the hop since the epoch. */
-    static long alignedEndAfter(long t, long hop) {
-        return ClipWindows.alignedEndAfter(t, hop);
     }
 
     private void flushIdle(long now) {

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The clip windows of one stream, computed in memory frame by frame with the rule {@link ClipWindowProcessor}
- * applies to its state stores: windows end at multiples of the hop since time zero ({@code end = k * hop}) and
- * hold the frames in {@code [end - window, end)}; a window closes when a frame at or after its end arrives;
+ * applies to its state stores: windows end every hop, at a fixed offset from the multiples of the hop since time
+ * zero ({@code end = k * hop + phase}, see {@link WindowPhase}) and hold the frames in {@code [end - window, end)}; a window closes when a frame at or after its end arrives;
  * windows without frames are skipped; {@link #flush()} closes the last partial window, as the idle timeout
  * does; a clip keeps at most the model's {@code maxFrames} latest frames. What {@code narrator caption}
  * narrates a file with, so offline captions cover the same windows as streaming ones.
@@ -35,18 +35,25 @@ public final class ClipWindows<T> {
 
     private final long windowMicros;
     private final long hopMicros;
+    private final long phaseMicros;
     private final int maxFrames;
     private final Deque<Frame<T>> frames = new ArrayDeque<>();
     private long nextEndMicros = Long.MIN_VALUE;
     private long nextIndex;
     private long lastMicros = Long.MIN_VALUE;
 
+    /** Windows ending at the multiples of the hop (phase 0). */
+    public ClipWindows(int windowSeconds, int hopSeconds, int maxFrames) {
+        this(windowSeconds, hopSeconds, maxFrames, 0);
+    }
+
     /**
      * @param windowSeconds length of a clip ({@code window.seconds})
      * @param hopSeconds a clip every hop seconds ({@code hop.seconds}), at most the window
      * @param maxFrames most frames the model takes per clip; older frames of a fuller window are left out
+     * @param phaseMicros offset of the window ends from the multiples of the hop, in {@code [0, hop)}
      */
-    public ClipWindows(int windowSeconds, int hopSeconds, int maxFrames) {
+    public ClipWindows(int windowSeconds, int hopSeconds, int maxFrames, long phaseMicros) {
         if (windowSeconds <= 0 || hopSeconds <= 0)
             throw new IllegalArgumentException("window and hop must be positive, got " + windowSeconds + " s and " + hopSeconds + " s");
         if (hopSeconds > windowSeconds)
@@ -54,12 +61,20 @@ public final class ClipWindows<T> {
         if (maxFrames <= 0) throw new IllegalArgumentException("maxFrames must be positive, got " + maxFrames);
         this.windowMicros = windowSeconds * 1_000_000L;
         this.hopMicros = hopSeconds * 1_000_000L;
+        if (phaseMicros < 0 || phaseMicros >= hopMicros)
+            throw new IllegalArgumentException("window phase must be in [0, hop), got " + phaseMicros + " us for a hop of " + hopSeconds + " s");
+        this.phaseMicros = phaseMicros;
         this.maxFrames = maxFrames;
     }
 
-    /** The first window end after {@code t}: windows are aligned to multiples of the hop since time zero. */
-    public static long alignedEndAfter(long t, long hopMicros) {
-        return (Math.floorDiv(t, hopMicros) + 1) * hopMicros;
+    /** The first window end after {@code t} on the grid {@code k * hop + phase}. */
+    public static long endAfter(long t, long hopMicros, long phaseMicros) {
+        return (Math.floorDiv(t - phaseMicros, hopMicros) + 1) * hopMicros + phaseMicros;
+    }
+
+    /** The last window end at or before {@code t} on the grid {@code k * hop + phase}. */
+    public static long endAtOrBefore(long t, long hopMicros, long phaseMicros) {
+        return Math.floorDiv(t - phaseMicros, hopMicros) * hopMicros + phaseMicros;
     }
 
     /**
@@ -72,13 +87,13 @@ public final class ClipWindows<T> {
         if (timestampMicros <= lastMicros)
             throw new IllegalArgumentException("frames must come in increasing time order: " + timestampMicros + " us after " + lastMicros + " us");
         lastMicros = timestampMicros;
-        if (nextEndMicros == Long.MIN_VALUE) nextEndMicros = alignedEndAfter(timestampMicros, hopMicros);
+        if (nextEndMicros == Long.MIN_VALUE) nextEndMicros = endAfter(timestampMicros, hopMicros, phaseMicros);
         List<Clip<T>> closed = new ArrayList<>();
         while (nextEndMicros <= timestampMicros) {
             Optional<Clip<T>> clip = clipEndingAt(nextEndMicros);
             if (clip.isEmpty()) {
                 long firstAfter = frames.stream().mapToLong(Frame::timestampMicros).filter(t -> t >= nextEndMicros).findFirst().orElse(timestampMicros);
-                nextEndMicros = alignedEndAfter(firstAfter, hopMicros);
+                nextEndMicros = endAfter(firstAfter, hopMicros, phaseMicros);
             } else {
                 closed.add(clip.get());
                 nextIndex++;

@@ -70,7 +70,7 @@ public final class FileNarrator {
                         + ": lower window.seconds or sample.fps");
             this.streamId = streamId;
             this.captions = Objects.requireNonNull(captions, "captions");
-            this.windows = new ClipWindows<>(config.windowSeconds(), config.hopSeconds(), narration.modelInfo().maxFrames());
+            this.windows = config.clipWindows(streamId, narration.modelInfo().maxFrames());
             // with the previous caption as context, each clip waits for the one before it, as a stream does
             this.batch = config.contextPreviousCaption() ? 1 : config.batchMax();
         }

@@ -33,6 +33,7 @@ public record NarratorConfig(
         double sampleFps,
         int windowSeconds,
         int hopSeconds,
+        WindowPhase windowPhase,
         long idleTimeoutMs,
         int visionBatchMax,
         long visionBatchWaitMs,
@@ -67,6 +68,7 @@ public record NarratorConfig(
         if (hopSeconds > windowSeconds)
             throw new IllegalArgumentException(HOP_SECONDS.key() + "=" + hopSeconds + " is longer than " + WINDOW_SECONDS.key() + "="
                     + windowSeconds + ": frames between windows would never be narrated");
+        if (windowPhase == null) throw new IllegalArgumentException(WINDOW_PHASE.key() + " must not be null");
         positive(IDLE_TIMEOUT_MS, idleTimeoutMs);
         positive(VISION_BATCH_MAX, visionBatchMax);
         positive(VISION_BATCH_WAIT_MS, visionBatchWaitMs);
@@ -137,6 +139,7 @@ public record NarratorConfig(
                 decimal(p, SAMPLE_FPS),
                 integer(p, WINDOW_SECONDS),
                 integer(p, HOP_SECONDS),
+                WindowPhase.parse(p.get(WINDOW_PHASE.key())),
                 longValue(p, IDLE_TIMEOUT_MS),
                 integer(p, VISION_BATCH_MAX),
                 longValue(p, VISION_BATCH_WAIT_MS),
@@ -160,6 +163,16 @@ public record NarratorConfig(
         Map<String, String> p = new LinkedHashMap<>(properties);
         p.put(key, value);
         return of(p);
+    }
+
+    /**
+     * The clip windows of one stream under this configuration ({@code window.seconds}, {@code hop.seconds},
+     * {@code window.phase}), computed in memory: the windows the streaming application closes for that stream.
+     *
+     * @param maxFrames most frames per clip (the model's)
+     */
+    public <T> ClipWindows<T> clipWindows(String streamId, int maxFrames) {
+        return new ClipWindows<>(windowSeconds, hopSeconds, maxFrames, windowPhase.offsetMicros(streamId, hopSeconds));
     }
 
     /** The Kafka bootstrap servers, or empty when none were configured (then the CLI starts an embedded broker). */

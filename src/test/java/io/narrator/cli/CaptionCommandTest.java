@@ -72,6 +72,19 @@ class CaptionCommandTest {
         assertThat(lines).extracting(Line::text).isEqualTo(expected.stream().map(n -> n.text().replaceAll("\\s+", " ").strip()).toList());
     }
 
+    @Test
+    void spreadWindowPhaseGivesTheWindowsTheStreamingAppMakesForThatStreamId() throws Exception {
+        Cli.Result r = Cli.run("caption", clip.toString(), "--model", model.toString(), "--window-phase", "spread", "--stream-id", "cam-1");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        List<Line> lines = r.outLines().stream().map(Line::parse).toList();
+        // "cam-1" spreads to second 3 of the 4 s hop: windows end at 3, 7, 11, 15 and (flushed at the end) 19 s
+        assertThat(io.narrator.stream.WindowPhase.SPREAD.offsetMicros("cam-1", 4)).isEqualTo(3_000_000L);
+        assertThat(lines).extracting(Line::end).containsExactly(3.0, 7.0, 11.0, 15.0, 19.0);
+        assertThat(lines).extracting(Line::start).containsExactly(0.0, 0.0, 3.0, 7.0, 11.0);
+        List<ClipNarration> expected = narrateDirectly(lines);
+        assertThat(lines).extracting(Line::text).isEqualTo(expected.stream().map(n -> n.text().replaceAll("\\s+", " ").strip()).toList());
+    }
+
     /** What the model says about each line's window when the test picks the frames itself: the window's latest frames, up to max_frames. */
     static List<ClipNarration> narrateDirectly(List<Line> lines) throws Exception {
         List<TimedImage> frames = SampledMedia.readAll(clip.toString(), 1);
@@ -147,6 +160,10 @@ class CaptionCommandTest {
         Cli.Result format = Cli.run("caption", clip.toString(), "--format", "xml");
         assertThat(format.exitCode()).isEqualTo(2);
         assertThat(format.errLines()).singleElement().asString().contains("--format").contains("xml");
+
+        Cli.Result phase = Cli.run("caption", clip.toString(), "--model", model.toString(), "--window-phase", "random");
+        assertThat(phase.exitCode()).isEqualTo(1);
+        assertThat(phase.errLines()).singleElement().asString().contains("window.phase must be aligned or spread, got 'random'");
 
         Cli.Result noModel = Cli.run("caption", clip.toString(), "--model", dir.resolve("no-model").toString());
         assertThat(noModel.exitCode()).isEqualTo(1);

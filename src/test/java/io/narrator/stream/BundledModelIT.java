@@ -49,7 +49,8 @@ class BundledModelIT {
     void threeWorldStreamsAreCaptionedWithTheRightColoursByTheBundledModel() throws Exception {
         String name = EndToEnd.unique("bundled");
         NarratorConfig config = KafkaTestSupport.config(broker.bootstrapServers(), name,
-                Map.of("window.seconds", "8", "hop.seconds", "8", "idle.timeout.ms", "3000", "batch.max", "8"));
+                // aligned windows line up with the episodes' 8 s scenes in every stream; a long idle timeout, so that a busy machine does not flush a window early
+                Map.of("window.seconds", "8", "hop.seconds", "8", "window.phase", "aligned", "idle.timeout.ms", "8000", "batch.max", "8"));
         Topics topics = Topics.from(config);
         int streams = 3;
         int scenesPerStream = 2;

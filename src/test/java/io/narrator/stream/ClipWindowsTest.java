@@ -22,15 +22,34 @@ class ClipWindowsTest {
         Random random = new Random(11);
         int[][] windowHop = {{2, 1}, {8, 4}, {6, 4}};
         for (int[] wh : windowHop) {
-            List<Double> seconds = new ArrayList<>();
-            double t = random.nextInt(5) + 0.25;
-            for (int i = 0; i < 24; i++) {
-                seconds.add(t);
-                t += new double[] {1, 1, 1, 2, 3, 9, 17}[random.nextInt(7)];
+            for (String phase : List.of("aligned", "spread")) {
+                for (String streamId : List.of("cam", "cam-1", "cam-2")) {
+                    List<Double> seconds = new ArrayList<>();
+                    double t = random.nextInt(5) + 0.25;
+                    for (int i = 0; i < 24; i++) {
+                        seconds.add(t);
+                        t += new double[] {1, 1, 1, 2, 3, 9, 17}[random.nextInt(7)];
+                    }
+                    Map<String, String> config = Map.of("window.seconds", String.valueOf(wh[0]), "hop.seconds", String.valueOf(wh[1]),
+                            "window.phase", phase, "idle.timeout.ms", "5000");
+                    assertThat(inMemory(config, streamId, seconds))
+                            .as("window %d s, hop %d s, %s phase, stream %s, frames at %s", wh[0], wh[1], phase, streamId, seconds)
+                            .isEqualTo(streaming(config, streamId, seconds));
+                }
             }
-            assertThat(inMemory(seconds, wh[0], wh[1])).as("window %d s, hop %d s, frames at %s", wh[0], wh[1], seconds)
-                    .isEqualTo(streaming(seconds, wh[0], wh[1]));
         }
+    }
+
+    @Test
+    void spreadWindowsEndAtTheStreamsPhaseAfterEveryMultipleOfTheHop() {
+        NarratorConfig config = NarratorConfig.of(Map.of("window.seconds", "8", "hop.seconds", "4"));
+        long phase = WindowPhase.SPREAD.offsetMicros("cam-1", 4);
+        ClipWindows<Integer> windows = config.clipWindows("cam-1", 8);
+        List<ClipWindows.Clip<Integer>> closed = new ArrayList<>();
+        for (int i = 0; i <= 12; i++) closed.addAll(windows.add(i * 1_000_000L, i));
+        assertThat(closed).extracting(ClipWindows.Clip::endMicros).containsExactly(phase, phase + 4_000_000L, phase + 8_000_000L);
+        assertThat(closed).allSatisfy(c -> assertThat(c.startMicros()).isEqualTo(c.endMicros() - 8_000_000L));
+        assertThat(closed.get(2).timestamps()).hasSize(8);
     }
 
     @Test
@@ -49,26 +68,26 @@ class ClipWindowsTest {
     void badInputIsRejectedWithAClearMessage() {
         assertThatThrownBy(() -> new ClipWindows<>(4, 8, 8)).hasMessageContaining("hop 8 s is longer than window 4 s");
         assertThatThrownBy(() -> new ClipWindows<>(0, 1, 8)).hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> new ClipWindows<>(8, 4, 8, 4_000_000L)).hasMessageContaining("window phase must be in [0, hop)");
         ClipWindows<String> windows = new ClipWindows<>(8, 4, 8);
         windows.add(5_000_000L, "a");
         assertThatThrownBy(() -> windows.add(5_000_000L, "b")).hasMessageContaining("increasing time order");
         assertThatThrownBy(() -> windows.add(-1, "c")).hasMessageContaining(">= 0");
     }
 
-    private static List<Bounds> inMemory(List<Double> seconds, int window, int hop) {
-        ClipWindows<Integer> windows = new ClipWindows<>(window, hop, 16);
+    private static List<Bounds> inMemory(Map<String, String> config, String streamId, List<Double> seconds) {
+        ClipWindows<Integer> windows = NarratorConfig.of(config).clipWindows(streamId, 16);
         List<ClipWindows.Clip<Integer>> clips = new ArrayList<>();
         for (int i = 0; i < seconds.size(); i++) clips.addAll(windows.add(Math.round(seconds.get(i) * 1e6), i));
         windows.flush().ifPresent(clips::add);
         return clips.stream().map(c -> new Bounds(c.index(), c.startMicros(), c.endMicros(), c.timestamps())).toList();
     }
 
-    private static List<Bounds> streaming(List<Double> seconds, int window, int hop) {
-        try (TopologyHarness h = new TopologyHarness(Map.of("window.seconds", String.valueOf(window), "hop.seconds", String.valueOf(hop),
-                "idle.timeout.ms", "5000"))) {
+    private static List<Bounds> streaming(Map<String, String> config, String streamId, List<Double> seconds) {
+        try (TopologyHarness h = new TopologyHarness(config)) {
             String[] colours = new String[seconds.size()];
             for (int i = 0; i < colours.length; i++) colours[i] = PALETTE[i % PALETTE.length];
-            h.frames("cam", seconds.stream().mapToDouble(Double::doubleValue).toArray(), colours);
+            h.frames(streamId, seconds.stream().mapToDouble(Double::doubleValue).toArray(), colours);
             List<Caption> captions = new ArrayList<>(h.settle());
             h.advance(Duration.ofSeconds(6));
             captions.addAll(h.settle());

@@ -44,8 +44,10 @@ class FileNarratorTest {
         }
         assertThat(made).isEqualTo(offline.size());
         assertThat(offline).extracting(Content::of).isEqualTo(streamed.stream().map(Content::of).toList());
+        // window.phase=spread puts stream "cam"'s 2 s hop one second after the even seconds: windows end at 1, 3, 5, 7 s
+        assertThat(offline).extracting(Caption::getWindowEndMicros).containsExactly(1_000_000L, 3_000_000L, 5_000_000L, 7_000_000L);
         assertThat(offline).extracting(Caption::getText)
-                .containsExactly("frames=red,green", "frames=green,blue,yellow", "frames=yellow,white,cyan", "frames=cyan,red");
+                .containsExactly("frames=red", "frames=red,green,blue", "frames=blue,yellow,white", "frames=white,cyan,red");
         assertThat(offline).allSatisfy(c -> {
             assertThat(c.getError()).isNull();
             assertThat(c.getLatency().getGenerationMs()).as("the narration's own time, carried over").isEqualTo(1);

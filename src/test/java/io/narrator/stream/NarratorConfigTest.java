@@ -57,6 +57,8 @@ class NarratorConfigTest {
         NarratorConfig c = NarratorConfig.of(Map.of("processing.guarantee", "at_least_once", "application.id", "cams"));
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "at_least_once").containsEntry("application.id", "cams");
         assertThat(c.with("window.seconds", "12").windowSeconds()).isEqualTo(12);
+        assertThat(c.windowPhase()).isEqualTo(WindowPhase.SPREAD);
+        assertThat(c.with("window.phase", "ALIGNED").windowPhase()).isEqualTo(WindowPhase.ALIGNED);
     }
 
     @Test
@@ -64,6 +66,7 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "abc"))).hasMessage("hop.seconds must be a whole number, got 'abc'");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "10")))
                 .hasMessageContaining("hop.seconds=10 is longer than window.seconds=8");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("window.phase", "staggered"))).hasMessage("window.phase must be aligned or spread, got 'staggered'");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("sample.fps", "0"))).hasMessageContaining("sample.fps must be in (0, 1000]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("suppress.repeats", "yes"))).hasMessage("suppress.repeats must be true or false, got 'yes'");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");

@@ -8,6 +8,7 @@ import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PromptTopologyTest {
@@ -78,7 +79,7 @@ class PromptTopologyTest {
 
     @Test
     void clipExamplesAreSampledLikeALiveStreamAndSettingsAndWindowsCanBeOverridden() {
-        try (TopologyHarness h = new TopologyHarness()) {
+        try (TopologyHarness h = new TopologyHarness(Map.of("window.phase", "aligned"))) {
             byte[] clip = TestMedia.video(List.of("red", "green", "blue"), 5, false);
             h.prompt("*", NarrationPrompt.newBuilder()
                     .setExamples(List.of(new PromptExample("MPEGTS", ByteBuffer.wrap(clip), "colours change")))

@@ -31,13 +31,58 @@ class WindowTopologyTest {
     }
 
     @Test
-    void windowsAreAlignedToMultiplesOfTheHopWhateverTheFirstFrame() {
-        try (TopologyHarness h = new TopologyHarness(Map.of("window.seconds", "8", "hop.seconds", "4"))) {
+    void alignedWindowsEndAtMultiplesOfTheHopWhateverTheFirstFrame() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("window.seconds", "8", "hop.seconds", "4", "window.phase", "aligned"))) {
             h.frames("cam", new double[] {5.5, 6.5, 7.5, 8.5, 9.5, 12.0}, "red", "green", "blue", "yellow", "white", "red");
             List<Caption> captions = h.settle();
             assertThat(captions).extracting(Caption::getWindowEndMicros).containsExactly(8_000_000L, 12_000_000L);
             assertThat(captions).extracting(Caption::getWindowStartMicros).containsExactly(0L, 4_000_000L);
             assertThat(TopologyHarness.texts(captions)).containsExactly("frames=red,green,blue", "frames=red,green,blue,yellow,white");
+        }
+    }
+
+    @Test
+    void spreadWindowsOfStreamsThatStartTogetherCloseInDifferentSecondsOfTheHop() {
+        List<String> ids = List.of("cam-0", "cam-1", "cam-2", "cam-3");
+        try (TopologyHarness h = new TopologyHarness(Map.of("window.seconds", "8", "hop.seconds", "4"))) {
+            double[] seconds = new double[13];
+            String[] colours = new String[13];
+            for (int i = 0; i < 13; i++) {
+                seconds[i] = i;
+                colours[i] = i < 4 ? "red" : "blue";
+            }
+            for (String id : ids) h.frames(id, seconds, colours);
+            List<Caption> captions = h.settle();
+            java.util.Set<Long> phases = new java.util.TreeSet<>();
+            for (String id : ids) {
+                long phase = WindowPhase.SPREAD.offsetMicros(id, 4);
+                phases.add(phase);
+                List<Caption> own = captions.stream().filter(c -> c.getStreamId().equals(id)).toList();
+                long firstEnd = phase == 0 ? 4_000_000L : phase;
+                assertThat(own).as(id).extracting(Caption::getWindowEndMicros)
+                        .containsExactly(firstEnd, firstEnd + 4_000_000L, firstEnd + 8_000_000L);
+                assertThat(own).as(id).allSatisfy(c -> assertThat(c.getWindowEndMicros() - c.getWindowStartMicros()).isEqualTo(8_000_000L));
+                assertThat(own.get(own.size() - 1).getFrameTimestamps()).as(id).hasSize(8);
+            }
+            assertThat(phases).as("four ids that differ in their last character take the four seconds of the hop")
+                    .containsExactly(0L, 1_000_000L, 2_000_000L, 3_000_000L);
+        }
+    }
+
+    @Test
+    void aPromptThatChangesTheHopMovesTheNextWindowToTheStreamsNewGridWithoutLosingFrames() {
+        // "cam-2" spreads to second 0 of a 4 s hop and second 1 of a 3 s hop
+        assertThat(WindowPhase.SPREAD.offsetMicros("cam-2", 4)).isZero();
+        assertThat(WindowPhase.SPREAD.offsetMicros("cam-2", 3)).isEqualTo(1_000_000L);
+        try (TopologyHarness h = new TopologyHarness(Map.of("window.seconds", "8", "hop.seconds", "4"))) {
+            h.frames("cam-2", new double[] {0, 1, 2, 3, 4, 5}, "red", "red", "red", "red", "blue", "blue");
+            assertThat(h.settle()).extracting(Caption::getWindowEndMicros).containsExactly(4_000_000L);
+            h.prompt("*", io.narrator.avro.NarrationPrompt.newBuilder().setExamples(List.of()).setWindowSeconds(6).setHopSeconds(3).build());
+            h.frames("cam-2", new double[] {6, 7, 8, 9, 10, 11, 12, 13}, "green", "green", "green", "green", "green", "green", "green", "green");
+            List<Caption> captions = h.settle();
+            assertThat(captions).extracting(Caption::getWindowEndMicros).containsExactly(10_000_000L, 13_000_000L);
+            assertThat(TopologyHarness.texts(captions).get(0)).as("frames stored before the change are in the first window on the new grid")
+                    .isEqualTo("frames=blue,blue,green,green,green,green");
         }
     }
 
