@@ -17,8 +17,8 @@ import io.narrator.model.nn.NamedBlock;
 import io.narrator.model.resampler.PerceiverResampler;
 import io.narrator.model.vision.ClipVisionEncoder;
 import io.narrator.model.xattn.GatedCrossAttentionBlock;
-import io.narrator.model.xattn.MediaKv;
 import io.narrator.model.xattn.MediaMask;
+import io.narrator.model.xattn.PreparedMedia;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +133,7 @@ public final class Flamingo extends NamedBlock {
 
     /**
      * Prepares a batch for forward passes: the embedding table and each cross-attention layer's keys and
-     * values of the rows' visual tokens.
+     * values of the rows' visual tokens and tanh of its gates.
      *
      * @param visual (B, M, V, Dv) visual tokens, rows with fewer media padded (any values: never attended)
      * @param cached true to keep a self-attention cache (generation), false to recompute (training, scoring)
@@ -146,8 +146,8 @@ public final class Flamingo extends NamedBlock {
         int slots = Math.toIntExact(s.get(1));
         int perMedia = Math.toIntExact(s.get(2));
         NDArray flat = visual.reshape(rows, (long) slots * perMedia, config.visualDim()); // (B, M·V, Dv)
-        List<MediaKv> media = new ArrayList<>();
-        for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.project(flat));
+        List<PreparedMedia> media = new ArrayList<>();
+        for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.prepare(flat));
         return new FlamingoState(m, embeddingTable(m), media, slots, perMedia,
                 cached ? new KvCache(config.text().layers(), m) : null, rows);
     }
@@ -177,7 +177,7 @@ public final class Flamingo extends NamedBlock {
             throw new IllegalArgumentException("sequence of " + (cache.length() + t) + " tokens exceeds n_positions ("
                     + config.text().positions() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T)
+        NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T), or null when nothing is masked
         boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
         MediaMask mediaMask = t == 1 && cache != null
                 ? state.singleTokenMask(textTime, onlyImmediate) // (B, 1, 1, M·V): the same every generation step

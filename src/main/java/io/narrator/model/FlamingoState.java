@@ -5,22 +5,22 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.lm.KvCache;
-import io.narrator.model.xattn.MediaKv;
 import io.narrator.model.xattn.MediaMask;
+import io.narrator.model.xattn.PreparedMedia;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Everything a batch of rows carries from one forward pass to the next: the embedding table, each
- * cross-attention layer's keys and values of the rows' visual tokens (computed once), the LM's
+ * cross-attention layer's keys and values of the rows' visual tokens and tanh of its gates (computed once), the LM's
  * self-attention cache (null when recomputing everything) and how many {@code <image>} tokens each row has
  * seen (its text time). All arrays live on {@link #manager()}, which the caller closes.
  */
 public final class FlamingoState {
     private final NDManager manager;
     private final NDArray table;
-    private final List<MediaKv> media;
+    private final List<PreparedMedia> media;
     private final int mediaSlots;
     private final int tokensPerMedia;
     private final KvCache cache;
@@ -30,7 +30,7 @@ public final class FlamingoState {
     private int[] maskTimes;
     private MediaMask mask;
 
-    FlamingoState(NDManager manager, NDArray table, List<MediaKv> media, int mediaSlots, int tokensPerMedia,
+    FlamingoState(NDManager manager, NDArray table, List<PreparedMedia> media, int mediaSlots, int tokensPerMedia,
             KvCache cache, int rows) {
         this.manager = manager;
         this.table = table;
@@ -52,7 +52,7 @@ public final class FlamingoState {
         return table;
     }
 
-    List<MediaKv> media() {
+    List<PreparedMedia> media() {
         return media;
     }
 
@@ -90,10 +90,8 @@ public final class FlamingoState {
         int[] times = new int[textTime.length];
         for (int r = 0; r < times.length; r++) times[r] = textTime[r][0];
         if (mask != null && Arrays.equals(times, maskTimes)) return mask;
-        if (mask != null) {
-            mask.bias().close();
-            mask.hasMedia().close();
-        }
+        if (mask != null && mask.bias() != null) mask.bias().close();
+        if (mask != null && mask.hasMedia() != null) mask.hasMedia().close();
         mask = MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate);
         maskTimes = times;
         return mask;
@@ -115,7 +113,7 @@ public final class FlamingoState {
         NDArray index = manager.create(idx, new Shape(rows.length)).toType(DataType.INT64, false);
         if (!Arrays.equals(sources, mediaRows)) {
             for (int i = 0; i < media.size(); i++) {
-                MediaKv old = media.get(i);
+                PreparedMedia old = media.get(i);
                 media.set(i, old.select(index));
                 old.keysT().close();
                 old.values().close();

@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.narrator.model.xattn.GatedCrossAttentionBlock;
-import io.narrator.model.xattn.MediaKv;
 import io.narrator.model.xattn.MediaMask;
+import io.narrator.model.xattn.PreparedMedia;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -148,7 +148,7 @@ class FlamingoTest {
         NDArray x = f.lm().embed(idArr, m.create(pos, new Shape(1, ids.length)), f.embeddingTable(m));
         GatedCrossAttentionBlock first = f.crossAttentionLayers().get(0);
         int slots = (int) visual.getShape().get(1);
-        MediaKv kv = first.project(visual.reshape(1, (long) slots * c.perceiver().latents(), c.visualDim()));
+        PreparedMedia kv = first.prepare(visual.reshape(1, (long) slots * c.perceiver().latents(), c.visualDim()));
         int[][] times = f.textTimes(ids, ones(ids.length), new int[1]);
         MediaMask mask = MediaMask.of(m, times, slots, c.perceiver().latents(), true);
         return first.forward(x, kv, mask).toFloatArray();

@@ -152,9 +152,9 @@ public final class Generator {
                 logits = model.forward(b.ids(step), b.mask(), state); // (R, T, W)
             }
             long t = logits.getShape().get(1);
-            NDArray last = logits.get(":, " + (t - 1) + ", :").logSoftmax(-1); // (R, W)
+            NDArray last = (t == 1 ? logits : logits.get(":, " + (t - 1) + ", :")).logSoftmax(-1); // (R, 1, W) or (R, W)
             float[] flat = last.toFloatArray();
-            int w = Math.toIntExact(last.getShape().get(1));
+            int w = Math.toIntExact(logits.getShape().get(2));
             float[][] out = new float[sequences.size()][];
             for (int r = 0; r < out.length; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * w, (r + 1) * w);
             return out;

@@ -26,20 +26,21 @@ final class Gpt2Attention extends NamedBlock {
 
     /**
      * @param x (B, T, D) new tokens
-     * @param bias (B, 1, T, S+T) additive mask over cached and new keys (causal and padding)
+     * @param bias (B, 1, T, S+T) additive mask over cached and new keys (causal and padding), or null when every
+     *     query may see every key
      * @param cache this layer's cache; the new keys and values are appended to it
      * @return (B, T, D)
      */
     NDArray forward(NDArray x, NDArray bias, LayerCache cache) {
         NDList qkv = Attention.splitLast(cAttn.forward(x), 3); // 3 × (B, T, D)
         NDArray q = Attention.splitHeads(qkv.get(0), heads); // (B, H, T, hd)
-        NDArray k = Attention.splitHeads(qkv.get(1), heads); // (B, H, T, hd)
+        NDArray keysT = Attention.splitHeadsTransposed(qkv.get(1), heads); // (B, H, hd, T)
         NDArray v = Attention.splitHeads(qkv.get(2), heads); // (B, H, T, hd)
         if (cache != null) {
-            NDList all = cache.append(k, v); // 2 × (B, H, S+T, hd)
-            k = all.get(0);
+            NDList all = cache.append(keysT, v); // (B, H, hd, S+T), (B, H, S+T, hd)
+            keysT = all.get(0);
             v = all.get(1);
         }
-        return cProj.forward(Attention.mergeHeads(Attention.attend(q, k, v, bias, scale))); // (B, T, D)
+        return cProj.forward(Attention.mergeHeads(Attention.attendTransposed(q, keysT, v, bias, scale))); // (B, T, D)
     }
 }

@@ -21,7 +21,7 @@ public final class Gpt2Block extends NamedBlock {
         mlp = child("mlp", new Mlp(c));
     }
 
-    /** (B, T, D) → (B, T, D); {@code bias} (B, 1, T, S+T) masks keys; {@code cache} may be null (no caching). */
+    /** (B, T, D) → (B, T, D); {@code bias} (B, 1, T, S+T) masks keys (null: none); {@code cache} may be null (no caching). */
     public NDArray forward(NDArray x, NDArray bias, LayerCache cache) {
         x = x.add(attn.forward(ln1.forward(x), bias, cache));
         return x.add(mlp.forward(ln2.forward(x)));

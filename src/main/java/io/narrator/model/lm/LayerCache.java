@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * The self-attention keys and values of one LM layer for every token seen so far, so that each new
- * token costs one query instead of recomputing the whole sequence. Shapes: (B, H, S, hd).
+ * token costs one query instead of recomputing the whole sequence. The keys are kept transposed, (B, H, hd, S),
+ * the layout q·kᵀ reads, so no step transposes them again; the values are (B, H, S, hd).
  */
 public final class LayerCache {
     private final NDManager owner;
@@ -19,9 +20,12 @@ public final class LayerCache {
         this.owner = owner;
     }
 
-    /** Appends the new tokens' keys and values, (B, H, T, hd) each, and returns all of them, (B, H, S+T, hd). */
-    NDList append(NDArray k, NDArray v) {
-        keys = replace(keys, keys == null ? k : NDArrays.concat(new NDList(keys, k), 2));
+    /**
+     * Appends the new tokens' transposed keys (B, H, hd, T) and values (B, H, T, hd), and returns all of them:
+     * keys (B, H, hd, S+T), values (B, H, S+T, hd).
+     */
+    NDList append(NDArray keysT, NDArray v) {
+        keys = replace(keys, keys == null ? keysT : NDArrays.concat(new NDList(keys, keysT), 3));
         values = replace(values, values == null ? v : NDArrays.concat(new NDList(values, v), 2));
         return new NDList(keys, values);
     }
@@ -41,6 +45,6 @@ public final class LayerCache {
 
     /** Tokens cached so far. */
     long length() {
-        return keys == null ? 0 : keys.getShape().get(2);
+        return keys == null ? 0 : keys.getShape().get(3);
     }
 }

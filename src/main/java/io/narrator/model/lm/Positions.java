@@ -41,12 +41,16 @@ public record Positions(int[][] mask, int[][] past) {
         return Gpt2.int64(m, pos, new Shape(b, t));
     }
 
-    /** (B, 1, T, S+T) additive bias: 0 where query i may see key j (real, and j ≤ S+i), else masked. */
+    /**
+     * (B, 1, T, S+T) additive bias: 0 where query i may see key j (real, and j ≤ S+i), else masked; null when
+     * nothing is masked (one new token per row and no padding: a generation step of equally long prompts).
+     */
     public NDArray selfAttentionBias(NDManager m) {
         int b = mask.length;
         int t = mask[0].length;
         int s = pastLength();
         int keys = s + t;
+        if (t == 1 && allReal()) return null;
         float[] bias = new float[b * t * keys];
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
@@ -61,5 +65,11 @@ public record Positions(int[][] mask, int[][] past) {
             }
         }
         return m.create(bias, new Shape(b, 1, t, keys));
+    }
+
+    private boolean allReal() {
+        for (int[] row : mask) for (int v : row) if (v == 0) return false;
+        if (past != null) for (int[] row : past) for (int v : row) if (v == 0) return false;
+        return true;
     }
 }

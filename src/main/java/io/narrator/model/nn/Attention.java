@@ -23,7 +23,12 @@ public final class Attention {
      * @return (B, H, T, hd)
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias, float scale) {
-        NDArray logits = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scale); // (B, H, T, S)
+        return attendTransposed(q, k.transpose(0, 1, 3, 2), v, bias, scale);
+    }
+
+    /** {@link #attend} with the keys already transposed, {@code keysT} (B, H, hd, S). */
+    public static NDArray attendTransposed(NDArray q, NDArray keysT, NDArray v, NDArray bias, float scale) {
+        NDArray logits = Scalars.mul(q.matMul(keysT), scale); // (B, H, T, S)
         if (bias != null) logits = logits.add(bias);
         return logits.softmax(-1).matMul(v); // (B, H, T, hd)
     }
@@ -38,7 +43,18 @@ public final class Attention {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         long hd = x.getShape().get(2) / heads;
+        // one token (a generation step): the heads already lie in (B, H, 1, hd) order, no transpose needed
+        if (t == 1) return x.reshape(b, heads, 1, hd);
         return x.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    }
+
+    /** (B, T, H·hd) → (B, H, hd, T): the keys split into heads and transposed for q·kᵀ in one step. */
+    public static NDArray splitHeadsTransposed(NDArray x, int heads) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        long hd = x.getShape().get(2) / heads;
+        if (t == 1) return x.reshape(b, heads, hd, 1);
+        return x.reshape(b, t, heads, hd).transpose(0, 2, 3, 1);
     }
 
     /** (B, H, T, hd) → (B, T, H·hd). */
@@ -47,6 +63,7 @@ public final class Attention {
         long h = x.getShape().get(1);
         long t = x.getShape().get(2);
         long hd = x.getShape().get(3);
+        if (t == 1) return x.reshape(b, 1, h * hd);
         return x.transpose(0, 2, 1, 3).reshape(b, t, h * hd);
     }
 }

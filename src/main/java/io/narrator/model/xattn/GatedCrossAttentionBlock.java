@@ -1,6 +1,7 @@
 package io.narrator.model.xattn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
@@ -29,22 +30,23 @@ public final class GatedCrossAttentionBlock extends NamedBlock {
         ffGate = param("ff_gate", new Shape(1), Initializer.ZEROS);
     }
 
-    /** Projects the visual tokens (B, M·V, Dv) to this layer's keys and values, once per request. */
-    public MediaKv project(NDArray visual) {
-        return attn.project(visual);
+    /**
+     * Prepares the visual tokens (B, M·V, Dv) of a batch, once: this layer's keys and values, and its gates
+     * through tanh (created on {@code visual}'s manager, never on the model's, where they would pile up).
+     */
+    public PreparedMedia prepare(NDArray visual) {
+        NDList kv = attn.project(visual); // (B, H, hd, M·V), (B, H, M·V, hd)
+        return new PreparedMedia(kv.get(0), kv.get(1), tanhOf(attnGate, visual), tanhOf(ffGate, visual));
     }
 
     /** (B, T, D) → (B, T, D). */
-    public NDArray forward(NDArray x, MediaKv media, MediaMask mask) {
-        NDArray a = tanhOf(attnGate, x); // (1)
-        x = x.add(attn.forward(x, media, mask).mul(a));
-        NDArray f = tanhOf(ffGate, x); // (1)
-        return x.add(ff.forward(x).mul(f));
+    public NDArray forward(NDArray x, PreparedMedia media, MediaMask mask) {
+        x = x.add(attn.forward(x, media, mask).mul(media.attnGate()));
+        return x.add(ff.forward(x).mul(media.ffGate()));
     }
 
-    /** tanh of a gate, created on {@code like}'s manager (never on the model's, where it would pile up). */
     private static NDArray tanhOf(Parameter gate, NDArray like) {
-        NDArray t = gate.getArray().tanh();
+        NDArray t = gate.getArray().tanh(); // (1)
         t.attach(like.getManager());
         return t;
     }

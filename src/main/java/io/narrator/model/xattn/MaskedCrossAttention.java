@@ -7,7 +7,6 @@ import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.LayerNorm;
 import io.narrator.model.nn.Linear;
 import io.narrator.model.nn.NamedBlock;
-import io.narrator.model.nn.Scalars;
 
 /**
  * OpenFlamingo's {@code MaskedCrossAttention}: text queries attend to visual tokens under a {@link MediaMask};
@@ -36,17 +35,17 @@ final class MaskedCrossAttention extends NamedBlock {
     }
 
     /** (B, M·V, Dv) visual tokens → keys (B, H, hd, M·V) and values (B, H, M·V, hd), both contiguous. */
-    MediaKv project(NDArray visual) {
+    NDList project(NDArray visual) {
         NDList kv = Attention.splitLast(toKv.forward(visual), 2); // 2 × (B, M·V, inner)
-        NDArray keysT = Attention.splitHeads(kv.get(0), heads).transpose(0, 1, 3, 2); // (B, H, hd, M·V)
-        return new MediaKv(MediaKv.contiguous(keysT), MediaKv.contiguous(Attention.splitHeads(kv.get(1), heads)));
+        NDArray keysT = Attention.splitHeadsTransposed(kv.get(0), heads); // (B, H, hd, M·V)
+        return new NDList(PreparedMedia.contiguous(keysT), PreparedMedia.contiguous(Attention.splitHeads(kv.get(1), heads)));
     }
 
     /** (B, T, D) text → (B, T, D) cross-attention output (zero for tokens without preceding media). */
-    NDArray forward(NDArray x, MediaKv media, MediaMask mask) {
+    NDArray forward(NDArray x, PreparedMedia media, MediaMask mask) {
         NDArray q = Attention.splitHeads(toQ.forward(norm.forward(x)), heads); // (B, H, T, hd)
-        NDArray logits = Scalars.mul(q.matMul(media.keysT()), scale).add(mask.bias()); // (B, H, T, M·V)
-        NDArray attn = logits.softmax(-1).mul(mask.hasMedia()); // (B, H, T, M·V)
-        return toOut.forward(Attention.mergeHeads(attn.matMul(media.values()))); // (B, T, D)
+        NDArray attn = Attention.attendTransposed(q, media.keysT(), media.values(), mask.bias(), scale); // (B, H, T, hd)
+        if (mask.hasMedia() != null) attn = attn.mul(mask.hasMedia()); // (B, H, T, hd)
+        return toOut.forward(Attention.mergeHeads(attn)); // (B, T, D)
     }
 }

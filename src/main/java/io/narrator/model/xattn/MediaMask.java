@@ -11,8 +11,9 @@ import io.narrator.model.nn.Attention;
  * only the visual tokens of media number text_time (else all media up to it); a token with text time 0 gets
  * no cross-attention output at all.
  *
- * @param bias (B, 1, T, M·V) additive attention bias
- * @param hasMedia (B, 1, T, 1) 1 where the token follows some media, else 0 (multiplies the attention weights)
+ * @param bias (B, 1, T, M·V) additive attention bias, or null when every token may see every visual token
+ * @param hasMedia (B, 1, T, 1) 1 where the token follows some media, else 0 (multiplies the attention output), or
+ *     null when every token follows some media
  */
 public record MediaMask(NDArray bias, NDArray hasMedia) {
 
@@ -27,18 +28,24 @@ public record MediaMask(NDArray bias, NDArray hasMedia) {
         int keys = media * tokensPerMedia;
         float[] bias = new float[b * t * keys];
         float[] has = new float[b * t];
+        boolean anyHidden = false;
+        boolean anyWithout = false;
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
                 int tt = textTime[r][i];
                 has[r * t + i] = tt > 0 ? 1f : 0f;
+                anyWithout |= tt == 0;
                 int base = (r * t + i) * keys;
                 for (int j = 0; j < keys; j++) {
                     int mediaTime = j / tokensPerMedia + 1;
                     boolean visible = onlyImmediate ? tt == mediaTime : tt >= mediaTime;
                     bias[base + j] = visible ? 0f : Attention.MASKED;
+                    anyHidden |= !visible;
                 }
             }
         }
-        return new MediaMask(m.create(bias, new Shape(b, 1, t, keys)), m.create(has, new Shape(b, 1, t, 1)));
+        // one media and tokens after it (a 0-shot generation step): nothing to mask, so nothing to add or multiply
+        return new MediaMask(anyHidden ? m.create(bias, new Shape(b, 1, t, keys)) : null,
+                anyWithout ? m.create(has, new Shape(b, 1, t, 1)) : null);
     }
 }
