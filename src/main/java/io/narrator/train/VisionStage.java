@@ -43,6 +43,8 @@ public final class VisionStage {
      */
     static final double PATCH_RATE = 0.25;
     static final double POSITION_RATE = 4.0;
+    /** Frames in the held-out retrieval batch (chance 1/96). */
+    static final int RETRIEVAL_BATCH = 96;
 
     /** Pairs per batch, learning rate and checkpoint interval. */
     public record Settings(int batch, float learningRate, int checkpointEvery) {
@@ -79,7 +81,7 @@ public final class VisionStage {
             }
             float accuracy = retrievalAccuracy(model, tower, frames, seed);
             listener.message(NAME, String.format(java.util.Locale.ROOT, "held-out frame→text retrieval top-1 %.1f%% (batch of %d)",
-                    100 * accuracy, settings.batch()));
+                    100 * accuracy, RETRIEVAL_BATCH));
             model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);
             return losses;
         }
@@ -170,7 +172,7 @@ public final class VisionStage {
 
     /** Top-1 frame→text retrieval within one held-out batch (chance is 1/N), counting ties of equal descriptions as right. */
     static float retrievalAccuracy(FlamingoModel model, ClipTextTower tower, TrainingFrames frames, long seed) {
-        Batch b = batch(model, frames, StageRun.stepSeed(seed ^ 0x5EED, NAME + "-eval", 0), 96);
+        Batch b = batch(model, frames, StageRun.stepSeed(seed ^ 0x5EED, NAME + "-eval", 0), RETRIEVAL_BATCH);
         try (NDManager m = model.manager().newSubManager()) {
             NDArray sim = embedImages(model, tower, b, m).matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
             long[] best = sim.argMax(1).toType(DataType.INT64, false).toLongArray();
