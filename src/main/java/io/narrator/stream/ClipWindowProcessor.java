@@ -79,8 +79,9 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         long t = record.value().timestampMicros();
         long now = context.currentSystemTimeMs();
         long window = windowMicros(streamId);
-        long hop = hopMicros(streamId);
-        long phase = config.windowPhase().offsetMicros(streamId, (int) (hop / 1_000_000L));
+        int hopSeconds = hopSeconds(streamId);
+        long hop = hopSeconds * 1_000_000L;
+        long phase = config.windowPhase().offsetMicros(streamId, hopSeconds);
         WindowProgress p = progress.get(streamId);
         if (p == null) {
             p = new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, 0L, null, now, false);
@@ -275,8 +276,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         return seconds * 1_000_000L;
     }
 
-    private long hopMicros(String streamId) {
-        int seconds = prompts.forStream(streamId).map(CompiledPrompt::hopSeconds).filter(s -> s > 0).orElse(config.hopSeconds());
-        return seconds * 1_000_000L;
+    private int hopSeconds(String streamId) {
+        return prompts.forStream(streamId).map(CompiledPrompt::hopSeconds).filter(s -> s > 0).orElse(config.hopSeconds());
     }
 }

@@ -42,11 +42,6 @@ public final class ClipWindows<T> {
     private long nextIndex;
     private long lastMicros = Long.MIN_VALUE;
 
-    /** Windows ending at the multiples of the hop (phase 0). */
-    public ClipWindows(int windowSeconds, int hopSeconds, int maxFrames) {
-        this(windowSeconds, hopSeconds, maxFrames, 0);
-    }
-
     /**
      * @param windowSeconds length of a clip ({@code window.seconds})
      * @param hopSeconds a clip every hop seconds ({@code hop.seconds}), at most the window

@@ -89,7 +89,7 @@ public final class VisionStage {
 
     /**
      * Replaces the random patch rows of the position embeddings (the class token's row stays) with a 2-D
-     * sine-cosine code ({@link PatchPositions}), unless the stage is resuming (the checkpoint then overwrites them).
+     * sine-cosine code ({@link PatchPositions}); a resumed stage then loads its checkpoint over them.
      */
     static void startPositions(FlamingoModel model) {
         FlamingoConfig.Vision v = model.config().vision();

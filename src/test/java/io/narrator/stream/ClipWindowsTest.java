@@ -54,7 +54,7 @@ class ClipWindowsTest {
 
     @Test
     void aWindowWithMoreFramesThanTheModelTakesKeepsTheLatest() {
-        ClipWindows<Integer> windows = new ClipWindows<>(8, 8, 3);
+        ClipWindows<Integer> windows = new ClipWindows<>(8, 8, 3, 0);
         List<ClipWindows.Clip<Integer>> closed = new ArrayList<>();
         for (int i = 0; i < 9; i++) closed.addAll(windows.add(i * 1_000_000L, i));
         assertThat(closed).hasSize(1);
@@ -66,10 +66,10 @@ class ClipWindowsTest {
 
     @Test
     void badInputIsRejectedWithAClearMessage() {
-        assertThatThrownBy(() -> new ClipWindows<>(4, 8, 8)).hasMessageContaining("hop 8 s is longer than window 4 s");
-        assertThatThrownBy(() -> new ClipWindows<>(0, 1, 8)).hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> new ClipWindows<>(4, 8, 8, 0)).hasMessageContaining("hop 8 s is longer than window 4 s");
+        assertThatThrownBy(() -> new ClipWindows<>(0, 1, 8, 0)).hasMessageContaining("must be positive");
         assertThatThrownBy(() -> new ClipWindows<>(8, 4, 8, 4_000_000L)).hasMessageContaining("window phase must be in [0, hop)");
-        ClipWindows<String> windows = new ClipWindows<>(8, 4, 8);
+        ClipWindows<String> windows = new ClipWindows<>(8, 4, 8, 0);
         windows.add(5_000_000L, "a");
         assertThatThrownBy(() -> windows.add(5_000_000L, "b")).hasMessageContaining("increasing time order");
         assertThatThrownBy(() -> windows.add(-1, "c")).hasMessageContaining(">= 0");
