@@ -1,5 +1,6 @@
 package io.narrator.bench;
 
+import ai.djl.pytorch.jni.JniUtils;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.model.generate.DecodingOptions;
@@ -19,35 +20,47 @@ import java.util.SplittableRandom;
 /**
  * Measures the model alone: vision frames/s, resampler ms per clip, and generation ms per token at
  * several batch sizes, with and without the caches, for 0-shot and 4-shot prompts. Every generation
- * produces exactly {@code tokens} tokens so that runs are comparable.
+ * produces exactly {@code tokens} tokens so that runs are comparable. All measurements share one warm-up and
+ * are timed in interleaved rounds, so that the speed-ups compare figures taken under the same conditions.
  */
 public final class ModelBenchmark {
 
-    /** What to measure and how long. */
-    public record Options(int frames, int tokens, List<Integer> batches, int warmup, int runs, boolean uncached) {
+    /**
+     * What to measure and how long.
+     *
+     * @param warmupSeconds untimed rounds of every measurement first, for at least this long (the JIT compiles,
+     *     PyTorch's allocator fills its caches); 0 for none
+     * @param runs timed rounds; each round times every measurement once (see {@link Timer#interleaved})
+     * @param threads PyTorch intra-op threads during the run, or 0 to keep the engine's setting (one per core
+     *     unless {@code ai.djl.pytorch.num_threads} says otherwise, as {@code narrator generate} runs the
+     *     model); the streaming application uses 1
+     */
+    public record Options(int frames, int tokens, List<Integer> batches, double warmupSeconds, int runs, boolean uncached, int threads) {
         public Options {
-            if (frames < 1 || tokens < 1 || batches.isEmpty() || runs < 1 || warmup < 0)
+            if (frames < 1 || tokens < 1 || batches.isEmpty() || runs < 1 || warmupSeconds < 0)
                 throw new IllegalArgumentException("benchmark options must be positive");
+            if (threads < 0) throw new IllegalArgumentException("threads must be at least 0 (0 = the engine's setting), got " + threads);
             batches = List.copyOf(batches);
         }
 
-        /** 8-frame clips, 20 tokens, batches 1, 8, 16 and 32, with the uncached reference. */
-        public static Options standard() {
-            return new Options(8, 20, List.of(1, 8, 16, 32), 2, 5, true);
+        /** 8-frame clips, 20 tokens, batches 1, 8, 16 and 32, with the uncached reference; 20 s of warm-up, 7 rounds. */
+        public static Options standard(int threads) {
+            return new Options(8, 20, List.of(1, 8, 16, 32), 20, 7, true, threads);
         }
 
         /** A few seconds: for CI smoke runs. */
-        public static Options smoke() {
-            return new Options(2, 4, List.of(1, 2), 0, 1, true);
+        public static Options smoke(int threads) {
+            return new Options(2, 4, List.of(1, 2), 0, 1, true, threads);
         }
     }
 
-    /** One generation measurement. */
-    public record Generation(String prompt, int batch, boolean cached, double msPerBatch, double msPerToken,
+    /** One generation measurement: the median of the timed rounds, and the fastest round's ms per token. */
+    public record Generation(String prompt, int batch, boolean cached, double msPerBatch, double msPerToken, double minMsPerToken,
             double tokensPerSecond, double clipsPerSecond) {}
 
     /** All measurements, as written to JSON. */
-    public record Result(String model, long parameters, Map<String, Long> parameterCounts, int threads, double loadMs, long fileBytes,
+    public record Result(String model, long parameters, Map<String, Long> parameterCounts, int cores, int torchThreads,
+            double warmupSeconds, int runs, double loadMs, long fileBytes,
             double visionFramesPerSecond, double visionMsPerFrame, double resamplerMsPerClip, List<Generation> generation,
             Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup) {}
 
@@ -67,7 +80,7 @@ public final class ModelBenchmark {
 
     public Result run() throws java.io.IOException {
         // loading: the engine is already up (the model under test started it), so this is reading and checking the files
-        Timer.Timing load = Timer.time(options.warmup() > 0 ? 1 : 0, Math.max(3, options.runs()), () -> {
+        Timer.Timing load = Timer.time(options.warmupSeconds() > 0 ? 1 : 0, Math.max(3, options.runs()), () -> {
             try (FlamingoModel again = FlamingoModel.load(source)) {
                 again.config();
             } catch (java.io.IOException e) {
@@ -78,6 +91,16 @@ public final class ModelBenchmark {
         try (java.io.InputStream in = ModelDirectory.of(source).open(ModelDirectory.WEIGHTS)) {
             fileBytes = in.transferTo(java.io.OutputStream.nullOutputStream());
         }
+        int previousThreads = JniUtils.getNumThreads();
+        if (options.threads() > 0) JniUtils.setNumThreads(options.threads());
+        try {
+            return measure(load.medianMs(), fileBytes);
+        } finally {
+            JniUtils.setNumThreads(previousThreads);
+        }
+    }
+
+    private Result measure(double loadMs, long fileBytes) {
         int s = model.config().vision().imageSize();
         List<BufferedImage> frames = frames(options.frames(), s);
         // vision: a batch of 32 frames (or the clip length, if larger)
@@ -86,19 +109,16 @@ public final class ModelBenchmark {
         for (int i = 0; i < visionBatch; i++) many.add(frames.get(i % frames.size()));
         float[] pixels = new float[visionBatch * 3 * s * s];
         for (int i = 0; i < visionBatch; i++) System.arraycopy(model.preprocessor().apply(many.get(i)), 0, pixels, i * 3 * s * s, 3 * s * s);
-        Timer.Timing vision = Timer.time(options.warmup(), options.runs(), () -> model.encodePixels(pixels, visionBatch));
-        double msPerFrame = vision.medianMs() / visionBatch;
-
         Media clip = new Media(model.encode(frames));
         Media image = new Media(model.encode(frames.subList(0, 1)));
-        // resampler: one clip through the resampler alone (generation of 1 token minus prompt work is not separable;
-        // time the block directly)
-        Timer.Timing resampler = Timer.time(options.warmup(), Math.max(3, options.runs()), () -> resampleOnce(clip));
 
-        List<Generation> gens = new ArrayList<>();
-        Map<String, Double> cacheSpeedup = new LinkedHashMap<>();
-        Map<String, Double> batchSpeedup = new LinkedHashMap<>();
-        for (int shots : new int[] {0, 4}) {
+        // every measurement, timed in interleaved rounds after a common warm-up
+        Map<String, Runnable> pieces = new LinkedHashMap<>();
+        pieces.put(VISION, () -> model.encodePixels(pixels, visionBatch));
+        // the resampler alone on one clip (inside generation it is not separable from the prompt's work)
+        pieces.put(RESAMPLER, () -> resampleOnce(clip));
+        List<Generation> shapes = new ArrayList<>(); // prompt, batch, cached of each generation piece, in order
+        for (int shots : SHOTS) {
             String promptName = shots + "-shot";
             List<String> examples = new ArrayList<>();
             List<Media> media = new ArrayList<>();
@@ -108,28 +128,46 @@ public final class ModelBenchmark {
             }
             media.add(clip);
             String prompt = model.prompt(examples);
-            Generation batch1 = null;
             for (int batch : options.batches()) {
                 for (boolean cached : options.uncached() && batch == options.batches().get(0) ? new boolean[] {true, false} : new boolean[] {true}) {
                     List<GenerationRequest> reqs = new ArrayList<>();
                     for (int i = 0; i < batch; i++)
                         reqs.add(new GenerationRequest(prompt, media, DecodingOptions.greedy(options.tokens()).exactly(options.tokens())));
-                    Timer.Timing t = Timer.time(options.warmup(), options.runs(), () -> model.generate(reqs, cached, TokenListener.NONE));
-                    double perToken = t.medianMs() / options.tokens();
-                    Generation g = new Generation(promptName, batch, cached, t.medianMs(), perToken,
-                            1000.0 * batch * options.tokens() / t.medianMs(), 1000.0 * batch / t.medianMs());
-                    gens.add(g);
-                    if (batch == options.batches().get(0) && cached) batch1 = g;
-                    if (!cached && batch1 != null) cacheSpeedup.put(promptName + " batch " + batch, g.msPerBatch() / batch1.msPerBatch());
-                    if (cached && batch1 != null && batch != batch1.batch())
-                        batchSpeedup.put(promptName + " batch " + batch, g.tokensPerSecond() / batch1.tokensPerSecond());
+                    pieces.put(key(promptName, batch, cached), () -> model.generate(reqs, cached, TokenListener.NONE));
+                    shapes.add(new Generation(promptName, batch, cached, 0, 0, 0, 0, 0));
                 }
             }
         }
+        Map<String, Timer.Timing> timed = Timer.interleaved(pieces, options.warmupSeconds(), options.runs());
+
+        double msPerFrame = timed.get(VISION).medianMs() / visionBatch;
+        List<Generation> gens = new ArrayList<>();
+        Map<String, Double> cacheSpeedup = new LinkedHashMap<>();
+        Map<String, Double> batchSpeedup = new LinkedHashMap<>();
+        int first = options.batches().get(0);
+        for (Generation shape : shapes) {
+            Timer.Timing t = timed.get(key(shape.prompt(), shape.batch(), shape.cached()));
+            int batch = shape.batch();
+            Generation g = new Generation(shape.prompt(), batch, shape.cached(), t.medianMs(), t.medianMs() / options.tokens(),
+                    t.minMs() / options.tokens(), 1000.0 * batch * options.tokens() / t.medianMs(), 1000.0 * batch / t.medianMs());
+            gens.add(g);
+            double batch1Ms = timed.get(key(shape.prompt(), first, true)).medianMs();
+            if (!g.cached()) cacheSpeedup.put(g.prompt() + " batch " + batch, g.msPerBatch() / batch1Ms);
+            else if (batch != first)
+                batchSpeedup.put(g.prompt() + " batch " + batch, g.tokensPerSecond() / (1000.0 * first * options.tokens() / batch1Ms));
+        }
         long total = model.block().parameterCounts().values().stream().mapToLong(Long::longValue).sum();
         return new Result(model.config().name() + " " + model.config().version(), total, model.block().parameterCounts(),
-                java.lang.Runtime.getRuntime().availableProcessors(), load.medianMs(), fileBytes, 1000.0 / msPerFrame, msPerFrame, resampler.medianMs(), gens,
-                cacheSpeedup, batchSpeedup);
+                java.lang.Runtime.getRuntime().availableProcessors(), JniUtils.getNumThreads(), options.warmupSeconds(), options.runs(),
+                loadMs, fileBytes, 1000.0 / msPerFrame, msPerFrame, timed.get(RESAMPLER).medianMs(), gens, cacheSpeedup, batchSpeedup);
+    }
+
+    private static final String VISION = "vision";
+    private static final String RESAMPLER = "resampler";
+    private static final int[] SHOTS = {0, 4};
+
+    private static String key(String prompt, int batch, boolean cached) {
+        return prompt + " batch " + batch + (cached ? " cached" : " uncached");
     }
 
     private void resampleOnce(Media clip) {

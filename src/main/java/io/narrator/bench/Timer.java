@@ -1,8 +1,15 @@
 package io.narrator.bench;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Times a piece of work: warm-up runs first, then repeated measured runs; reports the median and mean in milliseconds. */
+/**
+ * Times pieces of work: warm-up runs first, then repeated measured runs; reports the median and mean in
+ * milliseconds. {@link #interleaved} times several pieces in turns, so that what they are compared on (a
+ * speed-up, a ratio) is measured under the same conditions: a slow minute of a shared machine or a JVM
+ * still compiling slows every piece, not only the one that happened to run then.
+ */
 public final class Timer {
     private Timer() {}
 
@@ -12,11 +19,43 @@ public final class Timer {
     public static Timing time(int warmup, int runs, Runnable work) {
         for (int i = 0; i < warmup; i++) work.run();
         double[] ms = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            work.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+        for (int i = 0; i < runs; i++) ms[i] = once(work);
+        return timing(ms);
+    }
+
+    /**
+     * Times every piece {@code runs} times, in rounds (each round runs every piece once, in order). First
+     * warms up: whole rounds, untimed, until {@code warmupSeconds} have passed, and at least one round unless
+     * {@code warmupSeconds} is 0.
+     *
+     * @return each piece's timing, in the order given
+     */
+    public static Map<String, Timing> interleaved(Map<String, Runnable> pieces, double warmupSeconds, int runs) {
+        if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
+        if (warmupSeconds < 0) throw new IllegalArgumentException("warmupSeconds must be at least 0, got " + warmupSeconds);
+        if (warmupSeconds > 0) {
+            long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            do {
+                pieces.values().forEach(Runnable::run);
+            } while (System.nanoTime() < until);
         }
+        Map<String, double[]> ms = new LinkedHashMap<>();
+        pieces.keySet().forEach(k -> ms.put(k, new double[runs]));
+        for (int round = 0; round < runs; round++)
+            for (Map.Entry<String, Runnable> e : pieces.entrySet()) ms.get(e.getKey())[round] = once(e.getValue());
+        Map<String, Timing> out = new LinkedHashMap<>();
+        ms.forEach((k, v) -> out.put(k, timing(v)));
+        return out;
+    }
+
+    private static double once(Runnable work) {
+        long t0 = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static Timing timing(double[] ms) {
+        int runs = ms.length;
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;

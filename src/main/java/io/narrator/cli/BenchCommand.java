@@ -50,6 +50,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON to FILE.")
         Path json;
 
+        @Option(names = "--threads", paramLabel = "N",
+                description = "PyTorch threads per op during the run (default: PyTorch's, one per core, as narrator generate runs the model; "
+                        + "the streaming application uses 1).")
+        Integer threads;
+
         @Option(names = "--smoke", description = "A few seconds' run that only checks the benchmark works.")
         boolean smoke;
 
@@ -57,10 +62,13 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+            int torchThreads = threads == null ? 0 : threads;
             try (FlamingoModel m = model.load()) {
-                ModelBenchmark.Result r = new ModelBenchmark(m, model.model.strip(), smoke ? ModelBenchmark.Options.smoke() : ModelBenchmark.Options.standard()).run();
+                ModelBenchmark.Result r = new ModelBenchmark(m, model.model.strip(), smoke ? ModelBenchmark.Options.smoke(torchThreads) : ModelBenchmark.Options.standard(torchThreads)).run();
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%s, %,d parameters, %d threads%n", r.model(), r.parameters(), r.threads());
+                out.printf("%s, %,d parameters; %d cores, %d PyTorch thread(s) per op; medians of %d interleaved rounds after %.0f s of warm-up%n",
+                        r.model(), r.parameters(), r.cores(), r.torchThreads(), r.runs(), r.warmupSeconds());
                 out.printf("load        %8.0f ms (%.1f MB of weights)%n", r.loadMs(), r.fileBytes() / 1e6);
                 out.printf("vision      %8.1f frames/s (%.2f ms/frame)%n", r.visionFramesPerSecond(), r.visionMsPerFrame());
                 out.printf("resampler   %8.2f ms per clip%n", r.resamplerMsPerClip());

@@ -29,7 +29,7 @@ class BenchCommandTest {
     @Test
     void modelSmokeRunWritesItsMeasurementsAsJson() throws Exception {
         Path json = dir.resolve("model-bench.json");
-        Cli.Result r = Cli.run("bench", "model", "--smoke", "--model", model.toString(), "--json", json.toString());
+        Cli.Result r = Cli.run("bench", "model", "--smoke", "--threads", "1", "--model", model.toString(), "--json", json.toString());
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.out()).contains("vision", "resampler", "ms/token");
         JsonNode report = new ObjectMapper().readTree(json.toFile());
@@ -39,6 +39,8 @@ class BenchCommandTest {
         List<String> measured = new ArrayList<>();
         for (JsonNode g : report.get("generation")) measured.add(g.get("prompt").asText() + " batch " + g.get("batch").asInt());
         assertThat(measured).contains("0-shot batch 1", "0-shot batch 2", "4-shot batch 1", "4-shot batch 2");
+        assertThat(report.get("torchThreads").asInt()).as("--threads 1, the streaming application's setting").isEqualTo(1);
+        assertThat(report.get("cacheSpeedup").get("0-shot batch 1").asDouble()).isPositive();
     }
 
     @Test
@@ -65,6 +67,7 @@ class BenchCommandTest {
         assertError(Cli.run("bench", "pipeline", "--set", "application.id=mine"),
                 "narrator: error: --set application.id is not allowed: the benchmark chooses it for each run");
         assertError(Cli.run("bench", "pipeline", "--fps", "0"), "narrator: error: --fps must be in (0, 120], got 0.0");
+        assertError(Cli.run("bench", "model", "--threads", "0"), "narrator: error: --threads must be at least 1, got 0");
         Path missing = dir.resolve("missing.mp4");
         assertError(Cli.run("bench", "ingest", missing.toString()), "narrator: error: video file " + missing + " does not exist");
     }
