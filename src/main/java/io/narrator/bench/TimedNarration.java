@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link Narration} that passes every call on and adds up the time spent in it, wall-clock and CPU of the
- * calling thread: frame encoding (the vision encoder, on the stream threads) and narration (resampler and
- * generation, on the engine's thread). The CPU time is all of a call's work when PyTorch runs each op on the
+ * calling thread: frame encoding (the vision encoder, on the engine's thread, or on a stream thread for segments and
+ * prompt examples) and narration (resampler and generation, on the engine's thread). The CPU time is all of a call's work when PyTorch runs each op on the
  * calling thread ({@code ai.djl.pytorch.num_threads=1}); it is unaffected by other processes competing for the
  * cores, which the wall time is not. {@link #close()} does not close the wrapped narration, so one model
  * serves several runs.
@@ -67,9 +67,15 @@ final class TimedNarration implements Narration {
         return inner.modelInfo();
     }
 
+    /** Not timed: stream threads prepare inputs as part of decoding (the captions' decode time includes it). */
     @Override
-    public List<byte[]> encodeFrames(List<BufferedImage> frames) {
-        return encode.time(frames.size(), () -> inner.encodeFrames(frames));
+    public float[] visionInput(BufferedImage frame) {
+        return inner.visionInput(frame);
+    }
+
+    @Override
+    public List<byte[]> encodeVisionInputs(List<float[]> inputs) {
+        return encode.time(inputs.size(), () -> inner.encodeVisionInputs(inputs));
     }
 
     @Override

@@ -3,7 +3,8 @@ package io.narrator.stream;
 import java.util.List;
 
 /**
- * One clip to narrate: the features of its frames in time order (from {@link Narration#encodeFrames}),
+ * One clip to narrate: the features of its frames in time order (from {@link Narration#encodeFrames} or
+ * {@link Narration#encodeVisionInputs}),
  * the few-shot examples to put before it, the stream's previous caption when context is wanted, and
  * the generation settings.
  */

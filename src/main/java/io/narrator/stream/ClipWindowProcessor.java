@@ -43,7 +43,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     /** Finished narrations waiting for an earlier clip of their stream to be published first. */
     private final List<NarrationCompletion> held = new ArrayList<>();
     private ProcessorContext<String, Object> context;
-    private KeyValueStore<Bytes, StoredFrame> features;
+    private KeyValueStore<Bytes, StoredFrame> frames;
     private KeyValueStore<String, WindowProgress> progress;
     private KeyValueStore<Bytes, PendingClip> pending;
 
@@ -57,7 +57,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.features = context.getStateStore(NarratorStores.FEATURES);
+        this.frames = context.getStateStore(NarratorStores.FRAMES);
         this.progress = context.getStateStore(NarratorStores.PROGRESS);
         this.pending = context.getStateStore(NarratorStores.PENDING);
         context.schedule(Duration.ofMillis(config.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, now -> drain());
@@ -159,14 +159,12 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
 
     private void submit(PendingClip clip) {
         Optional<CompiledPrompt> prompt = prompts.forStream(clip.getStreamId());
-        ClipRequest request = new ClipRequest(
-                clip.getStreamId(),
-                clip.getFrames().stream().map(f -> Buffers.toArray(f.getFeatures())).toList(),
+        NarrationJob.Prompt context = new NarrationJob.Prompt(
                 prompt.map(CompiledPrompt::examples).orElse(List.of()),
                 clip.getPreviousCaption(),
-                prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()));
-        engine.submit(new NarrationJob(clip.getStreamId(), clip.getClipIndex(), request,
-                prompt.map(CompiledPrompt::version).orElse(null), clip.getClosedAtMillis(), completions));
+                prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()),
+                prompt.map(CompiledPrompt::version).orElse(null));
+        engine.submit(new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), context, clip.getClosedAtMillis(), completions));
     }
 
     /**
@@ -216,7 +214,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             return;
         }
         long decodeMs = clip.getFrames().stream().mapToLong(StoredFrame::getDecodeMicros).sum() / 1000;
-        long visionMs = clip.getFrames().stream().mapToLong(StoredFrame::getVisionMicros).sum() / 1000;
+        long visionMs = done.visionMs();
         long totalMs = Math.max(0, now - clip.getClosedAtMillis());
         ModelInfo model = engine.narration().modelInfo();
         Caption caption = Caption.newBuilder()
@@ -228,7 +226,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 .setFrameSequences(clip.getFrames().stream().map(StoredFrame::getSequence).toList())
                 .setText(result.ok() ? result.text() : "")
                 .setLogProb(result.ok() && !Double.isNaN(result.logProb()) ? result.logProb() : null)
-                .setPromptVersion(job.promptVersion())
+                .setPromptVersion(job.prompt().version())
                 .setModelName(model.name())
                 .setModelVersion(model.version())
                 .setLatency(new CaptionLatency(done.queueMs(), decodeMs, visionMs, result.generationMs(), totalMs))
@@ -247,17 +245,17 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     }
 
     private List<StoredFrame> framesIn(String streamId, long fromMicros, long toMicrosExclusive) {
-        List<StoredFrame> frames = new ArrayList<>();
-        if (toMicrosExclusive <= 0) return frames;
-        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(
+        List<StoredFrame> in = new ArrayList<>();
+        if (toMicrosExclusive <= 0) return in;
+        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(
                 StateKeys.of(streamId, Math.max(0, fromMicros)), StateKeys.of(streamId, toMicrosExclusive - 1))) {
-            while (it.hasNext()) frames.add(it.next().value);
+            while (it.hasNext()) in.add(it.next().value);
         }
-        return frames;
+        return in;
     }
 
     private Optional<Long> firstFrameAtOrAfter(String streamId, long micros) {
-        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(StateKeys.of(streamId, micros), StateKeys.of(streamId, Long.MAX_VALUE))) {
+        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, micros), StateKeys.of(streamId, Long.MAX_VALUE))) {
             return it.hasNext() ? Optional.of(StateKeys.number(it.next().key)) : Optional.empty();
         }
     }
@@ -265,10 +263,10 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private void deleteFramesBefore(String streamId, long micros) {
         if (micros <= 0) return;
         List<Bytes> old = new ArrayList<>();
-        try (KeyValueIterator<Bytes, StoredFrame> it = features.range(StateKeys.of(streamId, 0), StateKeys.of(streamId, micros - 1))) {
+        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, 0), StateKeys.of(streamId, micros - 1))) {
             while (it.hasNext()) old.add(it.next().key);
         }
-        old.forEach(features::delete);
+        old.forEach(frames::delete);
     }
 
     private long windowMicros(String streamId) {

@@ -38,10 +38,26 @@ public final class FlamingoNarration implements Narration {
         return info;
     }
 
+    /** The model's preprocessed pixels, (3, S, S) flattened: what {@link FlamingoModel#encode} computes first. */
     @Override
-    public List<byte[]> encodeFrames(List<BufferedImage> frames) {
-        List<byte[]> out = new ArrayList<>(frames.size());
-        for (VisionFeatures f : model.encode(frames)) out.add(f.toBytes());
+    public float[] visionInput(BufferedImage frame) {
+        return model.preprocessor().apply(frame);
+    }
+
+    /** One batched pass of the vision encoder, as {@link FlamingoModel#encode} makes it, so features are the same bits. */
+    @Override
+    public List<byte[]> encodeVisionInputs(List<float[]> inputs) {
+        if (inputs.isEmpty()) return List.of();
+        int size = 3 * info.imageSize() * info.imageSize();
+        float[] pixels = new float[inputs.size() * size];
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] input = inputs.get(i);
+            if (input.length != size)
+                throw new IllegalArgumentException("a vision input of " + input.length + " values is not from this model (" + size + " expected)");
+            System.arraycopy(input, 0, pixels, i * size, size);
+        }
+        List<byte[]> out = new ArrayList<>(inputs.size());
+        for (VisionFeatures f : model.encodePixels(pixels, inputs.size())) out.add(f.toBytes());
         return out;
     }
 

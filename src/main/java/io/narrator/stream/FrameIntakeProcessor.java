@@ -4,25 +4,20 @@ import static io.narrator.stream.DeadLetterReason.*;
 
 import io.narrator.avro.VideoFrame;
 import io.narrator.ingest.FpsSampler;
+import io.narrator.avro.state.StoredImage;
 import java.awt.image.BufferedImage;
-import java.time.Duration;
-import java.util.List;
-import org.apache.kafka.streams.processor.PunctuationType;
+import java.nio.ByteBuffer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads raw {@code VideoFrame} bytes: validates them (dead-lettering what is unusable; an image's header is
- * checked here), samples by event time before decoding, and lets the kept frames wait briefly to be decoded
- * and go through the vision encoder in batches ({@code vision.batch.max}, {@code vision.batch.wait.ms}; see
- * {@link FrameKeeper}). A kept frame whose pixels turn out not to decode becomes a dead letter then.
+ * checked before its pixels are decoded), samples by event time before decoding, then decodes the kept frames and
+ * keeps them ({@link FrameKeeper#keepImage}): their image is stored, and the narration engine runs the vision
+ * encoder on them, off this thread.
  */
 final class FrameIntakeProcessor implements Processor<String, byte[], String, Object> {
-    private static final Logger LOG = LoggerFactory.getLogger(FrameIntakeProcessor.class);
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final FpsSampler sampler;
@@ -39,14 +34,7 @@ final class FrameIntakeProcessor implements Processor<String, byte[], String, Ob
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.keeper = new FrameKeeper(context, engine.narration(), engine.metrics(), config.visionBatchMax(), this::decode,
-                (frame, e) -> DeadLetters.send(context, engine.metrics(), config.topics().frames(), frame.partition(), frame.offset(),
-                        frame.streamId(), frame.record(), e));
-        context.schedule(Duration.ofMillis(config.visionBatchWaitMs()), PunctuationType.WALL_CLOCK_TIME, now -> keeper.flush());
-        List<FrameKeeper.Waiting> waiting = keeper.waitingFrames();
-        waiting.forEach(keeper::resume);
-        if (!waiting.isEmpty())
-            LOG.info("task {}: {} kept frames were waiting for the vision encoder at the last commit", context.taskId(), waiting.size());
+        this.keeper = new FrameKeeper(context, engine);
     }
 
     @Override
@@ -66,22 +54,15 @@ final class FrameIntakeProcessor implements Processor<String, byte[], String, Ob
                 metrics.framesDropped(decision, 1);
                 return;
             }
-            ImageDecoder.checkHeader(encoding, Buffers.toArray(frame.getData()), frame.getWidth(), frame.getHeight(), config.maxPixels());
-            RecordMetadata origin = context.recordMetadata().orElseThrow(() -> new IllegalStateException("frames need record metadata"));
-            keeper.defer(new FrameKeeper.Waiting(streamId, frame.getTimestampMicros(), origin.partition(), origin.offset(), record.timestamp(),
-                    record.value()));
+            byte[] data = Buffers.toArray(frame.getData());
+            long start = System.nanoTime();
+            BufferedImage image = ImageDecoder.decode(encoding, data, frame.getWidth(), frame.getHeight(), config.maxPixels());
+            long decodeMicros = (System.nanoTime() - start) / 1000;
+            keeper.keepImage(streamId, new FrameKeeper.Kept(frame.getTimestampMicros(), frame.getSequence(), image, decodeMicros),
+                    new StoredImage(encoding.name(), frame.getWidth(), frame.getHeight(), ByteBuffer.wrap(data)), record.timestamp());
         } catch (RejectedRecordException e) {
             DeadLetters.send(context, metrics, record, e);
         }
-    }
-
-    /** Decodes a kept frame's image (its record passed every check in {@link #process}). */
-    private FrameKeeper.Kept decode(FrameKeeper.Waiting waiting) {
-        VideoFrame frame = DeadLetters.decode(serde, waiting.record());
-        long start = System.nanoTime();
-        BufferedImage image = ImageDecoder.decode(encoding(frame), Buffers.toArray(frame.getData()), frame.getWidth(), frame.getHeight(),
-                config.maxPixels());
-        return new FrameKeeper.Kept(frame.getTimestampMicros(), frame.getSequence(), image, (System.nanoTime() - start) / 1000);
     }
 
     private static FrameEncoding encoding(VideoFrame frame) {

@@ -1,14 +1,16 @@
 package io.narrator.stream;
 
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The model as the streaming application sees it: frames in, per-frame features out; clips of
  * features in, captions out. The real implementation runs the Flamingo model; topology tests use a fake.
  *
- * <p>Implementations are thread-safe: the one engine per JVM calls them from its batching thread,
- * stream threads call {@link #encodeFrames} directly.
+ * <p>Encoding a frame has two steps: {@link #visionInput} (resize and normalise, cheap: stream threads do it when
+ * they keep a frame) and {@link #encodeVisionInputs} (the vision encoder: the narration engine runs it, see
+ * {@link FrameFeatures}); {@link #encodeFrames} does both. Implementations are thread-safe.
  */
 public interface Narration extends AutoCloseable {
 
@@ -16,11 +18,23 @@ public interface Narration extends AutoCloseable {
     ModelInfo modelInfo();
 
     /**
-     * Encodes decoded frames (any size: resizing and normalisation happen inside) into opaque
-     * per-frame vision features, one entry per image, in order. Each frame is encoded independently,
-     * so the result for a frame never depends on the others in the list.
+     * The vision encoder's input for one decoded frame (any size: resizing and normalisation happen here), opaque
+     * to callers; always the same for the same pixels.
      */
-    List<byte[]> encodeFrames(List<BufferedImage> frames);
+    float[] visionInput(BufferedImage frame);
+
+    /**
+     * Encodes {@link #visionInput}s into opaque per-frame vision features, one entry per input, in order. Each frame is
+     * encoded independently, so the result for a frame never depends on the others in the list.
+     */
+    List<byte[]> encodeVisionInputs(List<float[]> inputs);
+
+    /** {@link #visionInput} of each frame, then {@link #encodeVisionInputs} of them all in one call. */
+    default List<byte[]> encodeFrames(List<BufferedImage> frames) {
+        List<float[]> inputs = new ArrayList<>(frames.size());
+        for (BufferedImage frame : frames) inputs.add(visionInput(frame));
+        return encodeVisionInputs(inputs);
+    }
 
     /**
      * Narrates a batch of clips (possibly from different streams) in one batched generation.

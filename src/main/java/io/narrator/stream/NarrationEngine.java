@@ -19,34 +19,46 @@ import org.slf4j.LoggerFactory;
  * is not narrated but completed with an error, so memory never grows under overload and every gap is reported.
  * Completions of one stream may finish out of order across threads; {@link ClipWindowProcessor} publishes
  * each stream's captions in clip order.
+ *
+ * <p>The engine also runs the vision encoder ({@link FrameFeatures}): before narrating a batch it computes the
+ * features of the batch's frames that are not cached yet, in batched calls, and while no clip waits it encodes the
+ * frames stream threads have kept since, ahead of the clips that will need them. Stream threads only sample,
+ * decode and resize.
  */
 public final class NarrationEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NarrationEngine.class);
 
-    /** Batching and overload limits, and how many batches are narrated at once. */
-    public record Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs, int threads) {
+    /** Batching and overload limits, how many batches are narrated at once, and the vision encoder's batching and cache. */
+    public record Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs, int threads, int visionBatchMax, long visionBatchWaitMs,
+            int visionCacheFrames) {
         public Settings {
             if (threads < 1) throw new IllegalArgumentException("narration.threads must be >= 1, got " + threads);
             if (batchMax < 1) throw new IllegalArgumentException("batch.max must be >= 1, got " + batchMax);
             if (batchWaitMs < 0) throw new IllegalArgumentException("batch.wait.ms must be >= 0, got " + batchWaitMs);
             if (queueCapacity < 1) throw new IllegalArgumentException("queue.capacity must be >= 1, got " + queueCapacity);
             if (maxLagMs < 1) throw new IllegalArgumentException("max.lag.ms must be >= 1, got " + maxLagMs);
+            if (visionBatchMax < 1) throw new IllegalArgumentException("vision.batch.max must be >= 1, got " + visionBatchMax);
+            if (visionBatchWaitMs < 0) throw new IllegalArgumentException("vision.batch.wait.ms must be >= 0, got " + visionBatchWaitMs);
+            if (visionCacheFrames < 1) throw new IllegalArgumentException("vision.cache.frames must be >= 1, got " + visionCacheFrames);
         }
 
-        /** Settings with one batching thread. */
+        /** Settings with one batching thread and the default vision settings. */
         public Settings(int batchMax, long batchWaitMs, int queueCapacity, long maxLagMs) {
-            this(batchMax, batchWaitMs, queueCapacity, maxLagMs, 1);
+            this(batchMax, batchWaitMs, queueCapacity, maxLagMs, 1, Integer.parseInt(ConfigKey.VISION_BATCH_MAX.defaultValue()),
+                    Long.parseLong(ConfigKey.VISION_BATCH_WAIT_MS.defaultValue()), Integer.parseInt(ConfigKey.VISION_CACHE_FRAMES.defaultValue()));
         }
 
         /** The engine settings of a configuration. */
         public static Settings from(NarratorConfig config) {
-            return new Settings(config.batchMax(), config.batchWaitMs(), config.queueCapacity(), config.maxLagMs(), config.narrationThreads());
+            return new Settings(config.batchMax(), config.batchWaitMs(), config.queueCapacity(), config.maxLagMs(), config.narrationThreads(),
+                    config.visionBatchMax(), config.visionBatchWaitMs(), config.visionCacheFrames());
         }
     }
 
     private final Narration narration;
     private final Settings settings;
     private final NarratorMetrics metrics;
+    private final FrameFeatures frames;
     private final LongSupplier clockMillis;
     private final BlockingQueue<Submitted> queue;
     private final List<Thread> threads = new ArrayList<>();
@@ -62,6 +74,7 @@ public final class NarrationEngine implements AutoCloseable {
         this.narration = narration;
         this.settings = settings;
         this.metrics = metrics;
+        this.frames = new FrameFeatures(narration, metrics, settings.visionBatchMax(), settings.visionBatchWaitMs(), settings.visionCacheFrames());
         this.clockMillis = clockMillis;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
         for (int i = 0; i < settings.threads(); i++) {
@@ -93,6 +106,11 @@ public final class NarrationEngine implements AutoCloseable {
         return metrics;
     }
 
+    /** Where stream threads hand the vision input of the frames they keep, to be encoded ahead of their clips. */
+    FrameFeatures frames() {
+        return frames;
+    }
+
     /** The engine's clock, in milliseconds since the epoch. */
     public long nowMillis() {
         return clockMillis.getAsLong();
@@ -112,7 +130,7 @@ public final class NarrationEngine implements AutoCloseable {
         }
         if (!queue.offer(new Submitted(job, nowMillis()))) {
             metrics.clipSkipped("queue_full");
-            deliver(job, ClipNarration.failed("skipped: narration queue is full (queue.capacity=" + settings.queueCapacity() + ")", 0), 0);
+            deliver(job, ClipNarration.failed("skipped: narration queue is full (queue.capacity=" + settings.queueCapacity() + ")", 0), 0, 0);
         }
     }
 
@@ -150,8 +168,11 @@ public final class NarrationEngine implements AutoCloseable {
     private void run() {
         while (running) {
             try {
-                Submitted first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
+                Submitted first = queue.poll(Math.min(TimeUnit.MILLISECONDS.toNanos(200), frames.nanosUntilDue()), TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    frames.encodeDue(); // no clip waits: encode kept frames ahead of their clips
+                    continue;
+                }
                 List<Submitted> batch = new ArrayList<>(settings.batchMax());
                 batch.add(first);
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.batchWaitMs());
@@ -184,7 +205,7 @@ public final class NarrationEngine implements AutoCloseable {
                 done();
             } else if (lag > settings.maxLagMs()) {
                 metrics.clipSkipped("lag");
-                deliver(job, ClipNarration.failed("skipped: narration is " + lag + " ms behind, max.lag.ms=" + settings.maxLagMs(), 0), queueMs);
+                deliver(job, ClipNarration.failed("skipped: narration is " + lag + " ms behind, max.lag.ms=" + settings.maxLagMs(), 0), queueMs, 0);
             } else {
                 toNarrate.add(s);
                 worstLag = Math.max(worstLag, lag);
@@ -192,8 +213,26 @@ public final class NarrationEngine implements AutoCloseable {
         }
         metrics.lag(worstLag);
         if (toNarrate.isEmpty()) return;
+        List<FrameFeatures.Resolved> features = frames.resolve(toNarrate.stream().map(Submitted::job).toList());
+        List<Submitted> ready = new ArrayList<>(toNarrate.size());
+        List<ClipRequest> requests = new ArrayList<>(toNarrate.size());
+        List<Long> visionMs = new ArrayList<>(toNarrate.size());
+        for (int i = 0; i < toNarrate.size(); i++) {
+            Submitted s = toNarrate.get(i);
+            FrameFeatures.Resolved f = features.get(i);
+            if (!f.ok()) {
+                LOG.warn("clip {} of stream {} cannot be narrated: {}", s.job().clipIndex(), s.job().streamId(), f.error());
+                metrics.clipSkipped("failed");
+                deliver(s.job(), ClipNarration.failed(f.error(), 0), start - s.submittedAtMillis(), 0);
+                continue;
+            }
+            ready.add(s);
+            requests.add(s.job().request(f.features()));
+            visionMs.add(f.visionMicros() / 1000);
+        }
+        toNarrate = ready;
+        if (toNarrate.isEmpty()) return;
         metrics.batch(toNarrate.size());
-        List<ClipRequest> requests = toNarrate.stream().map(s -> s.job().request()).toList();
         List<ClipNarration> results;
         try {
             results = narration.narrate(requests);
@@ -208,12 +247,12 @@ public final class NarrationEngine implements AutoCloseable {
         }
         for (int i = 0; i < toNarrate.size(); i++) {
             Submitted s = toNarrate.get(i);
-            deliver(s.job(), results.get(i), start - s.submittedAtMillis());
+            deliver(s.job(), results.get(i), start - s.submittedAtMillis(), visionMs.get(i));
         }
     }
 
-    private void deliver(NarrationJob job, ClipNarration result, long queueMs) {
-        if (!job.completions().offer(new NarrationCompletion(job, result, queueMs))) metrics.completionDropped("task_closed");
+    private void deliver(NarrationJob job, ClipNarration result, long queueMs, long visionMs) {
+        if (!job.completions().offer(new NarrationCompletion(job, result, queueMs, visionMs))) metrics.completionDropped("task_closed");
         done();
     }
 

@@ -37,6 +37,7 @@ public record NarratorConfig(
         long idleTimeoutMs,
         int visionBatchMax,
         long visionBatchWaitMs,
+        int visionCacheFrames,
         int batchMax,
         long batchWaitMs,
         int narrationThreads,
@@ -72,6 +73,7 @@ public record NarratorConfig(
         positive(IDLE_TIMEOUT_MS, idleTimeoutMs);
         positive(VISION_BATCH_MAX, visionBatchMax);
         positive(VISION_BATCH_WAIT_MS, visionBatchWaitMs);
+        positive(VISION_CACHE_FRAMES, visionCacheFrames);
         positive(BATCH_MAX, batchMax);
         if (batchWaitMs < 0) throw new IllegalArgumentException(BATCH_WAIT_MS.key() + " must be >= 0, got " + batchWaitMs);
         positive(NARRATION_THREADS, narrationThreads);
@@ -143,6 +145,7 @@ public record NarratorConfig(
                 longValue(p, IDLE_TIMEOUT_MS),
                 integer(p, VISION_BATCH_MAX),
                 longValue(p, VISION_BATCH_WAIT_MS),
+                integer(p, VISION_CACHE_FRAMES),
                 integer(p, BATCH_MAX),
                 longValue(p, BATCH_WAIT_MS),
                 integer(p, NARRATION_THREADS),

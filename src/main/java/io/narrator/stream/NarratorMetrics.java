@@ -58,6 +58,17 @@ public final class NarratorMetrics {
         counter("narrator.dead.letters", "reason", reason.name()).increment();
     }
 
+    /** Frames run through the vision encoder by the engine: {@code ahead} of their clips, or {@code on_demand} when a clip needed them. */
+    public void framesEncoded(String when, int count) {
+        if (count > 0) counter("narrator.vision.frames", "when", when).increment(count);
+    }
+
+    /** Frames of narrated clips whose features were cached ({@code hit}) or had to be encoded then ({@code miss}). */
+    public void visionCache(int hits, int misses) {
+        if (hits > 0) counter("narrator.vision.cache", "outcome", "hit").increment(hits);
+        if (misses > 0) counter("narrator.vision.cache", "outcome", "miss").increment(misses);
+    }
+
     /** A window closed with frames and its clip was submitted for narration. */
     public void clipSubmitted() {
         counter("narrator.clips.submitted").increment();

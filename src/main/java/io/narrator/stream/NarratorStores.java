@@ -13,14 +13,19 @@ import org.apache.kafka.streams.state.Stores;
 public final class NarratorStores {
     /** Event time of the last kept frame, per stream id. */
     public static final String SAMPLING = "narrator-sampling";
-    /** Features of kept frames by (stream id, event time), until no future window needs them. */
-    public static final String FEATURES = "narrator-features";
-    /** Input records of kept frames waiting for a vision batch, by (stream id, event time): what a restart must still encode. */
-    public static final String UNENCODED = "narrator-unencoded";
+    /**
+     * Kept frames by (stream id, event time), until no future window needs them: a frame's image as it arrived, or the
+     * features of a segment's frame ({@code StoredFrame}; named apart from the earlier {@code narrator-features}, which
+     * held features only).
+     */
+    public static final String FRAMES = "narrator-frames";
     /** Window progress per stream id. */
     public static final String PROGRESS = "narrator-progress";
-    /** Clips submitted for narration whose caption is not published yet, by (stream id, clip index). */
-    public static final String PENDING = "narrator-pending";
+    /**
+     * Clips submitted for narration whose caption is not published yet, by (stream id, clip index), with their frames
+     * (named apart from the earlier {@code narrator-pending}, whose frames were features only).
+     */
+    public static final String PENDING = "narrator-pending-clips";
     /** Validated prompts by prompt key (global: every instance has them all). */
     public static final String PROMPTS = "narrator-prompts";
 
@@ -30,12 +35,8 @@ public final class NarratorStores {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SAMPLING), Serdes.String(), Serdes.Long());
     }
 
-    static StoreBuilder<KeyValueStore<Bytes, StoredFrame>> features() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FEATURES), Serdes.Bytes(), AvroSerde.of(StoredFrame.class));
-    }
-
-    static StoreBuilder<KeyValueStore<Bytes, byte[]>> unencoded() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNENCODED), Serdes.Bytes(), Serdes.ByteArray());
+    static StoreBuilder<KeyValueStore<Bytes, StoredFrame>> frames() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FRAMES), Serdes.Bytes(), AvroSerde.of(StoredFrame.class));
     }
 
     static StoreBuilder<KeyValueStore<String, WindowProgress>> progress() {

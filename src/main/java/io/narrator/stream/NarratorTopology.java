@@ -9,8 +9,8 @@ import org.apache.kafka.streams.kstream.Consumed;
 /**
  * Builds Narrator's topology (pure: no I/O, reused by tests):
  * <pre>
- * frames   ─► frame-intake   ─┐ (sample, decode, features)          ┌─► captions
- * segments ─► segment-intake ─┴─► clip-windows ─► NarrationEngine ───┘
+ * frames   ─► frame-intake   ─┐ (sample, decode; images kept)        ┌─► captions
+ * segments ─► segment-intake ─┴─► clip-windows ─► NarrationEngine ───┘ (vision encoder, narration)
  * prompts  ─► prompt-validator ─► prompt-table ─► global prompt store (every instance)
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
@@ -60,8 +60,7 @@ public final class NarratorTopology {
         topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
-        topology.addStateStore(NarratorStores.features(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
-        topology.addStateStore(NarratorStores.unencoded(), FRAME_INTAKE);
+        topology.addStateStore(NarratorStores.frames(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
 

@@ -11,7 +11,8 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Reads raw {@code VideoSegment} bytes: validates them, decodes the segment in memory and keeps the
- * frames the sampler keeps by presentation time; corrupt or truncated segments are dead letters.
+ * frames the sampler keeps by presentation time, with their vision features computed here, together
+ * ({@link FrameKeeper#keepEncoded}); corrupt or truncated segments are dead letters.
  */
 final class SegmentIntakeProcessor implements Processor<String, byte[], String, Object> {
     private final NarrationEngine engine;
@@ -30,7 +31,7 @@ final class SegmentIntakeProcessor implements Processor<String, byte[], String, 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.keeper = new FrameKeeper(context, engine.narration(), engine.metrics());
+        this.keeper = new FrameKeeper(context, engine);
     }
 
     @Override
@@ -62,7 +63,7 @@ final class SegmentIntakeProcessor implements Processor<String, byte[], String, 
             }
             result.dropped().forEach(metrics::framesDropped);
             for (int i = 0; i < result.decodedFrames(); i++) metrics.frameIn("segments");
-            keeper.keep(streamId, result.kept().stream()
+            keeper.keepEncoded(streamId, result.kept().stream()
                     .map(k -> new FrameKeeper.Kept(k.timestampMicros(), segment.getSequence(), k.image(), k.decodeMicros()))
                     .toList(), record.timestamp());
         } catch (RejectedRecordException e) {

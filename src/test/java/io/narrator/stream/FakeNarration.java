@@ -21,9 +21,14 @@ public final class FakeNarration implements Narration {
     };
 
     final List<List<ClipRequest>> batches = new CopyOnWriteArrayList<>();
+    /** Frames whose vision input was prepared (decoded frames kept by sampling, prompt example frames). */
+    final AtomicInteger preparedFrames = new AtomicInteger();
+    /** Frames run through the (fake) vision encoder. */
     final AtomicInteger encodedFrames = new AtomicInteger();
-    /** The size of every {@link #encodeFrames} call, in order. */
+    /** The size of every {@link #encodeVisionInputs} call, in order. */
     final List<Integer> encodeBatches = new CopyOnWriteArrayList<>();
+    /** When set, the vision encoder throws it. */
+    volatile RuntimeException failVision;
     private final int maxFrames;
 
     public FakeNarration() {
@@ -39,22 +44,30 @@ public final class FakeNarration implements Narration {
         return new ModelInfo("fake-narrator", "1.0", 32, maxFrames);
     }
 
+    /** The vision input is the frame's mean colour and its size: {r, g, b, width, height}. */
     @Override
-    public List<byte[]> encodeFrames(List<BufferedImage> frames) {
-        encodeBatches.add(frames.size());
+    public float[] visionInput(BufferedImage image) {
+        preparedFrames.incrementAndGet();
+        long r = 0, g = 0, b = 0;
+        int n = image.getWidth() * image.getHeight();
+        for (int y = 0; y < image.getHeight(); y++)
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y);
+                r += rgb >> 16 & 0xFF;
+                g += rgb >> 8 & 0xFF;
+                b += rgb & 0xFF;
+            }
+        return new float[] {r / n, g / n, b / n, image.getWidth(), image.getHeight()};
+    }
+
+    @Override
+    public List<byte[]> encodeVisionInputs(List<float[]> inputs) {
+        RuntimeException failure = failVision;
+        if (failure != null) throw failure;
+        encodeBatches.add(inputs.size());
         List<byte[]> out = new ArrayList<>();
-        for (BufferedImage image : frames) {
-            long r = 0, g = 0, b = 0;
-            int n = image.getWidth() * image.getHeight();
-            for (int y = 0; y < image.getHeight(); y++)
-                for (int x = 0; x < image.getWidth(); x++) {
-                    int rgb = image.getRGB(x, y);
-                    r += rgb >> 16 & 0xFF;
-                    g += rgb >> 8 & 0xFF;
-                    b += rgb & 0xFF;
-                }
-            out.add(ByteBuffer.allocate(11).put((byte) (r / n)).put((byte) (g / n)).put((byte) (b / n))
-                    .putInt(image.getWidth()).putInt(image.getHeight()).array());
+        for (float[] in : inputs) {
+            out.add(ByteBuffer.allocate(11).put((byte) in[0]).put((byte) in[1]).put((byte) in[2]).putInt((int) in[3]).putInt((int) in[4]).array());
             encodedFrames.incrementAndGet();
         }
         return out;

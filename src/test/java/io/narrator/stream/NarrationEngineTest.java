@@ -3,6 +3,7 @@ package io.narrator.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narrator.avro.state.StoredFrame;
 import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +28,13 @@ class NarrationEngineTest {
         }
 
         @Override
-        public List<byte[]> encodeFrames(List<BufferedImage> frames) {
-            return frames.stream().map(f -> new byte[1]).toList();
+        public float[] visionInput(BufferedImage frame) {
+            return new float[1];
+        }
+
+        @Override
+        public List<byte[]> encodeVisionInputs(List<float[]> inputs) {
+            return inputs.stream().map(f -> new byte[1]).toList();
         }
 
         @Override
@@ -49,7 +55,8 @@ class NarrationEngineTest {
     }
 
     private static NarrationJob job(String stream, long index, long closedAt, CompletionQueue queue) {
-        return new NarrationJob(stream, index, new ClipRequest(stream, List.of(new byte[1]), List.of(), null, null), null, closedAt, queue);
+        StoredFrame frame = new StoredFrame(0L, 0L, null, java.nio.ByteBuffer.wrap(new byte[1]), 0L, 0L);
+        return new NarrationJob(stream, index, List.of(frame), new NarrationJob.Prompt(null, null, null, null), closedAt, queue);
     }
 
     private static List<NarrationCompletion> drain(CompletionQueue queue) {
@@ -149,7 +156,7 @@ class NarrationEngineTest {
             }
         };
         narration.release.countDown();
-        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(1, 0, 10, 60_000, 2), NarratorMetrics.inMemory())) {
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(1, 0, 10, 60_000, 2, 16, 100, 2048), NarratorMetrics.inMemory())) {
             CompletionQueue queue = new CompletionQueue();
             engine.submit(job("a", 0, engine.nowMillis(), queue));
             engine.submit(job("b", 0, engine.nowMillis(), queue));
@@ -163,6 +170,7 @@ class NarrationEngineTest {
     void rejectsNonsenseSettings() {
         assertThatThrownBy(() -> new NarrationEngine.Settings(0, 0, 1, 1)).hasMessage("batch.max must be >= 1, got 0");
         assertThatThrownBy(() -> new NarrationEngine.Settings(1, -1, 1, 1)).hasMessage("batch.wait.ms must be >= 0, got -1");
-        assertThatThrownBy(() -> new NarrationEngine.Settings(1, 0, 1, 1, 0)).hasMessage("narration.threads must be >= 1, got 0");
+        assertThatThrownBy(() -> new NarrationEngine.Settings(1, 0, 1, 1, 0, 16, 100, 2048)).hasMessage("narration.threads must be >= 1, got 0");
+        assertThatThrownBy(() -> new NarrationEngine.Settings(1, 0, 1, 1, 1, 16, 100, 0)).hasMessage("vision.cache.frames must be >= 1, got 0");
     }
 }

@@ -17,7 +17,7 @@ class SamplingTopologyTest {
             List<Caption> captions = h.settle();
             assertThat(TopologyHarness.texts(captions)).containsExactly("frames=red", "frames=red,green", "frames=green,blue");
             assertThat(captions.get(2).getFrameSequences()).containsExactly(10L, 20L);
-            assertThat(h.narration.encodedFrames.get()).isEqualTo(4);
+            assertThat(h.narration.preparedFrames.get()).isEqualTo(4);
             assertThat(h.metrics.count("narrator.frames.in", "source", "frames")).isEqualTo(40);
             assertThat(h.metrics.count("narrator.frames.sampled")).isEqualTo(4);
             assertThat(h.metrics.count("narrator.frames.dropped", "reason", "drop_rate")).isEqualTo(36);

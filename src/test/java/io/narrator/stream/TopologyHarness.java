@@ -102,12 +102,8 @@ final class TopologyHarness implements AutoCloseable {
         driver.advanceWallClockTime(d);
     }
 
-    /**
-     * Lets frames waiting for a vision batch be encoded (closing their windows), waits for the engine to finish every
-     * submitted clip, lets the drain punctuator run, and returns the new captions.
-     */
+    /** Waits for the engine to finish every submitted clip, lets the drain punctuator run, and returns the new captions. */
     List<Caption> settle() {
-        advance(Duration.ofMillis(config.visionBatchWaitMs()));
         try {
             if (!engine.awaitIdle(Duration.ofSeconds(30))) throw new IllegalStateException("engine did not finish its clips");
         } catch (InterruptedException e) {

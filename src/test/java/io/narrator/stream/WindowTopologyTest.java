@@ -121,15 +121,16 @@ class WindowTopologyTest {
     }
 
     @Test
-    void featuresOlderThanAnyFutureWindowAreDeleted() {
+    void framesOlderThanAnyFutureWindowAreDeletedAndEachIsEncodedOnce() {
         try (TopologyHarness h = new TopologyHarness()) {
             for (int s = 0; s < 20; s++) h.frame(TestMedia.frame("cam", s, s, "red"));
             assertThat(h.settle()).hasSize(19);
-            KeyValueStore<Object, Object> features = h.driver.getKeyValueStore(NarratorStores.FEATURES);
-            assertThat(features.approximateNumEntries()).isLessThanOrEqualTo(2);
+            KeyValueStore<Object, Object> frames = h.driver.getKeyValueStore(NarratorStores.FRAMES);
+            assertThat(frames.approximateNumEntries()).isLessThanOrEqualTo(2);
             KeyValueStore<Object, Object> pending = h.driver.getKeyValueStore(NarratorStores.PENDING);
             assertThat(pending.approximateNumEntries()).isZero();
-            assertThat(h.narration.encodedFrames.get()).isEqualTo(20);
+            // each frame is in two windows but encoded once; the last one, in no closed window, only if the engine encoded it ahead
+            assertThat(h.narration.encodedFrames.get()).isBetween(19, 20);
         }
     }
 
