@@ -383,7 +383,7 @@ public final class PipelineBenchmark implements AutoCloseable {
                 measured == 0 ? Double.NaN : queueSum / measured,
                 frames == 0 ? Double.NaN : decodeSum / frames,
                 perCall(calls.encodeNanos(), calls.encodedFrames()), perCall(calls.encodeCpuNanos(), calls.encodedFrames()),
-                calls.encodeCalls() == 0 ? Double.NaN : (double) calls.encodedFrames() / calls.encodeCalls(),
+                calls.encodeCalls() == 0 ? Double.NaN : (double) calls.encodedFrames() / calls.encodeCalls(), calls.encodedFrames(),
                 perCall(calls.narrateNanos(), calls.narrateCalls()), perCall(calls.narrateCpuNanos(), calls.narrateCalls()),
                 calls.narrateCalls() == 0 ? Double.NaN : (double) calls.narratedClips() / calls.narrateCalls(),
                 cpuSeconds, share);
@@ -394,7 +394,7 @@ public final class PipelineBenchmark implements AutoCloseable {
                 samples.stream().mapToLong(ResourceMonitor.Sample::heapUsedBytes).max().orElse(0) / (1024.0 * 1024.0),
                 samples.stream().mapToLong(ResourceMonitor.Sample::rssBytes).max().orElse(-1) / (1024.0 * 1024.0));
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String key : List.of("window.seconds", "hop.seconds", "window.phase", "batch.max", "batch.wait.ms", "queue.capacity", "max.lag.ms",
+        for (String key : List.of("window.seconds", "hop.seconds", "window.phase", "batch.max", "batch.wait.ms", "vision.batch.max", "vision.batch.wait.ms", "vision.cache.frames", "queue.capacity", "max.lag.ms",
                 "generation.beams", "generation.max.tokens", "topic.partitions", "num.stream.threads", "processing.guarantee", "commit.interval.ms"))
             if (config.properties().containsKey(key)) settings.put(key, config.properties().get(key));
         settings.putAll(options.settings());

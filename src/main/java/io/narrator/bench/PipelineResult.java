@@ -78,8 +78,11 @@ public record PipelineResult(
      * @param queueMs mean wait from window close to the start of the clip's batch
      * @param decodeMsPerFrame mean JPEG decode time of a sampled frame
      * @param visionMsPerFrame mean vision-encoder time of a sampled frame (features are computed once per frame), wall clock
-     * @param visionCpuMsPerFrame the same in CPU time of the calling stream thread (all of it with one PyTorch thread per op)
+     * @param visionCpuMsPerFrame the same in CPU time of the calling thread, the narration engine's (all of it with one PyTorch
+     *     thread per op)
      * @param framesPerVisionBatch mean frames per call of the vision encoder
+     * @param framesEncoded frames run through the vision encoder during the run (each sampled frame once: about streams × run
+     *     seconds at 1 FPS; more means frames were encoded again)
      * @param generationMsPerBatch mean time of one batched narration (resampler and text generation), wall clock
      * @param generationCpuMsPerBatch the same in CPU time of the engine's thread
      * @param clipsPerBatch mean clips narrated per batch
@@ -87,7 +90,7 @@ public record PipelineResult(
      * @param cpuShare the same as fractions of the process total
      */
     public record Breakdown(double queueMs, double decodeMsPerFrame, double visionMsPerFrame, double visionCpuMsPerFrame,
-            double framesPerVisionBatch, double generationMsPerBatch, double generationCpuMsPerBatch, double clipsPerBatch,
+            double framesPerVisionBatch, long framesEncoded, double generationMsPerBatch, double generationCpuMsPerBatch, double clipsPerBatch,
             Map<String, Double> cpuSeconds, Map<String, Double> cpuShare) {
         public Breakdown {
             cpuSeconds = ordered(cpuSeconds);

@@ -233,8 +233,8 @@ final class BenchCommand implements Runnable {
             PipelineResult.Breakdown b = r.breakdown();
             out.printf(Locale.ROOT, "%nwhere the time went (%d streams, after the warm-up):%n", r.streams());
             out.printf(Locale.ROOT, "  JPEG decode  %7.2f ms/frame%n", b.decodeMsPerFrame());
-            out.printf(Locale.ROOT, "  vision       %7.2f ms/frame (%.2f ms CPU), %.1f frames per batch%n", b.visionMsPerFrame(), b.visionCpuMsPerFrame(),
-                    b.framesPerVisionBatch());
+            out.printf(Locale.ROOT, "  vision       %7.2f ms/frame (%.2f ms CPU), %.1f frames per batch, %d frames encoded%n", b.visionMsPerFrame(),
+                    b.visionCpuMsPerFrame(), b.framesPerVisionBatch(), b.framesEncoded());
             out.printf(Locale.ROOT, "  narration    %7.0f ms/batch (%.0f ms CPU), %.1f clips per batch%n", b.generationMsPerBatch(),
                     b.generationCpuMsPerBatch(), b.clipsPerBatch());
             out.printf(Locale.ROOT, "  queue        %7.0f ms/clip from window close to its batch (at most %d ms)%n", b.queueMs(), r.maxQueueMs());

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.condition.EnabledIf;
 /**
  * The real thing on the embedded broker: three streams of 320×240 JPEG frames at 4 fps, rendered by the
  * synthetic world with one scene per 8-second window, narrated by the bundled model; the captions must name
- * the colour of their window's scene (what narrator-tiny reads reliably; see docs/model.md).
+ * the colour of their window's scene (what narrator-tiny reads reliably; see docs/model.md), and be what the model
+ * says about the same frames when it is called directly (the vision encoder runs in the engine, with its cache, yet
+ * gives the same features as {@link Narration#encodeFrames} of the decoded frames).
  */
 @EnabledIf("bundledModelPresent")
 class BundledModelIT {
@@ -55,6 +57,7 @@ class BundledModelIT {
         int streams = 3;
         int scenesPerStream = 2;
         List<Episode> episodes = new ArrayList<>();
+        Map<String, byte[]> sent = new java.util.HashMap<>(); // "stream@micros" -> JPEG
         for (int s = 0; s < streams; s++) episodes.add(World.DEFAULT.episode(9000 + s, scenesPerStream, 8_000_000L));
         try (NarratorApp app = NarratorApp.create(config, new FlamingoNarration(FlamingoModel.load(ModelDirectory.BUNDLED)))) {
             app.start();
@@ -66,6 +69,7 @@ class BundledModelIT {
                     long seq = 0;
                     for (long t = 0; t < e.durationMicros(); t += 250_000L) { // 4 fps: the topology samples 1 FPS
                         byte[] jpeg = TestMedia.encode(renderer.render(e, t).image(), "jpg");
+                        sent.put("cam-" + s + "@" + t, jpeg);
                         KafkaTestSupport.send(producer, topics, VideoFrame.newBuilder().setStreamId("cam-" + s).setSequence(seq++)
                                 .setTimestampMicros(t).setEncoding("JPEG").setWidth(320).setHeight(240).setData(ByteBuffer.wrap(jpeg)).build());
                     }
@@ -88,6 +92,15 @@ class BundledModelIT {
                 assertThat(c.getFrameTimestamps()).hasSize(8);
             }
             assertThat(right).as("windows whose caption names the colour right:" + report).isGreaterThanOrEqualTo(5);
+            try (FlamingoModel model = FlamingoModel.load(ModelDirectory.BUNDLED); FlamingoNarration direct = new FlamingoNarration(model)) {
+                for (Caption c : captions) {
+                    List<java.awt.image.BufferedImage> frames = c.getFrameTimestamps().stream()
+                            .map(t -> ImageDecoder.decode(FrameEncoding.JPEG, sent.get(c.getStreamId() + "@" + t), 320, 240, Long.MAX_VALUE)).toList();
+                    ClipRequest request = new ClipRequest(c.getStreamId(), direct.encodeFrames(frames), List.of(), null, GenerationSettings.DEFAULT);
+                    assertThat(c.getText()).as("caption of " + c.getStreamId() + " clip " + c.getClipIndex() + " against the model called directly")
+                            .isEqualTo(direct.narrate(List.of(request)).get(0).text());
+                }
+            }
         }
     }
 }

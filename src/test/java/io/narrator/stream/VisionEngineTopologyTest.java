@@ -89,12 +89,13 @@ class VisionEngineTopologyTest {
                 Serdes.String(), AvroSerde.of(WindowProgress.class)).withLoggingDisabled().build();
         try (NarrationEngine engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), NarratorMetrics.inMemory())) {
             MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+            context.setCurrentSystemTimeMs(1_000L);
             for (KeyValueStore<?, ?> s : List.of(pending, frames, progress)) {
                 s.init(context.getStateStoreContext(), s);
                 context.addStateStore(s);
             }
             List<StoredFrame> clipFrames = List.of(stored(0, "red"), stored(1_000_000, "green"));
-            pending.put(StateKeys.of("cam", 0), new PendingClip("cam", 0L, 0L, 2_000_000L, clipFrames, null, 0L));
+            pending.put(StateKeys.of("cam", 0), new PendingClip("cam", 0L, 0L, 2_000_000L, clipFrames, null, System.currentTimeMillis()));
             new ClipWindowProcessor(engine, config, new PromptLibrary(narration, config)).init(context);
             assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
             context.scheduledPunctuators().get(0).getPunctuator().punctuate(0); // drain
