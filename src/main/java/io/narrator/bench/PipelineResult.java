@@ -76,7 +76,8 @@ public record PipelineResult(
      * PyTorch's own worker threads, the garbage collector and the JIT compiler).
      *
      * @param queueMs mean wait from window close to the start of the clip's batch
-     * @param decodeMsPerFrame mean JPEG decode time of a sampled frame
+     * @param decodeMsPerFrame mean time a stream thread spends on a sampled frame's pixels: JPEG decode and the vision encoder's
+     *     input (resize, normalise)
      * @param visionMsPerFrame mean vision-encoder time of a sampled frame (features are computed once per frame), wall clock
      * @param visionCpuMsPerFrame the same in CPU time of the calling thread, the narration engine's (all of it with one PyTorch
      *     thread per op)

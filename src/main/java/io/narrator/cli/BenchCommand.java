@@ -232,7 +232,7 @@ final class BenchCommand implements Runnable {
         private static void printBreakdown(PrintWriter out, PipelineResult r) {
             PipelineResult.Breakdown b = r.breakdown();
             out.printf(Locale.ROOT, "%nwhere the time went (%d streams, after the warm-up):%n", r.streams());
-            out.printf(Locale.ROOT, "  JPEG decode  %7.2f ms/frame%n", b.decodeMsPerFrame());
+            out.printf(Locale.ROOT, "  decode+resize %6.2f ms/frame%n", b.decodeMsPerFrame());
             out.printf(Locale.ROOT, "  vision       %7.2f ms/frame (%.2f ms CPU), %.1f frames per batch, %d frames encoded%n", b.visionMsPerFrame(),
                     b.visionCpuMsPerFrame(), b.framesPerVisionBatch(), b.framesEncoded());
             out.printf(Locale.ROOT, "  narration    %7.0f ms/batch (%.0f ms CPU), %.1f clips per batch%n", b.generationMsPerBatch(),

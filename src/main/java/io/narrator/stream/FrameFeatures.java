@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The narration engine's vision stage: the vision features of sampled frames, computed on the engine's thread, each
@@ -26,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * an evicted feature only costs encoding again. Thread-safe.
  */
 final class FrameFeatures {
+    private static final Logger LOG = LoggerFactory.getLogger(FrameFeatures.class);
+
     /** A frame's identity: its stream, its event time and a hash of its stored image bytes. */
     record Key(String streamId, long timestampMicros, int imageHash) {
         static Key of(String streamId, long timestampMicros, StoredImage image) {
@@ -111,7 +115,12 @@ final class FrameFeatures {
                 it.remove();
             }
         }
-        encode(batch, new HashMap<>());
+        try {
+            encode(batch, new HashMap<>());
+        } catch (RuntimeException e) {
+            LOG.warn("encoding {} frames ahead of their clips failed; they are encoded when their clips need them: {}", batch.size(), e.toString());
+            return 0;
+        }
         metrics.framesEncoded("ahead", batch.size());
         return batch.size();
     }
