@@ -117,7 +117,7 @@ public final class ModelBenchmark {
         pieces.put(VISION, () -> model.encodePixels(pixels, visionBatch));
         // the resampler alone on one clip (inside generation it is not separable from the prompt's work)
         pieces.put(RESAMPLER, () -> resampleOnce(clip));
-        List<Generation> shapes = new ArrayList<>(); // prompt, batch, cached of each generation piece, in order
+        List<Case> cases = new ArrayList<>(); // the generation pieces, in order
         for (int shots : SHOTS) {
             String promptName = shots + "-shot";
             List<String> examples = new ArrayList<>();
@@ -133,8 +133,9 @@ public final class ModelBenchmark {
                     List<GenerationRequest> reqs = new ArrayList<>();
                     for (int i = 0; i < batch; i++)
                         reqs.add(new GenerationRequest(prompt, media, DecodingOptions.greedy(options.tokens()).exactly(options.tokens())));
-                    pieces.put(key(promptName, batch, cached), () -> model.generate(reqs, cached, TokenListener.NONE));
-                    shapes.add(new Generation(promptName, batch, cached, 0, 0, 0, 0, 0));
+                    Case c = new Case(promptName, batch, cached);
+                    pieces.put(c.key(), () -> model.generate(reqs, cached, TokenListener.NONE));
+                    cases.add(c);
                 }
             }
         }
@@ -145,13 +146,13 @@ public final class ModelBenchmark {
         Map<String, Double> cacheSpeedup = new LinkedHashMap<>();
         Map<String, Double> batchSpeedup = new LinkedHashMap<>();
         int first = options.batches().get(0);
-        for (Generation shape : shapes) {
-            Timer.Timing t = timed.get(key(shape.prompt(), shape.batch(), shape.cached()));
-            int batch = shape.batch();
-            Generation g = new Generation(shape.prompt(), batch, shape.cached(), t.medianMs(), t.medianMs() / options.tokens(),
+        for (Case c : cases) {
+            Timer.Timing t = timed.get(c.key());
+            int batch = c.batch();
+            Generation g = new Generation(c.prompt(), batch, c.cached(), t.medianMs(), t.medianMs() / options.tokens(),
                     t.minMs() / options.tokens(), 1000.0 * batch * options.tokens() / t.medianMs(), 1000.0 * batch / t.medianMs());
             gens.add(g);
-            double batch1Ms = timed.get(key(shape.prompt(), first, true)).medianMs();
+            double batch1Ms = timed.get(new Case(c.prompt(), first, true).key()).medianMs();
             if (!g.cached()) cacheSpeedup.put(g.prompt() + " batch " + batch, g.msPerBatch() / batch1Ms);
             else if (batch != first)
                 batchSpeedup.put(g.prompt() + " batch " + batch, g.tokensPerSecond() / (1000.0 * first * options.tokens() / batch1Ms));
@@ -166,8 +167,11 @@ public final class ModelBenchmark {
     private static final String RESAMPLER = "resampler";
     private static final int[] SHOTS = {0, 4};
 
-    private static String key(String prompt, int batch, boolean cached) {
-        return prompt + " batch " + batch + (cached ? " cached" : " uncached");
+    /** One generation measurement to make: its prompt, batch size and whether the caches are used. */
+    private record Case(String prompt, int batch, boolean cached) {
+        String key() {
+            return prompt + " batch " + batch + (cached ? " cached" : " uncached");
+        }
     }
 
     private void resampleOnce(Media clip) {

@@ -13,12 +13,8 @@ class TimerTest {
     @Test
     void interleavedRunsEveryPieceOncePerRoundInTheGivenOrder() {
         List<String> calls = new ArrayList<>();
-        Map<String, Runnable> pieces = new LinkedHashMap<>();
-        pieces.put("a", () -> calls.add("a"));
-        pieces.put("b", () -> calls.add("b"));
-        pieces.put("c", () -> calls.add("c"));
 
-        Map<String, Timer.Timing> timed = Timer.interleaved(pieces, 0, 3);
+        Map<String, Timer.Timing> timed = Timer.interleaved(recording(calls, "a", "b", "c"), 0, 3);
 
         assertThat(calls).containsExactly("a", "b", "c", "a", "b", "c", "a", "b", "c");
         assertThat(timed.keySet()).containsExactly("a", "b", "c");
@@ -28,12 +24,9 @@ class TimerTest {
     @Test
     void warmUpRunsWholeRoundsUntilItsTimeHasPassedAndIsNotTimed() {
         List<String> calls = new ArrayList<>();
-        Map<String, Runnable> pieces = new LinkedHashMap<>();
-        pieces.put("a", () -> calls.add("a"));
-        pieces.put("b", () -> calls.add("b"));
         long start = System.nanoTime();
 
-        Map<String, Timer.Timing> timed = Timer.interleaved(pieces, 0.05, 2);
+        Map<String, Timer.Timing> timed = Timer.interleaved(recording(calls, "a", "b"), 0.05, 2);
 
         assertThat((System.nanoTime() - start) / 1e9).isGreaterThanOrEqualTo(0.05);
         assertThat(calls.size()).as("whole rounds only").isEven().isGreaterThan(2 * 2);
@@ -54,6 +47,13 @@ class TimerTest {
         });
         assertThat(t.minMs()).isGreaterThanOrEqualTo(1).isLessThan(t.medianMs());
         assertThat(t.medianMs()).isGreaterThanOrEqualTo(50).isLessThan(200);
+    }
+
+    /** Pieces, in the given order, that record their name in {@code calls} when they run. */
+    private static Map<String, Runnable> recording(List<String> calls, String... names) {
+        Map<String, Runnable> pieces = new LinkedHashMap<>();
+        for (String name : names) pieces.put(name, () -> calls.add(name));
+        return pieces;
     }
 
     @Test
