@@ -31,9 +31,8 @@ public final class ModelBenchmark {
      * @param warmupSeconds untimed rounds of every measurement first, for at least this long (the JIT compiles,
      *     PyTorch's allocator fills its caches); 0 for none
      * @param runs timed rounds; each round times every measurement once (see {@link Timer#interleaved})
-     * @param threads PyTorch intra-op threads during the run, or 0 to keep the engine's setting (one per core
-     *     unless {@code ai.djl.pytorch.num_threads} says otherwise, as {@code narrator generate} runs the
-     *     model); the streaming application uses 1
+     * @param threads PyTorch intra-op threads during the run, or 0 to keep the engine's setting ({@code narrator}'s
+     *     model commands and the streaming application use 1 unless told otherwise)
      */
     public record Options(int frames, int tokens, List<Integer> batches, double warmupSeconds, int runs, boolean uncached, int threads) {
         public Options {

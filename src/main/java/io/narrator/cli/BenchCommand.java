@@ -50,11 +50,6 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON to FILE.")
         Path json;
 
-        @Option(names = "--threads", paramLabel = "N",
-                description = "PyTorch threads per op during the run (default: PyTorch's, one per core, as narrator generate runs the model; "
-                        + "the streaming application uses 1).")
-        Integer threads;
-
         @Option(names = "--smoke", description = "A few seconds' run that only checks the benchmark works.")
         boolean smoke;
 
@@ -62,9 +57,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-            int torchThreads = threads == null ? 0 : threads;
             try (FlamingoModel m = model.load()) {
+                int torchThreads = model.threadsPerOp();
                 ModelBenchmark.Result r = new ModelBenchmark(m, model.model.strip(), smoke ? ModelBenchmark.Options.smoke(torchThreads) : ModelBenchmark.Options.standard(torchThreads)).run();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%s, %,d parameters; %d cores, %d PyTorch thread(s) per op; medians of %d interleaved rounds after %.0f s of warm-up%n",
@@ -164,7 +158,7 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Machine machine = Machine.current();
             out.println(machine.describe());
-            try (FlamingoModel m = model.loadForServing(); FlamingoNarration narration = new FlamingoNarration(m);
+            try (FlamingoModel m = model.load(); FlamingoNarration narration = new FlamingoNarration(m);
                     PipelineBenchmark bench = PipelineBenchmark.start(options, narration)) {
                 String modelName = m.config().name() + " " + m.config().version();
                 out.printf(Locale.ROOT, "%s; %s fps, %dx%d JPEG (%.1f KB mean), %.0f s per run, %s%n", modelName, fmt(options.fps()), options.width(),

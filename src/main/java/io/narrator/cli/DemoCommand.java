@@ -114,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
                 location = video;
                 streamId = CaptionCommand.defaultStreamId(VideoSource.parse(video));
             }
-            try (FlamingoModel m = model.loadForServing();
+            try (FlamingoModel m = model.load();
                     FlamingoNarration narration = new FlamingoNarration(m);
                     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().port(brokerPort).start()) {
                 out.printf("model %s %s; embedded Kafka broker on %s%n", narration.modelInfo().name(), narration.modelInfo().version(),

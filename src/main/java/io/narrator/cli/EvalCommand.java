@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
                 "Writes report.json and PNG charts to --report and prints a summary."},
         footer = {"", "Example:", "  narrator eval --model bundled --shots 0,1,2,4,8 --clips 100 --seed 7 --report eval/"})
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "bundled", paramLabel = "DIR", description = "Model directory or 'bundled' (default).")
-    String model;
+    @picocli.CommandLine.Mixin ModelOption model;
 
     @Option(names = "--shots", split = ",", defaultValue = "0,1,2,4,8", paramLabel = "N,N,…", description = "Numbers of in-context examples (default: ${DEFAULT-VALUE}).")
     List<Integer> shots;
@@ -35,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (FlamingoModel m = FlamingoModel.load(model)) {
+        try (FlamingoModel m = model.load()) {
             Evaluation.Report r = new Evaluation(m, new Evaluation.Options(shots, clips, seed, 16), text -> System.err.println("eval: " + text)).run();
             for (String line : ReportWriter.summary(r)) spec.commandLine().getOut().println(line);
             if (report != null) {

@@ -1,24 +1,37 @@
 package io.narrator.cli;
 
+import io.narrator.model.DjlSetup;
 import io.narrator.model.FlamingoModel;
 import java.io.IOException;
 import picocli.CommandLine.Option;
 
-/** The {@code --model DIR|bundled} option shared by the commands that run the model (a picocli mixin). */
+/** The {@code --model DIR|bundled} and {@code --threads N} options shared by the commands that run the model (a picocli mixin). */
 final class ModelOption {
     @Option(names = {"-m", "--model"}, paramLabel = "DIR|bundled", defaultValue = "bundled",
             description = "Model directory (config.json, tokenizer.json, model.safetensors) or 'bundled' (default).")
     String model;
 
-    /** Loads the model for the streaming application: one PyTorch thread per op (see {@link io.narrator.model.DjlSetup#configureForServing}). */
-    FlamingoModel loadForServing() throws IOException {
-        io.narrator.model.DjlSetup.configureForServing();
-        return load();
-    }
+    @Option(names = "--threads", paramLabel = "N",
+            description = "PyTorch threads per op (default: 1, or the ai.djl.pytorch.num_threads property). A small model's ops are too small to "
+                    + "split: measured with the bundled model, one thread per op generates about 20%% faster than one per core (docs/benchmarks.md). More may pay for a large model.")
+    Integer threads;
 
-    /** Loads the model; a missing or broken model is an error naming the directory and the problem. */
+    /**
+     * Loads the model to run it: DJL's engine with one inter-op thread and {@code --threads} threads per op (see
+     * {@link DjlSetup#configureForServing}, whose process-wide defaults a user's {@code ai.djl.pytorch.*} properties
+     * override). A missing or broken model is an error naming the directory and the problem.
+     */
     FlamingoModel load() throws IOException {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("--model is empty: give a model directory or 'bundled'");
-        return FlamingoModel.load(model.strip());
+        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        DjlSetup.configureForServing();
+        FlamingoModel loaded = FlamingoModel.load(model.strip());
+        DjlSetup.threadsPerOp(threadsPerOp());
+        return loaded;
+    }
+
+    /** {@code --threads}, else the {@code ai.djl.pytorch.num_threads} property, else 1. */
+    int threadsPerOp() {
+        return threads != null ? threads : Integer.getInteger("ai.djl.pytorch.num_threads", 1);
     }
 }

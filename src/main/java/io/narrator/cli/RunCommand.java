@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
         NarratorConfig config = kafka.config(null);
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
-        FlamingoModel loaded = model.loadForServing();
+        FlamingoModel loaded = model.load();
         EmbeddedKafkaBroker broker = null;
         try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
             if (embedded) {

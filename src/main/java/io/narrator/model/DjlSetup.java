@@ -31,17 +31,28 @@ public final class DjlSetup {
     private DjlSetup() {}
 
     /**
-     * For the streaming application, before the model loads: one PyTorch thread per op (intra-op and inter-op),
-     * unless the user set {@code ai.djl.pytorch.num_threads} / {@code ai.djl.pytorch.num_interop_threads}. The
-     * application makes several model calls at once (stream threads encoding frames, {@code narration.threads}
-     * narrating batches) whose ops are small: split over OpenMP workers, each op paid more in waking them than it
-     * gained, and the workers competed with the calling threads for the cores. Training keeps PyTorch's default
-     * (one thread per core): its batches are large and nothing runs beside them.
+     * For running the model (the streaming application and the model commands), before it loads: one PyTorch thread
+     * per op (intra-op and inter-op), unless the user set {@code ai.djl.pytorch.num_threads} /
+     * {@code ai.djl.pytorch.num_interop_threads}. The ops of a small model are small: split over OpenMP workers, each
+     * op paid more in waking them than it gained (a batch-1 generation of the bundled model ran about 20% slower on
+     * two threads per op than on one), and in the streaming application, which makes several model calls at once
+     * (stream threads, {@code narration.threads}), the workers competed with the calling threads for the cores.
+     * Training keeps PyTorch's default (one thread per core): its batches are large and nothing runs beside them.
      */
     public static void configureForServing() {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) System.setProperty("ai.djl.pytorch.num_threads", "1");
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         configure();
+    }
+
+    /**
+     * Sets how many threads PyTorch uses per op from now on, process-wide. The engine must have started (call it after
+     * loading a model); unlike the {@code ai.djl.pytorch.num_threads} property it also applies when the engine started
+     * earlier in the process.
+     */
+    public static void threadsPerOp(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads per op must be at least 1, got " + threads);
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }
 
     /** Sets {@code ai.djl.offline=true} unless the user chose otherwise, and tunes the allocator. Idempotent. */

@@ -123,6 +123,23 @@ class ModelCommandsTest {
     }
 
     @Test
+    void threadsSetsPyTorchsThreadsPerOpToOneUnlessTold() {
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        try {
+            Cli.Result two = Cli.run("score", "--model", modelDir.toString(), "--media", image.toString(), "--text", "a red circle", "--threads", "2");
+            assertThat(two.exitCode()).as(two.toString()).isZero();
+            assertThat(ai.djl.pytorch.jni.JniUtils.getNumThreads()).isEqualTo(2);
+            Cli.Result plain = Cli.run("score", "--model", modelDir.toString(), "--media", image.toString(), "--text", "a red circle");
+            assertThat(plain.exitCode()).as(plain.toString()).isZero();
+            assertThat(ai.djl.pytorch.jni.JniUtils.getNumThreads()).as("the default, unless ai.djl.pytorch.num_threads says otherwise")
+                    .isEqualTo(Integer.getInteger("ai.djl.pytorch.num_threads", 1));
+            assertThat(plain.out()).as("the same scores whatever the threads").isEqualTo(two.out());
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    @Test
     void errorsAreOneLineNamingTheProblem() {
         Cli.Result markers = Cli.run("generate", "--model", modelDir.toString(), "--media", video.toString(), "--prompt", "Output:");
         assertThat(markers.exitCode()).isEqualTo(1);
@@ -145,9 +162,13 @@ class ModelCommandsTest {
         assertThat(noMedia.exitCode()).isEqualTo(2);
         assertThat(noMedia.errLines()).singleElement().asString().contains("--media");
 
+        Cli.Result threads = Cli.run("generate", "--model", modelDir.toString(), "--media", video.toString(), "--threads", "0");
+        assertThat(threads.exitCode()).isEqualTo(1);
+        assertThat(threads.errLines()).singleElement().asString().contains("--threads must be at least 1, got 0");
+
         Cli.Result inspect = Cli.run("model", "inspect", dir.resolve("nothing").toString());
         assertThat(inspect.exitCode()).isEqualTo(1);
         assertThat(inspect.errLines()).singleElement().asString().contains("model directory").contains("does not exist");
-        assertThat(markers.err() + missing.err() + both.err() + topP.err() + noMedia.err() + inspect.err()).doesNotContain("\tat ");
+        assertThat(markers.err() + missing.err() + both.err() + topP.err() + noMedia.err() + threads.err() + inspect.err()).doesNotContain("\tat ");
     }
 }
