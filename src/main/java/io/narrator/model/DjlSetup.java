@@ -34,8 +34,8 @@ public final class DjlSetup {
      * For running the model (the streaming application and the model commands), before it loads: one PyTorch thread
      * per op (intra-op and inter-op), unless the user set {@code ai.djl.pytorch.num_threads} /
      * {@code ai.djl.pytorch.num_interop_threads}. The ops of a small model are small: split over OpenMP workers, each
-     * op paid more in waking them than it gained (a batch-1 generation of the bundled model ran about 20% slower on
-     * two threads per op than on one), and in the streaming application, which makes several model calls at once
+     * op paid more in waking them than it gained (a batch-1 generation of the bundled model took about half as long again on
+     * two threads per op as on one), and in the streaming application, which makes several model calls at once
      * (stream threads, {@code narration.threads}), the workers competed with the calling threads for the cores.
      * Training keeps PyTorch's default (one thread per core): its batches are large and nothing runs beside them.
      */
