@@ -13,7 +13,7 @@ final class ModelOption {
 
     @Option(names = "--threads", paramLabel = "N",
             description = "PyTorch threads per op (default: 1, or the ai.djl.pytorch.num_threads property). A small model's ops are too small to "
-                    + "split: measured with the bundled model, one thread per op generates in about a third less time than one per core (docs/benchmarks.md). More may pay for a large model.")
+                    + "split: measured with the bundled model, one thread per op generates in about a third less time than one per core (docs/benchmarks.md). More may pay for a large model or large batches.")
     Integer threads;
 
     /**
