@@ -207,6 +207,7 @@ public record NarratorConfig(
         out.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
         out.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class.getName());
         out.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class.getName());
+        out.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbSettings.class.getName());
         // Pending clips carry the features of a whole clip: allow records well beyond the 1 MiB default.
         out.putIfAbsent(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 << 20));
         out.putIfAbsent(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(64 << 20));

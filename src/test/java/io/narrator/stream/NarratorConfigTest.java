@@ -62,6 +62,21 @@ class NarratorConfigTest {
     }
 
     @Test
+    void rocksDbsOwnStatisticsDumpIsOffUnlessAnotherSetterIsNamed() {
+        assertThat(NarratorConfig.defaults().streamsProperties())
+                .containsEntry("rocksdb.config.setter", RocksDbSettings.class.getName());
+        assertThat(NarratorConfig.of(Map.of("rocksdb.config.setter", "com.example.Mine")).streamsProperties())
+                .containsEntry("rocksdb.config.setter", "com.example.Mine");
+        org.rocksdb.RocksDB.loadLibrary();
+        try (org.rocksdb.Options options = new org.rocksdb.Options()) {
+            assertThat(options.statsDumpPeriodSec()).isPositive(); // RocksDB's default: every 600 s
+            new RocksDbSettings().setConfig("frames", options, Map.of());
+            assertThat(options.statsDumpPeriodSec()).isZero();
+            assertThat(options.statsPersistPeriodSec()).isZero();
+        }
+    }
+
+    @Test
     void rejectsBadValuesNamingTheKey() {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "abc"))).hasMessage("hop.seconds must be a whole number, got 'abc'");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("hop.seconds", "10")))
