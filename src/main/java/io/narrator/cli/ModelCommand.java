@@ -75,8 +75,11 @@ final class ModelCommand implements Runnable {
                 FlamingoConfig.Vision v = config.vision();
                 FlamingoConfig.Text t = config.text();
                 FlamingoConfig.Perceiver p = config.perceiver();
-                out.printf(Locale.ROOT, "vision      ViT %dx%d (%s), patch %d (%d patches), width %d, %d layers, %d heads%n",
-                        v.imageSize(), v.imageSize(), v.resizeMode(), v.patchSize(), v.patches(), v.hiddenSize(), v.layers(), v.heads());
+                String stem = v.convStemChannels().length == 0 ? ""
+                        : ", conv stem " + java.util.Arrays.stream(v.convStemChannels()).mapToObj(Integer::toString)
+                                .collect(java.util.stream.Collectors.joining("→", "3→", ""));
+                out.printf(Locale.ROOT, "vision      ViT %dx%d (%s), patch %d (%d patches)%s, width %d, %d layers, %d heads%n",
+                        v.imageSize(), v.imageSize(), v.resizeMode(), v.patchSize(), v.patches(), stem, v.hiddenSize(), v.layers(), v.heads());
                 out.printf(Locale.ROOT, "perceiver   %d latents, depth %d, %d heads x %d, up to %d frames%n",
                         p.latents(), p.depth(), p.heads(), p.dimHead(), p.maxFrames());
                 out.printf(Locale.ROOT, "lm          GPT-2, vocabulary %d, %d positions, width %d, %d layers, %d heads%n",

@@ -1,6 +1,7 @@
 package io.narrator.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
@@ -71,14 +72,23 @@ public record FlamingoConfig(
             @JsonProperty("hidden_act") String hiddenAct,
             @JsonProperty("image_mean") float[] imageMean,
             @JsonProperty("image_std") float[] imageStd,
-            @JsonProperty("resize_mode") String resizeMode) {
+            @JsonProperty("resize_mode") String resizeMode,
+            @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels) {
         /** Scale the short side to image_size and crop the centre (CLIP's preprocessing). */
         public static final String CENTER_CROP = "center_crop";
         /** Scale the long side to image_size and pad the rest with the mean colour: nothing of the frame is lost. */
         public static final String LETTERBOX = "letterbox";
 
+        /** A CLIP ViT: the patch embedding is one convolution of kernel and stride {@code patch_size}. */
+        public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
+                double layerNormEps, String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode) {
+            this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean,
+                    imageStd, resizeMode, new int[0]);
+        }
+
         public Vision {
             if (resizeMode == null) resizeMode = CENTER_CROP;
+            if (convStemChannels == null) convStemChannels = new int[0];
             require(CENTER_CROP.equals(resizeMode) || LETTERBOX.equals(resizeMode),
                     "vision.resize_mode must be center_crop or letterbox, got " + quote(resizeMode));
             require(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0,
@@ -92,6 +102,23 @@ public record FlamingoConfig(
             require(imageMean != null && imageMean.length == 3, "vision.image_mean needs 3 values (R, G, B)");
             require(imageStd != null && imageStd.length == 3, "vision.image_std needs 3 values (R, G, B)");
             for (float s : imageStd) require(s > 0, "vision.image_std values must be positive");
+            for (int ch : convStemChannels) require(ch > 0, "vision.conv_stem_channels must be positive, got " + java.util.Arrays.toString(convStemChannels));
+            require(convStemChannels.length < 31 && patchSize % (1 << convStemChannels.length) == 0,
+                    "vision.patch_size (" + patchSize + ") must be divisible by 2^" + convStemChannels.length
+                            + ": each of the " + convStemChannels.length + " conv_stem_channels layers halves the resolution");
+        }
+
+        /**
+         * Side of the patch embedding's kernel and stride: {@code patch_size} for a CLIP ViT; with a convolutional
+         * stem (n stride-2 layers) {@code patch_size / 2ⁿ}, applied to the stem's output.
+         */
+        public int patchKernel() {
+            return patchSize >> convStemChannels.length;
+        }
+
+        /** Input channels of the patch embedding: 3 (RGB), or the last stem layer's channels. */
+        public int patchInChannels() {
+            return convStemChannels.length == 0 ? 3 : convStemChannels[convStemChannels.length - 1];
         }
 
         /** Patches per frame: (image_size / patch_size)². */

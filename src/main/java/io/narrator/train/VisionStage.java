@@ -67,7 +67,7 @@ public final class VisionStage {
             });
             startPositions(model);
             AdamW optimizer = new AdamW(trainable, new AdamW.Settings(0.9f, 0.98f, 1e-6f, 0.05f, 1.0f), model.manager(),
-                    VisionStage::rateScale);
+                    rateScale(model.config().vision()));
             LearningRate lr = new LearningRate(settings.learningRate(), Math.min(150, steps / 10), steps, 0.05f);
             TrainingFrames frames = new TrainingFrames(model.config().vision().imageSize());
             StageRun.Plan plan = new StageRun.Plan(NAME, out.stage(NAME), seed, steps, settings.checkpointEvery(),
@@ -107,9 +107,14 @@ public final class VisionStage {
         }
     }
 
-    /** The learning-rate multiplier of a trainable tensor of this stage. */
-    static double rateScale(String name) {
-        return name.equals(PATCH_WEIGHTS) ? PATCH_RATE : name.equals(POSITIONS) ? POSITION_RATE : 1.0;
+    /**
+     * The learning-rate multiplier of each trainable tensor of this stage. Behind a convolutional stem the patch
+     * embedding reads the stem's features, not 3·p·p raw pixels, and trains at the common rate (as measured in
+     * the shape probe, docs/model.md).
+     */
+    static java.util.function.ToDoubleFunction<String> rateScale(FlamingoConfig.Vision vision) {
+        double patchRate = vision.convStemChannels().length == 0 ? PATCH_RATE : 1.0;
+        return name -> name.equals(PATCH_WEIGHTS) ? patchRate : name.equals(POSITIONS) ? POSITION_RATE : 1.0;
     }
 
     /** Frames (preprocessed), their descriptions as token ids, and which pairs share a description. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narrator.ingest.SampledMedia;
 import io.narrator.ingest.TimedImage;
+import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
@@ -60,11 +61,30 @@ class ModelCommandsTest {
     }
 
     @Test
+    void inspectShowsAConvolutionalStem() throws Exception {
+        FlamingoConfig plain = model.config();
+        FlamingoConfig.Vision p = plain.vision();
+        FlamingoConfig stemmed = new FlamingoConfig(plain.modelType(), plain.name(), plain.version(),
+                new FlamingoConfig.Vision(p.imageSize(), p.patchSize(), p.hiddenSize(), p.layers(), p.heads(), p.intermediateSize(),
+                        p.layerNormEps(), p.hiddenAct(), p.imageMean(), p.imageStd(), p.resizeMode(), new int[] {8, 16}),
+                plain.text(), plain.perceiver(), plain.crossAttention(), plain.specialTokens(), plain.generation());
+        Path stemDir = dir.resolve("stem");
+        try (FlamingoModel m = FlamingoModel.random(stemmed, modelDir.resolve("tokenizer.json"), 5)) {
+            m.save(stemDir, modelDir.resolve("tokenizer.json"), io.narrator.model.checkpoint.SafeTensors.Precision.F32);
+        }
+        Cli.Result text = Cli.run("model", "inspect", stemDir.toString());
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.outLines().get(1)).isEqualTo(
+                "vision      ViT 16x16 (center_crop), patch 4 (16 patches), conv stem 3→8→16, width 32, 2 layers, 4 heads");
+    }
+
+    @Test
     void inspectPrintsTheConfigParameterCountsPerPartAndTheGates() throws Exception {
         Cli.Result text = Cli.run("model", "inspect", modelDir.toString());
         assertThat(text.exitCode()).as(text.toString()).isZero();
         Map<String, Long> counts = model.block().parameterCounts();
         assertThat(text.outLines().get(0)).isEqualTo("tiny-test 0.0.1 (flamingo) from " + modelDir);
+        assertThat(text.outLines().get(1)).isEqualTo("vision      ViT 16x16 (center_crop), patch 4 (16 patches), width 32, 2 layers, 4 heads");
         for (Map.Entry<String, Long> part : counts.entrySet())
             assertThat(text.out()).containsPattern("(?m)^  " + part.getKey() + " +" + String.format("%,d", part.getValue()) + "$");
         assertThat(text.out()).containsPattern("(?m)^  total +" + String.format("%,d", counts.values().stream().mapToLong(Long::longValue).sum()) + "$");

@@ -3,6 +3,7 @@ package io.narrator.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.TinyModels;
 import java.nio.file.Path;
@@ -51,10 +52,20 @@ class PatchPositionsTest {
 
     @Test
     void thePatchConvolutionLearnsSlowerAndThePositionRowsFasterThanTheRest() {
-        assertThat(VisionStage.rateScale("vision_model.embeddings.patch_embedding.weight")).isLessThan(1.0);
-        assertThat(VisionStage.rateScale("vision_model.embeddings.position_embedding.weight")).isGreaterThan(1.0);
-        assertThat(VisionStage.rateScale("vision_model.encoder.layers.0.self_attn.q_proj.weight")).isEqualTo(1.0);
-        assertThat(VisionStage.rateScale("clip.logit_scale")).isEqualTo(1.0);
+        var rate = VisionStage.rateScale(TinyModels.config(30).vision());
+        assertThat(rate.applyAsDouble("vision_model.embeddings.patch_embedding.weight")).isLessThan(1.0);
+        assertThat(rate.applyAsDouble("vision_model.embeddings.position_embedding.weight")).isGreaterThan(1.0);
+        assertThat(rate.applyAsDouble("vision_model.encoder.layers.0.self_attn.q_proj.weight")).isEqualTo(1.0);
+        assertThat(rate.applyAsDouble("clip.logit_scale")).isEqualTo(1.0);
+    }
+
+    @Test
+    void behindAConvolutionalStemThePatchConvolutionLearnsAtTheCommonRate() {
+        var rate = VisionStage.rateScale(new FlamingoConfig.Vision(96, 12, 128, 4, 4, 512, 1e-5, "quick_gelu",
+                new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, null, new int[] {32, 64}));
+        assertThat(rate.applyAsDouble("vision_model.embeddings.patch_embedding.weight")).isEqualTo(1.0);
+        assertThat(rate.applyAsDouble("vision_model.embeddings.conv_stem.0.weight")).isEqualTo(1.0);
+        assertThat(rate.applyAsDouble("vision_model.embeddings.position_embedding.weight")).isGreaterThan(1.0);
     }
 
     private static float[] row(float[] code, int patch, int d) {

@@ -32,6 +32,9 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
+    /** The one optional config field: {@code vision.conv_stem_channels}, empty when absent. */
+    private static final String CONV_STEM = "conv_stem_channels";
+
     /** A directory path, or {@value #BUNDLED}. */
     public static ModelDirectory of(String location) throws IOException {
         if (BUNDLED.equals(location)) return bundled();
@@ -81,7 +84,11 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     /** Parses a config, turning Jackson's and the record's complaints into one clear message. */
     public static FlamingoConfig parseConfig(byte[] json, String source) throws IOException {
         try {
-            return JSON.readValue(json, FlamingoConfig.class);
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(json);
+            if (tree != null && tree.get("vision") instanceof com.fasterxml.jackson.databind.node.ObjectNode vision
+                    && !vision.has(CONV_STEM))
+                vision.putArray(CONV_STEM); // optional: a CLIP ViT (and every config before it existed) has no stem
+            return JSON.treeToValue(tree, FlamingoConfig.class);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IOException(source + ": " + cause.getMessage(), e);
