@@ -7,10 +7,12 @@ import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -76,8 +78,8 @@ final class ModelCommand implements Runnable {
                 FlamingoConfig.Text t = config.text();
                 FlamingoConfig.Perceiver p = config.perceiver();
                 String stem = v.convStemChannels().length == 0 ? ""
-                        : ", conv stem " + java.util.Arrays.stream(v.convStemChannels()).mapToObj(Integer::toString)
-                                .collect(java.util.stream.Collectors.joining("→", "3→", ""));
+                        : ", conv stem " + Arrays.stream(v.convStemChannels()).mapToObj(Integer::toString)
+                                .collect(Collectors.joining("→", "3→", ""));
                 out.printf(Locale.ROOT, "vision      ViT %dx%d (%s), patch %d (%d patches)%s, width %d, %d layers, %d heads%n",
                         v.imageSize(), v.imageSize(), v.resizeMode(), v.patchSize(), v.patches(), stem, v.hiddenSize(), v.layers(), v.heads());
                 out.printf(Locale.ROOT, "perceiver   %d latents, depth %d, %d heads x %d, up to %d frames%n",

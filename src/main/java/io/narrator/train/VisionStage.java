@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Stage 2 of the recipe: pretrain the ViT with CLIP's symmetric contrastive loss on (frame, description)
@@ -112,7 +113,7 @@ public final class VisionStage {
      * embedding reads the stem's features, not 3·p·p raw pixels, and trains at the common rate (as measured in
      * the shape probe, docs/model.md).
      */
-    static java.util.function.ToDoubleFunction<String> rateScale(FlamingoConfig.Vision vision) {
+    static ToDoubleFunction<String> rateScale(FlamingoConfig.Vision vision) {
         double patchRate = vision.convStemChannels().length == 0 ? PATCH_RATE : 1.0;
         return name -> name.equals(PATCH_WEIGHTS) ? patchRate : name.equals(POSITIONS) ? POSITION_RATE : 1.0;
     }

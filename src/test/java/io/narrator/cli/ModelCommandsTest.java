@@ -9,6 +9,7 @@ import io.narrator.ingest.SampledMedia;
 import io.narrator.ingest.TimedImage;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.TinyModels;
 import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
 import io.narrator.model.generate.GenerationResult;
@@ -62,12 +63,7 @@ class ModelCommandsTest {
 
     @Test
     void inspectShowsAConvolutionalStem() throws Exception {
-        FlamingoConfig plain = model.config();
-        FlamingoConfig.Vision p = plain.vision();
-        FlamingoConfig stemmed = new FlamingoConfig(plain.modelType(), plain.name(), plain.version(),
-                new FlamingoConfig.Vision(p.imageSize(), p.patchSize(), p.hiddenSize(), p.layers(), p.heads(), p.intermediateSize(),
-                        p.layerNormEps(), p.hiddenAct(), p.imageMean(), p.imageStd(), p.resizeMode(), new int[] {8, 16}),
-                plain.text(), plain.perceiver(), plain.crossAttention(), plain.specialTokens(), plain.generation());
+        FlamingoConfig stemmed = TinyModels.withConvStem(model.config(), 8, 16);
         Path stemDir = dir.resolve("stem");
         try (FlamingoModel m = FlamingoModel.random(stemmed, modelDir.resolve("tokenizer.json"), 5)) {
             m.save(stemDir, modelDir.resolve("tokenizer.json"), io.narrator.model.checkpoint.SafeTensors.Precision.F32);

@@ -26,6 +26,15 @@ public final class TinyModels {
                 FlamingoConfig.Generation.DEFAULT);
     }
 
+    /** {@code config} with a convolutional stem of these channels in front of its ViT's patch embedding. */
+    public static FlamingoConfig withConvStem(FlamingoConfig config, int... channels) {
+        FlamingoConfig.Vision v = config.vision();
+        return new FlamingoConfig(config.modelType(), config.name(), config.version(),
+                new FlamingoConfig.Vision(v.imageSize(), v.patchSize(), v.hiddenSize(), v.layers(), v.heads(),
+                        v.intermediateSize(), v.layerNormEps(), v.hiddenAct(), v.imageMean(), v.imageStd(), v.resizeMode(), channels),
+                config.text(), config.perceiver(), config.crossAttention(), config.specialTokens(), config.generation());
+    }
+
     /** Writes the test tokenizer into {@code dir} and returns its path. */
     public static Path tokenizer(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");

@@ -2,9 +2,11 @@ package io.narrator.model.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narrator.model.FlamingoConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,8 +86,8 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     /** Parses a config, turning Jackson's and the record's complaints into one clear message. */
     public static FlamingoConfig parseConfig(byte[] json, String source) throws IOException {
         try {
-            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(json);
-            if (tree != null && tree.get("vision") instanceof com.fasterxml.jackson.databind.node.ObjectNode vision
+            JsonNode tree = JSON.readTree(json);
+            if (tree != null && tree.get("vision") instanceof ObjectNode vision
                     && !vision.has(CONV_STEM))
                 vision.putArray(CONV_STEM); // optional: a CLIP ViT (and every config before it existed) has no stem
             return JSON.treeToValue(tree, FlamingoConfig.class);

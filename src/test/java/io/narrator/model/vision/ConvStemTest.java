@@ -97,12 +97,7 @@ class ConvStemTest {
     @Test
     void aStemModelSavesAndLoadsBitIdenticallyAndAPlainConfigWritesNoStem() throws Exception {
         FlamingoConfig plain = TinyModels.config(TinyModels.vocabSize());
-        FlamingoConfig.Vision p = plain.vision();
-        FlamingoConfig stemmed = new FlamingoConfig(plain.modelType(), plain.name(), plain.version(),
-                new FlamingoConfig.Vision(p.imageSize(), p.patchSize(), p.hiddenSize(), p.layers(), p.heads(),
-                        p.intermediateSize(), p.layerNormEps(), p.hiddenAct(), p.imageMean(), p.imageStd(), p.resizeMode(),
-                        new int[] {8, 8}),
-                plain.text(), plain.perceiver(), plain.crossAttention(), plain.specialTokens(), plain.generation());
+        FlamingoConfig stemmed = TinyModels.withConvStem(plain, 8, 8);
         Path tokenizer = TinyModels.tokenizer(tmp);
         try (FlamingoModel model = FlamingoModel.random(stemmed, tokenizer, 3)) {
             assertThat(model.block().expectedShapes().get("vision_model.embeddings.conv_stem.1.weight").getShape())
