@@ -3,6 +3,7 @@ package io.narrator.model;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -102,7 +103,7 @@ public record FlamingoConfig(
             require(imageMean != null && imageMean.length == 3, "vision.image_mean needs 3 values (R, G, B)");
             require(imageStd != null && imageStd.length == 3, "vision.image_std needs 3 values (R, G, B)");
             for (float s : imageStd) require(s > 0, "vision.image_std values must be positive");
-            for (int ch : convStemChannels) require(ch > 0, "vision.conv_stem_channels must be positive, got " + java.util.Arrays.toString(convStemChannels));
+            for (int ch : convStemChannels) require(ch > 0, "vision.conv_stem_channels must be positive, got " + Arrays.toString(convStemChannels));
             require(convStemChannels.length < 31 && patchSize % (1 << convStemChannels.length) == 0,
                     "vision.patch_size (" + patchSize + ") must be divisible by 2^" + convStemChannels.length
                             + ": each of the " + convStemChannels.length + " conv_stem_channels layers halves the resolution");
