@@ -101,37 +101,41 @@ public final class ModelBenchmark {
 
     private Result measure(double loadMs, long fileBytes) {
         int s = model.config().vision().imageSize();
-        List<BufferedImage> frames = frames(options.frames(), s);
+        List<BufferedImage> frames = frames(options.frames(), s, 1);
         // vision: a batch of 32 frames (or the clip length, if larger)
         int visionBatch = Math.max(32, options.frames());
         List<BufferedImage> many = new ArrayList<>();
         for (int i = 0; i < visionBatch; i++) many.add(frames.get(i % frames.size()));
         float[] pixels = new float[visionBatch * 3 * s * s];
         for (int i = 0; i < visionBatch; i++) System.arraycopy(model.preprocessor().apply(many.get(i)), 0, pixels, i * 3 * s * s, 3 * s * s);
-        Media clip = new Media(model.encode(frames));
-        Media image = new Media(model.encode(frames.subList(0, 1)));
+        // every request its own clip, as every stream has (equal media are resampled once per batch); the
+        // 4-shot examples are four different images shared by every request, as a prompt's examples are
+        int largest = options.batches().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        List<Media> clips = new ArrayList<>();
+        clips.add(new Media(model.encode(frames)));
+        for (int i = 1; i < largest; i++) clips.add(new Media(model.encode(frames(options.frames(), s, 1 + i))));
+        List<Media> examples = new ArrayList<>();
+        for (int i = 0; i < MAX_SHOTS; i++) examples.add(new Media(model.encode(frames(1, s, 1000 + i))));
 
         // every measurement, timed in interleaved rounds after a common warm-up
         Map<String, Runnable> pieces = new LinkedHashMap<>();
         pieces.put(VISION, () -> model.encodePixels(pixels, visionBatch));
         // the resampler alone on one clip (inside generation it is not separable from the prompt's work)
-        pieces.put(RESAMPLER, () -> resampleOnce(clip));
+        pieces.put(RESAMPLER, () -> resampleOnce(clips.get(0)));
         List<Case> cases = new ArrayList<>(); // the generation pieces, in order
         for (int shots : SHOTS) {
             String promptName = shots + "-shot";
-            List<String> examples = new ArrayList<>();
-            List<Media> media = new ArrayList<>();
-            for (int i = 0; i < shots; i++) {
-                examples.add("two small red circles move to the left");
-                media.add(image);
-            }
-            media.add(clip);
-            String prompt = model.prompt(examples);
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < shots; i++) texts.add("two small red circles move to the left");
+            String prompt = model.prompt(texts);
             for (int batch : options.batches()) {
                 for (boolean cached : options.uncached() && batch == options.batches().get(0) ? new boolean[] {true, false} : new boolean[] {true}) {
                     List<GenerationRequest> reqs = new ArrayList<>();
-                    for (int i = 0; i < batch; i++)
+                    for (int i = 0; i < batch; i++) {
+                        List<Media> media = new ArrayList<>(examples.subList(0, shots));
+                        media.add(clips.get(i));
                         reqs.add(new GenerationRequest(prompt, media, DecodingOptions.greedy(options.tokens()).exactly(options.tokens())));
+                    }
                     Case c = new Case(promptName, batch, cached);
                     pieces.put(c.key(), () -> model.generate(reqs, cached, TokenListener.NONE));
                     cases.add(c);
@@ -165,6 +169,7 @@ public final class ModelBenchmark {
     private static final String VISION = "vision";
     private static final String RESAMPLER = "resampler";
     private static final int[] SHOTS = {0, 4};
+    private static final int MAX_SHOTS = 4;
 
     /** One generation measurement to make: its prompt, batch size and whether the caches are used. */
     private record Case(String prompt, int batch, boolean cached) {
@@ -183,17 +188,20 @@ public final class ModelBenchmark {
         }
     }
 
-    /** Frames of a small moving scene at the model's resolution. */
-    static List<BufferedImage> frames(int n, int size) {
-        SplittableRandom r = new SplittableRandom(1);
+    /** Frames of a small moving scene at the model's resolution; each seed gives another colour, height and size. */
+    static List<BufferedImage> frames(int n, int size, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Color colour = new Color(r.nextInt(256), 60, 60);
+        int top = size / 6 + r.nextInt(Math.max(1, size / 2));
+        int diameter = Math.max(1, size / 8 + r.nextInt(Math.max(1, size / 8)));
         List<BufferedImage> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = img.createGraphics();
             g.setColor(Color.DARK_GRAY);
             g.fillRect(0, 0, size, size);
-            g.setColor(new Color(r.nextInt(256), 60, 60));
-            g.fillOval(i * size / (n + 2), size / 3, size / 5, size / 5);
+            g.setColor(colour);
+            g.fillOval(i * size / (n + 2), top, diameter, diameter);
             g.dispose();
             out.add(img);
         }

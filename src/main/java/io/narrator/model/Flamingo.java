@@ -20,6 +20,7 @@ import io.narrator.model.xattn.GatedCrossAttentionBlock;
 import io.narrator.model.xattn.MediaMask;
 import io.narrator.model.xattn.PreparedMedia;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,8 +174,8 @@ public final class Flamingo extends NamedBlock {
                 throw new IllegalArgumentException("row " + r + " has more " + "<image> tokens than media (" + state.mediaSlots() + ")");
         KvCache cache = state.cache();
         Positions p = Positions.of(mask, cache);
-        if (cache != null && cache.length() + t > config.text().positions())
-            throw new IllegalArgumentException("sequence of " + (cache.length() + t) + " tokens exceeds n_positions ("
+        if (p.longestRow() > config.text().positions())
+            throw new IllegalArgumentException("sequence of " + p.longestRow() + " tokens exceeds n_positions ("
                     + config.text().positions() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
         NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T), or null when nothing is masked
@@ -233,7 +234,9 @@ public final class Flamingo extends NamedBlock {
 
     /**
      * Visual tokens for rows of media: each row's media (each (F, P, Dv) patch tokens of its frames) go
-     * through the resampler, grouped by frame count so equal-length media share one batched call.
+     * through the resampler, grouped by frame count so equal-length media share one batched call. An array
+     * that appears more than once (a prompt's examples shared by several rows, the rows of one request's
+     * beams) is resampled once.
      *
      * @return (B, M, V, Dv) with M the largest media count; missing media are zeros
      */
@@ -242,18 +245,25 @@ public final class Flamingo extends NamedBlock {
         int slots = Math.max(1, mediaPerRow.stream().mapToInt(List::size).max().orElse(0));
         int v = perceiver.latents();
         int dv = config.visualDim();
-        Map<Long, List<int[]>> byFrames = new TreeMap<>();
+        // the distinct arrays in order of first use, grouped by frame count, and the slots each fills
+        Map<NDArray, List<int[]>> uses = new IdentityHashMap<>();
+        Map<Long, List<NDArray>> byFrames = new TreeMap<>();
         for (int r = 0; r < rows; r++)
-            for (int j = 0; j < mediaPerRow.get(r).size(); j++)
-                byFrames.computeIfAbsent(mediaPerRow.get(r).get(j).getShape().get(0), f -> new ArrayList<>()).add(new int[] {r, j});
+            for (int j = 0; j < mediaPerRow.get(r).size(); j++) {
+                NDArray item = mediaPerRow.get(r).get(j);
+                uses.computeIfAbsent(item, a -> {
+                    byFrames.computeIfAbsent(a.getShape().get(0), f -> new ArrayList<>()).add(a);
+                    return new ArrayList<>();
+                }).add(new int[] {r, j});
+            }
         NDArray[][] tokens = new NDArray[rows][slots];
-        for (Map.Entry<Long, List<int[]>> group : byFrames.entrySet()) {
+        for (List<NDArray> group : byFrames.values()) {
             NDList frames = new NDList();
-            for (int[] rj : group.getValue()) frames.add(mediaPerRow.get(rj[0]).get(rj[1]).expandDims(0)); // (1, F, P, Dv)
+            for (NDArray item : group) frames.add(item.expandDims(0)); // (1, F, P, Dv)
             NDArray out = resample(NDArrays.concat(frames, 0)); // (G, V, Dv)
-            for (int g = 0; g < group.getValue().size(); g++) {
-                int[] rj = group.getValue().get(g);
-                tokens[rj[0]][rj[1]] = out.get(g); // (V, Dv)
+            for (int g = 0; g < group.size(); g++) {
+                NDArray one = out.get(g); // (V, Dv)
+                for (int[] rj : uses.get(group.get(g))) tokens[rj[0]][rj[1]] = one;
             }
         }
         NDArray zeros = m.zeros(new Shape(v, dv));

@@ -98,6 +98,32 @@ public final class FlamingoState {
     }
 
     /**
+     * Continues this fresh state from shared prefixes that {@code prefixes} has already been fed (see
+     * {@code Generator}): row r takes the self-attention keys and values and the text time of
+     * {@code prefixes}' row {@code prefixRow[r]}, or starts empty when that is -1 (its cached positions are then
+     * padding). Both states must hold the same media for what the prefixes saw.
+     */
+    public void continueFrom(FlamingoState prefixes, int[] prefixRow) {
+        if (cache == null || prefixes.cache == null) throw new IllegalStateException("only cached states continue from prefixes");
+        if (cache.length() != 0) throw new IllegalStateException("this state has already been fed tokens");
+        if (prefixRow.length != rows()) throw new IllegalArgumentException("state has " + rows() + " rows, got " + prefixRow.length);
+        int length = prefixes.cache.length();
+        long[] idx = new long[prefixRow.length];
+        int[][] keyMasks = new int[prefixRow.length][];
+        int[] seen = new int[prefixRow.length];
+        for (int r = 0; r < prefixRow.length; r++) {
+            int from = prefixRow[r];
+            idx[r] = Math.max(from, 0);
+            keyMasks[r] = from < 0 ? new int[length] : prefixes.cache.keyMask(from);
+            seen[r] = from < 0 ? 0 : prefixes.mediaSeen[from];
+        }
+        try (NDArray index = manager.create(idx, new Shape(idx.length)).toType(DataType.INT64, false)) {
+            cache.seed(prefixes.cache, index, keyMasks);
+        }
+        mediaSeen = seen;
+    }
+
+    /**
      * Keeps the given rows, in the given order (a row may repeat: beam search expanding a prompt into
      * beams, or following the best parents). The cross-attention keys and values are gathered only when some
      * row now needs another request's visual tokens (beams reordered within their request need not move them).

@@ -10,14 +10,17 @@ import io.narrator.model.FlamingoState;
 import io.narrator.model.tokenizer.NarratorTokenizer;
 import io.narrator.model.vision.VisionFeatures;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Generates continuations for several independent requests in one batch: prompts of different lengths
  * are left-padded, requests with different media counts padded with empty media, each request decoded
- * with its own strategy (greedy, beam search, top-p). Visual tokens and every cross-attention layer's
- * keys and values are computed once per request; the LM's self-attention keys and values are cached so
- * each step feeds only the new tokens. With {@code cached = false} nothing is kept between steps: every step
+ * with its own strategy (greedy, beam search, top-p). Visual tokens are computed once per distinct media item
+ * and every cross-attention layer's keys and values once per request; the LM's self-attention keys and values
+ * are cached so each step feeds only the new tokens, and requests that begin alike (the same few-shot
+ * examples) share the pass over that beginning ({@link SharedPrefixes}). With {@code cached = false} nothing is kept between steps: every step
  * runs the resampler, the cross-attention key/value projections and the LM over the whole sequence again —
  * the reference the caches are tested and benchmarked against. Finished requests leave the batch.
  *
@@ -63,10 +66,19 @@ public final class Generator {
             maxNew = Math.max(maxNew, req.options().maxNewTokens());
         }
         try (NDManager m = parent.newSubManager()) {
-            List<List<NDArray>> media = new ArrayList<>();
-            for (GenerationRequest req : requests) media.add(mediaArrays(m, req.media()));
+            List<List<NDArray>> media = MediaArrays.of(m, requests.stream().map(GenerationRequest::media).toList());
             // without the caches each step starts from the media again (see lastLogProbs)
-            FlamingoState state = cached ? model.start(m, model.visualTokens(m, media), true) : null; // visual (B, M, V, Dv)
+            FlamingoState state = null;
+            List<long[]> firstPass = prompts; // what the first pass feeds each row
+            if (cached) {
+                NDArray visual = model.visualTokens(m, media); // (B, M, V, Dv)
+                state = model.start(m, visual, true);
+                Optional<SharedPrefixes> shared = SharedPrefixes.plan(prompts, media, special.image());
+                if (shared.isPresent()) {
+                    feedPrefixes(m, shared.get(), visual, state);
+                    firstPass = shared.get().suffixes();
+                }
+            }
             List<Integer> rowRequest = new ArrayList<>(); // the request of each row
             for (int r = 0; r < requests.size(); r++) rowRequest.add(r);
 
@@ -77,7 +89,7 @@ public final class Generator {
             List<Integer> active = new ArrayList<>();
             for (int r = 0; r < requests.size(); r++) active.add(r);
 
-            float[][] logProbs = lastLogProbs(m, state, sequences, null, media, rowRequest); // (R, W), one row per request
+            float[][] logProbs = lastLogProbs(m, state, firstPass, null, media, rowRequest); // (R, W), one row per request
             List<Integer> rowsOf = new ArrayList<>(); // rows per active request, in batch order
             for (int r = 0; r < requests.size(); r++) rowsOf.add(1);
             for (int step = 0; step <= maxNew && !active.isEmpty(); step++) {
@@ -103,7 +115,7 @@ public final class Generator {
                             selection.add(row);
                             tokens.add(s.tokens()[i]);
                             long[] seq = sequences.get(row);
-                            long[] extended = java.util.Arrays.copyOf(seq, seq.length + 1);
+                            long[] extended = Arrays.copyOf(seq, seq.length + 1);
                             extended[seq.length] = s.tokens()[i];
                             nextSequences.add(extended);
                         }
@@ -125,6 +137,19 @@ public final class Generator {
             for (RequestDecoder d : decoders) out.add(d.result());
             return out;
         }
+    }
+
+    /**
+     * Feeds each distinct shared prefix once, on the visual tokens of the first request that has it, and starts
+     * every row of {@code state} from its prefix's self-attention cache.
+     */
+    private void feedPrefixes(NDManager m, SharedPrefixes shared, NDArray visual, FlamingoState state) {
+        long[] representatives = Arrays.stream(shared.representatives()).asLongStream().toArray();
+        NDArray rows = m.create(representatives, new Shape(representatives.length));
+        FlamingoState prefixes = model.start(m, visual.get(rows), true); // visual (G, M, V, Dv)
+        Batch b = Batch.leftPadded(shared.prefixes(), model.config().specialTokens().pad());
+        model.forward(b.ids(m), b.mask(), prefixes); // only the cache is needed
+        state.continueFrom(prefixes, shared.prefixOf());
     }
 
     /**
@@ -156,7 +181,7 @@ public final class Generator {
             float[] flat = last.toFloatArray();
             int w = Math.toIntExact(logits.getShape().get(2));
             float[][] out = new float[sequences.size()][];
-            for (int r = 0; r < out.length; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * w, (r + 1) * w);
+            for (int r = 0; r < out.length; r++) out[r] = Arrays.copyOfRange(flat, r * w, (r + 1) * w);
             return out;
         }
     }
@@ -195,18 +220,5 @@ public final class Generator {
                 if (f.patches() != patches || f.dim() != dim)
                     throw new IllegalArgumentException("request " + index + ": frame features are " + f.patches() + "×" + f.dim()
                             + " but this model's vision encoder produces " + patches + "×" + dim);
-    }
-
-    /** Each media item as (F, P, Dv) on {@code m}. */
-    static List<NDArray> mediaArrays(NDManager m, List<Media> media) {
-        List<NDArray> out = new ArrayList<>();
-        for (Media item : media) {
-            VisionFeatures first = item.frames().get(0);
-            float[] all = new float[item.frames().size() * first.values().length];
-            for (int f = 0; f < item.frames().size(); f++)
-                System.arraycopy(item.frames().get(f).values(), 0, all, f * first.values().length, first.values().length);
-            out.add(m.create(all, new Shape(item.frames().size(), first.patches(), first.dim()))); // (F, P, Dv)
-        }
-        return out;
     }
 }

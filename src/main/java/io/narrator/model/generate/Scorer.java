@@ -52,8 +52,7 @@ public final class Scorer {
             promptLengths[r] = prompt.length;
         }
         try (NDManager m = parent.newSubManager()) {
-            List<List<NDArray>> media = new ArrayList<>();
-            for (ScoreRequest req : requests) media.add(Generator.mediaArrays(m, req.media()));
+            List<List<NDArray>> media = MediaArrays.of(m, requests.stream().map(ScoreRequest::media).toList());
             FlamingoState state = model.start(m, model.visualTokens(m, media), false);
             Batch batch = Batch.leftPadded(sequences, model.config().specialTokens().pad());
             NDArray ids = batch.ids(m); // (B, T)

@@ -56,6 +56,18 @@ public final class KvCache {
     }
 
     /**
+     * Starts this empty cache from another: row i takes {@code from}'s row {@code rows[i]} (int64 indices on any
+     * manager), with {@code keyMasks[i]} as the padding mask of its cached positions (all 0 for a row that takes
+     * nothing from {@code from} and only sits on one of its rows, never attending to it).
+     */
+    public void seed(KvCache from, NDArray rows, int[][] keyMasks) {
+        if (!keyMask.isEmpty()) throw new IllegalStateException("only an empty cache can be seeded");
+        if (from.layers.size() != layers.size()) throw new IllegalArgumentException("caches of " + from.layers.size() + " and " + layers.size() + " layers");
+        for (int i = 0; i < layers.size(); i++) layers.get(i).seed(from.layers.get(i), rows);
+        for (int[] row : keyMasks) keyMask.add(row.clone());
+    }
+
+    /**
      * Keeps the given rows in the given order ({@code rows} holds row indices as int64 on any manager;
      * {@code rowIndices} the same indices in Java).
      */

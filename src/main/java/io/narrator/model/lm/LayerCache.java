@@ -43,6 +43,13 @@ public final class LayerCache {
         values = replace(values, values.get(rows));
     }
 
+    /** Starts this (empty) cache from the given rows of {@code from}'s keys and values, (rows, H, ·, ·). */
+    void seed(LayerCache from, NDArray rows) {
+        if (keys != null) throw new IllegalStateException("only an empty cache can be seeded");
+        keys = replace(null, from.keys.get(rows));
+        values = replace(null, from.values.get(rows));
+    }
+
     /** Tokens cached so far. */
     long length() {
         return keys == null ? 0 : keys.getShape().get(3);

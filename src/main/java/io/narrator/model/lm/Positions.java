@@ -25,6 +25,18 @@ public record Positions(int[][] mask, int[][] past) {
         return past == null ? 0 : past[0].length;
     }
 
+    /** The most real tokens of any row, cached and new: the positions this pass needs. */
+    public int longestRow() {
+        int longest = 0;
+        for (int r = 0; r < mask.length; r++) {
+            int n = 0;
+            if (past != null) for (int v : past[r]) n += v;
+            for (int v : mask[r]) n += v;
+            longest = Math.max(longest, n);
+        }
+        return longest;
+    }
+
     /** (B, T) int64 positions. Padding gets position 0 (it is never attended to). */
     public NDArray positions(NDManager m) {
         int b = mask.length;

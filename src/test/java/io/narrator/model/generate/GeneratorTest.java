@@ -90,6 +90,39 @@ class GeneratorTest {
     }
 
     @Test
+    void requestsSharingTheirExamplesOrPromptsEqualTheSameRequestsOneByOne() {
+        // a prompt's examples, as every stream using the prompt sends them: the same clips, encoded anew each time
+        String prompt = model.prompt(List.of("a red circle moves left", "two blue squares"));
+        List<GenerationRequest> requests = new ArrayList<>();
+        Color[] own = {Color.GREEN, Color.YELLOW, Color.RED};
+        for (int i = 0; i < own.length; i++)
+            requests.add(new GenerationRequest(prompt, List.of(clip(3, Color.RED), clip(2, Color.BLUE), clip(4, own[i])),
+                    i == 1 ? DecodingOptions.beam(3, 6) : DecodingOptions.greedy(6)));
+        // the same item twice in one prompt, and as another request's example
+        Media shared = clip(2, Color.BLUE);
+        requests.add(new GenerationRequest(prompt, List.of(shared, shared, clip(3, Color.MAGENTA)), DecodingOptions.greedy(6)));
+        // the same examples with a longer suffix of its own; a prompt without examples; two text-only prompts alike up to their last token
+        requests.add(new GenerationRequest(prompt + " two", List.of(clip(3, Color.RED), clip(2, Color.BLUE), clip(1, Color.CYAN)),
+                DecodingOptions.greedy(5)));
+        requests.add(new GenerationRequest(model.prompt(List.of()), List.of(clip(3, Color.ORANGE)), DecodingOptions.greedy(6)));
+        requests.add(new GenerationRequest("a red circle", List.of(), DecodingOptions.greedy(4)));
+        requests.add(new GenerationRequest("a red square", List.of(), DecodingOptions.greedy(4)));
+        List<GenerationResult> batched = model.generate(requests);
+        List<GenerationResult> recomputed = model.generate(requests, false, TokenListener.NONE);
+        List<ScoreResult> scored = model.score(requests.stream().map(r -> new ScoreRequest(r.prompt(), r.media(), "a red circle")).toList());
+        for (int i = 0; i < requests.size(); i++) {
+            GenerationResult alone = model.generate(List.of(requests.get(i))).get(0);
+            assertThat(batched.get(i).tokenIds()).as("request %d", i).containsExactly(alone.tokenIds());
+            assertThat(batched.get(i).logProbs()).as("request %d", i).containsExactly(alone.logProbs(), within(1e-4f));
+            assertThat(recomputed.get(i).tokenIds()).as("request %d without caches", i).containsExactly(alone.tokenIds());
+            ScoreResult scoredAlone = model.score(List.of(new ScoreRequest(requests.get(i).prompt(), requests.get(i).media(), "a red circle"))).get(0);
+            assertThat(scored.get(i).logProbs()).as("request %d scored", i).containsExactly(scoredAlone.logProbs(), within(1e-4f));
+        }
+        // the requests with examples differ only in their own clip, and that shows
+        assertThat(scored.subList(0, 4).stream().map(ScoreResult::totalLogProb).distinct()).hasSize(4);
+    }
+
+    @Test
     void beamSearchWithOneBeamIsGreedy() {
         for (Color c : new Color[] {Color.RED, Color.BLUE, Color.GREEN}) {
             Media m = clip(3, c);

@@ -1,0 +1,71 @@
+package io.narrator.model.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.narrator.model.vision.VisionFeatures;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A batch's media as arrays, one array per distinct media item: items with the same frames (the same
+ * patch tokens, value for value) in any request share one array, so {@code Flamingo.visualTokens}
+ * resamples them once. A prompt's few-shot examples are the same for every stream that uses the prompt,
+ * and every beam of a request shares its media.
+ */
+final class MediaArrays {
+    private MediaArrays() {}
+
+    /** Each request's media as (F, P, Dv) arrays on {@code m}, equal items sharing one array. */
+    static List<List<NDArray>> of(NDManager m, List<List<Media>> mediaPerRequest) {
+        Map<Content, NDArray> created = new HashMap<>();
+        List<List<NDArray>> out = new ArrayList<>(mediaPerRequest.size());
+        for (List<Media> items : mediaPerRequest) {
+            List<NDArray> row = new ArrayList<>(items.size());
+            for (Media item : items) row.add(created.computeIfAbsent(new Content(item), c -> create(m, item)));
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** One media item as (F, P, Dv) on {@code m}. */
+    private static NDArray create(NDManager m, Media item) {
+        VisionFeatures first = item.frames().get(0);
+        int per = first.values().length;
+        float[] all = new float[item.frames().size() * per];
+        for (int f = 0; f < item.frames().size(); f++) System.arraycopy(item.frames().get(f).values(), 0, all, f * per, per);
+        return m.create(all, new Shape(item.frames().size(), first.patches(), first.dim())); // (F, P, Dv)
+    }
+
+    /** A media item compared by its frames' shapes and values (VisionFeatures compares its array by identity). */
+    private static final class Content {
+        private final Media media;
+        private final int hash;
+
+        Content(Media media) {
+            this.media = media;
+            int h = media.frames().size();
+            for (VisionFeatures f : media.frames()) h = 31 * (31 * h + f.patches()) + Arrays.hashCode(f.values());
+            this.hash = h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof Content other) || other.hash != hash) return false;
+            List<VisionFeatures> a = media.frames(), b = other.media.frames();
+            if (a.size() != b.size()) return false;
+            for (int i = 0; i < a.size(); i++)
+                if (a.get(i).patches() != b.get(i).patches() || a.get(i).dim() != b.get(i).dim()
+                        || !Arrays.equals(a.get(i).values(), b.get(i).values())) return false;
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+}
