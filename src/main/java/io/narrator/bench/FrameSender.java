@@ -108,6 +108,18 @@ final class FrameSender implements AutoCloseable {
         return p;
     }
 
+    /** Publishes a prompt ({@code NarrationPrompt} bytes) under {@code key} and waits for the broker's acknowledgement. */
+    void prompt(String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topics.prompts().name(), key, value)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing the benchmark's prompt", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot publish the benchmark's prompt to " + topics.prompts().name() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         producer.close();

@@ -1,6 +1,8 @@
 package io.narrator.bench;
 
 import io.narrator.avro.Caption;
+import io.narrator.avro.NarrationPrompt;
+import io.narrator.avro.PromptExample;
 import io.narrator.ingest.FpsSampler;
 import io.narrator.stream.ClipNarration;
 import io.narrator.stream.ClipRequest;
@@ -10,11 +12,18 @@ import io.narrator.stream.Narration;
 import io.narrator.stream.NarratorApp;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
+import io.narrator.stream.AvroSerde;
+import io.narrator.train.world.CaptionGrammar;
 import io.narrator.train.world.FrameRenderer;
+import io.narrator.train.world.Scene;
+import io.narrator.train.world.Task;
+import io.narrator.train.world.World;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +60,8 @@ public final class PipelineBenchmark implements AutoCloseable {
     public static final double TARGET_P99_MS = 1500;
     /** Longest loop of pre-rendered video; longer runs wrap around. */
     static final double MAX_LOOP_SECONDS = 32;
+    /** Most few-shot examples a benchmark prompt may have. */
+    static final int MAX_SHOTS = 8;
 
     /**
      * What to run.
@@ -64,10 +75,13 @@ public final class PipelineBenchmark implements AutoCloseable {
      * @param settings Narrator configuration keys and Kafka properties on top of Narrator's defaults (e.g.
      *     {@code batch.max}, {@code num.stream.threads}); names, state directory and broker are the benchmark's
      * @param drainTimeout how long to wait for the last captions after the streams stop
+     * @param shots few-shot examples in a default prompt for every stream (images of the synthetic world with their
+     *     captions), 0 for none
      */
     public record Options(int streams, double fps, int width, int height, double seconds, double warmupSeconds, Map<String, String> settings,
-            Duration drainTimeout) {
+            Duration drainTimeout, int shots) {
         public Options {
+            if (shots < 0 || shots > MAX_SHOTS) throw new IllegalArgumentException("--shots must be in [0, " + MAX_SHOTS + "], got " + shots);
             if (streams < 1 || streams > 10_000) throw new IllegalArgumentException("--streams must be in [1, 10000], got " + streams);
             if (!(fps > 0 && fps <= 120)) throw new IllegalArgumentException("--fps must be in (0, 120], got " + fps);
             if (width < FrameRenderer.MIN_SIDE || height < FrameRenderer.MIN_SIDE || width > FrameRenderer.MAX_SIDE || height > FrameRenderer.MAX_SIDE)
@@ -91,10 +105,13 @@ public final class PipelineBenchmark implements AutoCloseable {
     private final SyntheticStreams source;
     private final NarratorConfig baseConfig;
     private final Path work;
+    /** The default prompt every run publishes (Avro {@code NarrationPrompt}), or null without examples. */
+    private final byte[] prompt;
     private int runs;
 
     private PipelineBenchmark(Options options, Narration narration, EmbeddedKafkaBroker broker, SyntheticStreams source, NarratorConfig base,
             Path work) {
+        this.prompt = options.shots() == 0 ? null : fewShotPrompt(options.shots(), options.width(), options.height());
         this.options = options;
         this.narration = narration;
         this.broker = broker;
@@ -154,6 +171,29 @@ public final class PipelineBenchmark implements AutoCloseable {
         for (int i = 0; i < baseConfig.batchMax(); i++)
             clips.add(new ClipRequest("warm-up-" + i, features, List.of(), null, baseConfig.generation()));
         for (int i = 0; i < 2; i++) narration.narrate(clips);
+    }
+
+    /**
+     * A prompt of {@code shots} examples, each a frame of another scene of the synthetic world (JPEG, at the streams'
+     * size) with its caption: the same task as the default captions, with examples in front.
+     */
+    static byte[] fewShotPrompt(int shots, int width, int height) {
+        List<PromptExample> examples = new ArrayList<>();
+        FrameRenderer renderer = new FrameRenderer(width, height);
+        for (int i = 0; i < shots; i++) {
+            Scene scene = World.DEFAULT.scene(7_000 + i, 8_000_000L);
+            long t = 4_000_000L; // the middle of the scene, or the visible moment nearest to it
+            for (long d = 0; !scene.visibleAt(t) && d <= 4_000_000L; d += 250_000L)
+                t = scene.visibleAt(4_000_000L - d) ? 4_000_000L - d : 4_000_000L + d;
+            ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+            try {
+                if (!ImageIO.write(renderer.render(scene, t), "jpg", jpeg)) throw new IllegalStateException("no JPEG writer");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            examples.add(new PromptExample("JPEG", ByteBuffer.wrap(jpeg.toByteArray()), CaptionGrammar.canonical(scene, Task.CAPTION)));
+        }
+        return AvroSerde.of(NarrationPrompt.class).encode(NarrationPrompt.newBuilder().setExamples(examples).build());
     }
 
     /** Streams {@code streams} live streams for {@link Options#seconds()} through a fresh application. */
@@ -260,6 +300,8 @@ public final class PipelineBenchmark implements AutoCloseable {
                     CaptionCollector collector = new CaptionCollector(broker.bootstrapServers(), topics.captions().name());
                     FrameSender sender = new FrameSender(broker.bootstrapServers(), topics, source, streams);
                     ResourceMonitor monitor = new ResourceMonitor(500, () -> backlog(admin, config, topics))) {
+                // before the first frame: the first window closes a hop or more later, long after the prompt is in force
+                if (prompt != null) sender.prompt(config.defaultPromptKey(), prompt);
                 ResourceMonitor.Mark start = monitor.markNow();
                 TimedNarration.Totals calls0 = timed.totals();
                 long startMillis = System.currentTimeMillis();
@@ -331,6 +373,7 @@ public final class PipelineBenchmark implements AutoCloseable {
         long missing = 0;
         long errors = 0;
         long ok = 0;
+        long prompted = 0;
         long maxQueue = 0;
         Set<String> errorSamples = new LinkedHashSet<>();
         List<Double> e2e = new ArrayList<>();
@@ -353,6 +396,7 @@ public final class PipelineBenchmark implements AutoCloseable {
                     continue;
                 }
                 ok++;
+                if (c.getPromptVersion() != null) prompted++;
                 if (end < warmEnd) continue;
                 e2e.add((double) (r.receivedAtMillis() - end / 1000));
                 app.add((double) c.getLatency().getTotalMs());
@@ -402,7 +446,8 @@ public final class PipelineBenchmark implements AutoCloseable {
                 config.windowSeconds(), config.hopSeconds(), settings, keptUp, ends.stream().mapToLong(List::size).sum(), ok, missing, errors, duplicates,
                 LatencySummary.of(e2e.stream().mapToDouble(Double::doubleValue).toArray()),
                 LatencySummary.of(app.stream().mapToDouble(Double::doubleValue).toArray()),
-                ok / measuredSeconds, breakdown, resources, sent.maxLateMs(), maxBacklog, maxQueue, new ArrayList<>(errorSamples));
+                ok / measuredSeconds, breakdown, resources, sent.maxLateMs(), maxBacklog, maxQueue, new ArrayList<>(errorSamples),
+                options.shots(), prompted);
     }
 
     /** Milliseconds per item, NaN for none. */

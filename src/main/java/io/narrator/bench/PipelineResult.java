@@ -62,7 +62,9 @@ public record PipelineResult(
         double maxSendLateMs,
         long maxBacklogFrames,
         long maxQueueMs,
-        List<String> errorSamples) {
+        List<String> errorSamples,
+        int shots,
+        long promptedCaptions) {
 
     public PipelineResult {
         settings = ordered(settings);

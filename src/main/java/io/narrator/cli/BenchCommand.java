@@ -89,6 +89,7 @@ final class BenchCommand implements Runnable {
                     "  narrator bench pipeline --streams 64 --seconds 60 --json pipeline.json",
                     "  narrator bench pipeline --sweep 8,16,32,64,96 --chart latency.png --json sweep.json",
                     "  narrator bench pipeline --streams 16 --seconds 40 --overhead",
+                    "  narrator bench pipeline --streams 64 --shots 4",
                     "  narrator bench pipeline --streams 64 --set batch.max=32 --set num.stream.threads=2"})
     static final class Pipeline implements Callable<Integer> {
         @Option(names = "--streams", paramLabel = "N", defaultValue = "64", description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
@@ -113,6 +114,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--prewarm", paramLabel = "S", defaultValue = "30",
                 description = "First an unmeasured run of S seconds at the largest stream count, so the JVM has compiled its hot code, as a long-running narrator has (0 = none; default: ${DEFAULT-VALUE}).")
         double prewarm;
+
+        @Option(names = "--shots", paramLabel = "N", defaultValue = "0",
+                description = "Publish a default prompt of N few-shot examples (frames of the synthetic world with their captions) for every stream before each run (0-8; default: ${DEFAULT-VALUE}, no prompt).")
+        int shots;
 
         @Option(names = "--overhead", description = "Also narrate the same clips of --streams streams through the pipeline and through the model alone.")
         boolean overhead;
@@ -148,10 +153,10 @@ final class BenchCommand implements Runnable {
                 set.putIfAbsent("window.seconds", "2");
                 set.putIfAbsent("hop.seconds", "1");
                 set.putIfAbsent("generation.max.tokens", "4");
-                options = new PipelineBenchmark.Options(2, 4, 64, 48, 5, 0, set, Duration.ofSeconds(90));
+                options = new PipelineBenchmark.Options(2, 4, 64, 48, 5, 0, set, Duration.ofSeconds(90), shots);
             } else {
                 int most = Math.max(overhead ? streams : 1, counts.stream().mapToInt(Integer::intValue).max().orElse(streams));
-                options = new PipelineBenchmark.Options(most, fps, wh[0], wh[1], seconds, warmup, set, Duration.ofSeconds(Math.max(60, Math.round(seconds))));
+                options = new PipelineBenchmark.Options(most, fps, wh[0], wh[1], seconds, warmup, set, Duration.ofSeconds(Math.max(60, Math.round(seconds))), shots);
             }
             if (!(prewarm >= 0)) throw new IllegalArgumentException("--prewarm must be 0 or more seconds, got " + prewarm);
             double warmFor = smoke ? 0 : prewarm;
@@ -221,6 +226,8 @@ final class BenchCommand implements Runnable {
                     r.captions(), r.missing(), r.errors(), r.endToEndMs().p50(), r.endToEndMs().p95(), r.endToEndMs().p99(), r.inAppMs().p99(),
                     r.captionsPerSecond(), r.resources().cpuCoresMean(), r.resources().heapPeakMb(), r.resources().rssPeakMb());
             if (!r.errorSamples().isEmpty()) out.println("        errors: " + String.join("; ", r.errorSamples()));
+            if (r.shots() > 0)
+                out.printf(Locale.ROOT, "        %d of %d captions made with the %d-shot default prompt%n", r.promptedCaptions(), r.captions(), r.shots());
         }
 
         private static void printBreakdown(PrintWriter out, PipelineResult r) {

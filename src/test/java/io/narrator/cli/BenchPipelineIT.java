@@ -51,4 +51,21 @@ class BenchPipelineIT {
         BufferedImage png = ImageIO.read(chart.toFile());
         assertThat(png.getWidth()).isEqualTo(800);
     }
+
+    @Test
+    void aFewShotPromptIsInForceForEveryCaptionOfTheRun() throws Exception {
+        ProcessSetup.configure();
+        Path model = TestModels.imageSensitive(Files.createDirectories(dir.resolve("model")));
+        Path json = dir.resolve("shots.json");
+        Cli.Result r = Cli.run("bench", "pipeline", "--smoke", "--streams", "2", "--shots", "2", "--model", model.toString(), "--json", json.toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode run = new ObjectMapper().readTree(json.toFile()).get("runs").get(0);
+        assertThat(run.get("shots").asInt()).isEqualTo(2);
+        assertThat(run.get("errors").asLong()).isZero();
+        assertThat(run.get("captions").asLong()).isPositive();
+        assertThat(run.get("promptedCaptions").asLong()).isEqualTo(run.get("captions").asLong());
+        assertThat(r.out()).contains(run.get("captions").asLong() + " of " + run.get("captions").asLong() + " captions made with the 2-shot default prompt");
+
+        assertThat(Cli.run("bench", "pipeline", "--smoke", "--shots", "9", "--model", model.toString()).err()).contains("--shots must be in [0, 8], got 9");
+    }
 }
