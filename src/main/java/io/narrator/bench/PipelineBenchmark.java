@@ -4,6 +4,7 @@ import io.narrator.avro.Caption;
 import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import io.narrator.ingest.FpsSampler;
+import io.narrator.stream.AvroSerde;
 import io.narrator.stream.ClipNarration;
 import io.narrator.stream.ClipRequest;
 import io.narrator.stream.ClipWindows;
@@ -12,7 +13,6 @@ import io.narrator.stream.Narration;
 import io.narrator.stream.NarratorApp;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
-import io.narrator.stream.AvroSerde;
 import io.narrator.train.world.CaptionGrammar;
 import io.narrator.train.world.FrameRenderer;
 import io.narrator.train.world.Scene;
@@ -34,14 +34,20 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -300,8 +306,10 @@ public final class PipelineBenchmark implements AutoCloseable {
                     CaptionCollector collector = new CaptionCollector(broker.bootstrapServers(), topics.captions().name());
                     FrameSender sender = new FrameSender(broker.bootstrapServers(), topics, source, streams);
                     ResourceMonitor monitor = new ResourceMonitor(500, () -> backlog(admin, config, topics))) {
-                // before the first frame: the first window closes a hop or more later, long after the prompt is in force
-                if (prompt != null) sender.prompt(config.defaultPromptKey(), prompt);
+                if (prompt != null) {
+                    sender.prompt(config.defaultPromptKey(), prompt);
+                    awaitPromptInForce(config, topics);
+                }
                 ResourceMonitor.Mark start = monitor.markNow();
                 TimedNarration.Totals calls0 = timed.totals();
                 long startMillis = System.currentTimeMillis();
@@ -332,6 +340,29 @@ public final class PipelineBenchmark implements AutoCloseable {
         } finally {
             deleteTopics(config, topics);
         }
+    }
+
+    /**
+     * Waits until the narrator has validated the benchmark's prompt (its entry is in the prompt table), then a second
+     * more for its global store thread to load it, so that the first windows are narrated with it.
+     */
+    private static void awaitPromptInForce(NarratorConfig config, Topics topics) throws InterruptedException {
+        Properties p = config.clientProperties();
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.promptTable().name()).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline)
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100)))
+                    if (config.defaultPromptKey().equals(r.key()) && r.value() != null) {
+                        Thread.sleep(1000);
+                        return;
+                    }
+        }
+        throw new IllegalStateException("the narrator did not put the benchmark's prompt in force within 60 s (see its dead-letter topic)");
     }
 
     /**
