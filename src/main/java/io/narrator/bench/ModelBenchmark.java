@@ -169,7 +169,7 @@ public final class ModelBenchmark {
     private static final String VISION = "vision";
     private static final String RESAMPLER = "resampler";
     private static final int[] SHOTS = {0, 4};
-    private static final int MAX_SHOTS = 4;
+    private static final int MAX_SHOTS = java.util.Arrays.stream(SHOTS).max().orElse(0);
 
     /** One generation measurement to make: its prompt, batch size and whether the caches are used. */
     private record Case(String prompt, int batch, boolean cached) {

@@ -123,6 +123,20 @@ class GeneratorTest {
     }
 
     @Test
+    void requestsThatFitTheContextAloneFitItTogether() {
+        // 64 positions: a long prompt with few new tokens beside a short prompt with many; left-padded together the
+        // batch is longer than the context, but no row is
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < 30; i++) words.append(i % 2 == 0 ? "a red " : "circle ");
+        GenerationRequest longPrompt = new GenerationRequest(words.toString().strip(), List.of(), DecodingOptions.greedy(4).exactly(4));
+        GenerationRequest longAnswer = new GenerationRequest(model.prompt(List.of()), List.of(clip(2, Color.RED)), DecodingOptions.greedy(40).exactly(40));
+        assertThat(model.tokenizer().encode(longPrompt.prompt()).length + 40).isGreaterThan(model.config().text().positions());
+        List<GenerationResult> together = model.generate(List.of(longPrompt, longAnswer));
+        assertThat(together.get(0).tokenIds()).containsExactly(model.generate(List.of(longPrompt)).get(0).tokenIds());
+        assertThat(together.get(1).tokenIds()).hasSize(40).containsExactly(model.generate(List.of(longAnswer)).get(0).tokenIds());
+    }
+
+    @Test
     void beamSearchWithOneBeamIsGreedy() {
         for (Color c : new Color[] {Color.RED, Color.BLUE, Color.GREEN}) {
             Media m = clip(3, c);
