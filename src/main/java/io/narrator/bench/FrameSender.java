@@ -6,7 +6,9 @@ import io.narrator.stream.Topics;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -111,11 +113,11 @@ final class FrameSender implements AutoCloseable {
     /** Publishes a prompt ({@code NarrationPrompt} bytes) under {@code key} and waits for the broker's acknowledgement. */
     void prompt(String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topics.prompts().name(), key, value)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topics.prompts().name(), key, value)).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing the benchmark's prompt", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot publish the benchmark's prompt to " + topics.prompts().name() + ": " + e.getMessage(), e);
         }
     }

@@ -187,19 +187,28 @@ public final class PipelineBenchmark implements AutoCloseable {
         List<PromptExample> examples = new ArrayList<>();
         FrameRenderer renderer = new FrameRenderer(width, height);
         for (int i = 0; i < shots; i++) {
-            Scene scene = World.DEFAULT.scene(7_000 + i, 8_000_000L);
-            long t = 4_000_000L; // the middle of the scene, or the visible moment nearest to it
-            for (long d = 0; !scene.visibleAt(t) && d <= 4_000_000L; d += 250_000L)
-                t = scene.visibleAt(4_000_000L - d) ? 4_000_000L - d : 4_000_000L + d;
+            Scene scene = World.DEFAULT.scene(7_000 + i, EXAMPLE_MICROS);
             ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
             try {
-                if (!ImageIO.write(renderer.render(scene, t), "jpg", jpeg)) throw new IllegalStateException("no JPEG writer");
+                if (!ImageIO.write(renderer.render(scene, visibleMoment(scene)), "jpg", jpeg)) throw new IllegalStateException("no JPEG writer");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             examples.add(new PromptExample("JPEG", ByteBuffer.wrap(jpeg.toByteArray()), CaptionGrammar.canonical(scene, Task.CAPTION)));
         }
         return AvroSerde.of(NarrationPrompt.class).encode(NarrationPrompt.newBuilder().setExamples(examples).build());
+    }
+
+    private static final long EXAMPLE_MICROS = 8_000_000L;
+
+    /** The middle of an example scene, or the moment nearest to it (in quarter seconds) at which its objects are visible. */
+    private static long visibleMoment(Scene scene) {
+        long middle = EXAMPLE_MICROS / 2;
+        for (long d = 0; d <= middle; d += 250_000L) {
+            if (scene.visibleAt(middle - d)) return middle - d;
+            if (middle + d < EXAMPLE_MICROS && scene.visibleAt(middle + d)) return middle + d;
+        }
+        return middle;
     }
 
     /** Streams {@code streams} live streams for {@link Options#seconds()} through a fresh application. */

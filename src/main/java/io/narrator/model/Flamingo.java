@@ -162,6 +162,20 @@ public final class Flamingo extends NamedBlock {
      * @return (B, T, W) logits
      */
     public NDArray forward(NDArray ids, int[][] mask, FlamingoState state) {
+        return lm.logits(hidden(ids, mask, state), state.table()); // (B, T, W)
+    }
+
+    /**
+     * Feeds T new tokens of every row into {@code state}'s cache without computing logits (a prompt's shared
+     * beginning, whose next-token distribution nobody reads).
+     */
+    public void feed(NDArray ids, int[][] mask, FlamingoState state) {
+        if (state.cache() == null) throw new IllegalArgumentException("feeding tokens needs a cached state");
+        hidden(ids, mask, state);
+    }
+
+    /** The last layer's hidden states of T new tokens, (B, T, D); advances {@code state}'s cache and text times. */
+    private NDArray hidden(NDArray ids, int[][] mask, FlamingoState state) {
         NDManager m = ids.getManager();
         int b = mask.length;
         int t = mask[0].length;
@@ -192,7 +206,7 @@ public final class Flamingo extends NamedBlock {
         }
         if (cache != null) cache.appendMask(mask);
         state.setMediaSeen(seen);
-        return lm.logits(x, state.table()); // (B, T, W)
+        return x;
     }
 
     /**

@@ -148,7 +148,7 @@ public final class Generator {
         NDArray rows = m.create(representatives, new Shape(representatives.length));
         FlamingoState prefixes = model.start(m, visual.get(rows), true); // visual (G, M, V, Dv)
         Batch b = Batch.leftPadded(shared.prefixes(), model.config().specialTokens().pad());
-        model.forward(b.ids(m), b.mask(), prefixes); // only the cache is needed
+        model.feed(b.ids(m), b.mask(), prefixes);
         state.continueFrom(prefixes, shared.prefixOf());
     }
 
