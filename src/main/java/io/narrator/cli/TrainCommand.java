@@ -1,7 +1,11 @@
 package io.narrator.cli;
 
+import io.narrator.train.FlamingoStage;
 import io.narrator.train.LanguageModelStage;
+import io.narrator.train.Recipe;
 import io.narrator.train.TrainingLayout;
+import io.narrator.train.VisionStage;
+import io.narrator.train.eval.ReportWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,24 +37,33 @@ final class TrainCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The steps of every stage: the recipe's unless {@code --steps} is given, so a stage trained on its own is the
+     * same run as that stage of {@code train all} with the same seed.
+     */
+    Recipe.Plan plan() {
+        if (steps != null && steps < 1)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 1, got " + steps);
+        return steps == null ? Recipe.Plan.DEFAULT : Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (!java.util.List.of("lm", "vision", "flamingo", "all").contains(stage))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "unknown stage '" + stage + "': expected lm, vision, flamingo or all");
+        Recipe.Plan plan = plan();
         TrainingLayout layout = TrainingLayout.at(out);
         ProgressListener progress = new ProgressListener(System.err);
         switch (stage) {
-            case "lm" -> LanguageModelStage.run(layout, seed, steps == null ? 1500 : steps, LanguageModelStage.Settings.DEFAULT, progress);
-            case "vision" -> io.narrator.train.VisionStage.run(layout, seed, steps == null ? 1500 : steps,
-                    io.narrator.train.VisionStage.Settings.DEFAULT, progress);
+            case "lm" -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
+            case "vision" -> VisionStage.run(layout, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, progress);
+            case "flamingo" -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, progress);
             case "all" -> {
-                io.narrator.train.Recipe.Plan plan = steps == null ? io.narrator.train.Recipe.Plan.DEFAULT
-                        : io.narrator.train.Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
-                var report = io.narrator.train.Recipe.run(layout, seed, plan, progress);
-                for (String line : io.narrator.train.eval.ReportWriter.summary(report)) spec.commandLine().getOut().println(line);
+                var report = Recipe.run(layout, seed, plan, progress);
+                for (String line : ReportWriter.summary(report)) spec.commandLine().getOut().println(line);
             }
-            case "flamingo" -> io.narrator.train.FlamingoStage.run(layout, seed, steps == null ? 2000 : steps,
-                    io.narrator.train.FlamingoStage.Settings.DEFAULT, progress);
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown stage '" + stage + "': expected lm, vision, flamingo or all");
+            default -> throw new IllegalStateException("stage checked above: " + stage);
         }
         spec.commandLine().getOut().println("wrote " + layout.root());
         return 0;
