@@ -47,7 +47,7 @@ public final class ClipVisionEncoder extends NamedBlock {
     }
 
     /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, after the final LayerNorm. */
-    private NDArray allTokens(NDArray pixels) {
+    public NDArray allTokens(NDArray pixels) {
         Shape s = pixels.getShape();
         if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != c.imageSize() || s.get(3) != c.imageSize())
             throw new IllegalArgumentException("vision encoder expects (N, 3, " + c.imageSize() + ", " + c.imageSize()

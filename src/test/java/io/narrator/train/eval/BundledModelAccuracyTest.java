@@ -14,10 +14,10 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * report): the floors it ships with, so a retrained or corrupted model that does worse fails the build. The
  * full evaluation with 100 clips per task is in its report.json.
  *
- * <p>These are the floors narrator-tiny 1.3.0 meets, less the sampling margin of 40 clips, not the targets
- * narrator-tiny was built for: it reads colour and count from clips, tells appearing and disappearing apart
- * and adapts to example-defined tasks, but its vision encoder did not learn shape and it does not get motion
- * direction or shrinking right. docs/model.md has both, side by side.
+ * <p>These are the floors narrator-tiny 1.4.0 meets, less the sampling margin of 40 clips, not the targets
+ * narrator-tiny was built for: it reads colour, events (all but moving left) and, less well, count from clips,
+ * and adapts to example-defined tasks, but its vision encoder did not learn shape. docs/model.md has both, side
+ * by side.
  */
 @EnabledIf("bundledModelPresent")
 class BundledModelAccuracyTest {
@@ -44,13 +44,13 @@ class BundledModelAccuracyTest {
     }
 
     /**
-     * Measured on 100 clips per task (report.json): colour 99%, count 96%, event 37% (0-shot captions);
-     * colour 99%, count 95%, event 36% (4 shots). On this test's 40 clips: 97.5%, 95%, 40%; 97.5%, 95%, 40%.
+     * Measured on 100 clips per task (report.json): colour 100%, count 75%, event 78% (0-shot captions);
+     * colour 100%, count 77%, event 76% (4 shots). On this test's 40 clips: 97.5%, 77.5%, 85%; 100%, 65%, 85%.
      */
     static final double CAPTION_COLOUR = 0.90;
-    static final double CAPTION_COUNT = 0.85;
-    static final double CAPTION_EVENT = 0.28;
+    static final double CAPTION_COUNT = 0.65;
+    static final double CAPTION_EVENT = 0.70;
     static final double FEW_SHOT_COLOUR = 0.90;
-    static final double FEW_SHOT_COUNT = 0.85;
-    static final double FEW_SHOT_EVENT = 0.28;
+    static final double FEW_SHOT_COUNT = 0.55;
+    static final double FEW_SHOT_EVENT = 0.70;
 }

@@ -1,0 +1,51 @@
+package io.narrator.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.narrator.train.world.Event;
+import io.narrator.train.world.Scene;
+import io.narrator.train.world.Size;
+import io.narrator.train.world.Texture;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class VisionStageSettingsTest {
+
+    @Test
+    void easyFramesAreOneLargeStillObjectOnAPlainBackgroundInEveryShapeAndColour() {
+        SplittableRandom random = new SplittableRandom(5);
+        Set<io.narrator.train.world.Shape> shapes = EnumSet.noneOf(io.narrator.train.world.Shape.class);
+        Set<io.narrator.train.world.Colour> colours = EnumSet.noneOf(io.narrator.train.world.Colour.class);
+        for (int i = 0; i < 300; i++) {
+            Scene scene = VisionStage.EASY_WORLD.scene(random.nextLong(), 8_000_000L);
+            assertThat(scene.count()).isEqualTo(1);
+            assertThat(scene.size()).isEqualTo(Size.LARGE);
+            assertThat(scene.event()).isEqualTo(Event.STAY);
+            assertThat(scene.background().texture()).isEqualTo(Texture.PLAIN);
+            shapes.add(scene.shape());
+            colours.add(scene.colour());
+        }
+        assertThat(shapes).hasSize(io.narrator.train.world.Shape.values().length);
+        assertThat(colours).hasSize(io.narrator.train.world.Colour.values().length);
+    }
+
+    @Test
+    void theRecipeLocksTheTextTowerAndPutsTheLossOnThePatchTokens() {
+        VisionStage.Settings recipe = VisionStage.Settings.DEFAULT;
+        assertThat(recipe.easyShare()).isEqualTo(0.5);
+        assertThat(recipe.lockTextTower()).isTrue();
+        assertThat(recipe.imageFeature()).isEqualTo(VisionStage.ImageFeature.BOTH);
+        assertThat(recipe.describe()).contains("50% easy frames", "locked text tower", "the class token and the mean patch token");
+        assertThat(VisionStage.Settings.plainClip(64, 1e-3f, 100).describe())
+                .doesNotContain("easy").doesNotContain("locked").contains("loss on the class token");
+    }
+
+    @Test
+    void settingsThatCannotTrainAreRefused() {
+        assertThatThrownBy(() -> new VisionStage.Settings(1, 1e-3f, 100, 0.5, true, VisionStage.ImageFeature.BOTH)).hasMessageContaining("at least 2 pairs");
+        assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 1.5, true, VisionStage.ImageFeature.BOTH)).hasMessageContaining("easyShare must be in [0, 1], got 1.5");
+    }
+}
