@@ -23,8 +23,26 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  narrator train all --out runs/tiny", "  narrator train lm --out runs/tiny --steps 200 --seed 7"})
 final class TrainCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "STAGE", description = "lm, vision, flamingo or all")
-    String stage;
+    /** What {@code train} runs; parsed from its lower-case name. */
+    enum Stage {
+        LM, VISION, FLAMINGO, ALL;
+
+        static Stage parse(String name) {
+            for (Stage stage : values()) if (stage.name().toLowerCase(java.util.Locale.ROOT).equals(name)) return stage;
+            throw new picocli.CommandLine.TypeConversionException(
+                    "unknown stage '" + name + "': expected lm, vision, flamingo or all");
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "STAGE", converter = StageConverter.class, description = "lm, vision, flamingo or all")
+    Stage stage;
+
+    static final class StageConverter implements picocli.CommandLine.ITypeConverter<Stage> {
+        @Override
+        public Stage convert(String value) {
+            return Stage.parse(value);
+        }
+    }
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for checkpoints and models.")
     Path out;
@@ -49,21 +67,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!java.util.List.of("lm", "vision", "flamingo", "all").contains(stage))
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown stage '" + stage + "': expected lm, vision, flamingo or all");
         Recipe.Plan plan = plan();
         TrainingLayout layout = TrainingLayout.at(out);
         ProgressListener progress = new ProgressListener(System.err);
         switch (stage) {
-            case "lm" -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
-            case "vision" -> VisionStage.run(layout, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, progress);
-            case "flamingo" -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, progress);
-            case "all" -> {
+            case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
+            case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, progress);
+            case FLAMINGO -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, progress);
+            case ALL -> {
                 var report = Recipe.run(layout, seed, plan, progress);
                 for (String line : ReportWriter.summary(report)) spec.commandLine().getOut().println(line);
             }
-            default -> throw new IllegalStateException("stage checked above: " + stage);
         }
         spec.commandLine().getOut().println("wrote " + layout.root());
         return 0;

@@ -32,7 +32,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Since narrator-tiny 1.4.0 the loss reaches the patch tokens the resampler reads: half of every batch is
  * {@link #EASY_WORLD} frames, the text tower stays locked at its random start (LiT), and the loss is the mean of
- * two contrastive losses, one on the class token and one on the mean patch token ({@link ImageFeature#BOTH}).
+ * two contrastive losses, one on the class token and one on the mean patch token ({@link Settings#classTokenWeight()}).
  * Stage 3 on that ViT reads events 78% right instead of 37% (docs/model.md).
  */
 public final class VisionStage {
@@ -63,43 +63,42 @@ public final class VisionStage {
      *     already tells descriptions that differ in one word apart, and only the visual projection and the
      *     temperature train with the ViT (a trained tower that cannot yet tell the shape words apart gives
      *     same-coloured frames near-identical descriptions, and the loss pulls them together)
-     * @param imageFeature what of the ViT's output the image embedding is made from
+     * @param classTokenWeight the loss is {@code w}·(contrastive loss on the class token, as CLIP) + {@code (1 − w)}·
+     *     (contrastive loss on the mean patch token, which is what the resampler reads); 1 is CLIP as it is, 0 the
+     *     patch tokens only. The class token kept the count in stage 3 and the patch tokens the events (docs/model.md)
      */
     public record Settings(int batch, float learningRate, int checkpointEvery, double easyShare, boolean lockTextTower,
-            ImageFeature imageFeature) {
-        public static final Settings DEFAULT = new Settings(64, 1.5e-3f, 100, 0.5, true, ImageFeature.BOTH);
+            double classTokenWeight) {
+        public static final Settings DEFAULT = new Settings(64, 1.5e-3f, 100, 0.5, true, 0.5);
 
         public Settings {
             if (batch < 2) throw new IllegalArgumentException("the contrastive loss needs at least 2 pairs per batch, got " + batch);
-            if (easyShare < 0 || easyShare > 1) throw new IllegalArgumentException("easyShare must be in [0, 1], got " + easyShare);
-            if (imageFeature == null) throw new IllegalArgumentException("imageFeature must not be null");
+            if (!(easyShare >= 0 && easyShare <= 1)) throw new IllegalArgumentException("easyShare must be in [0, 1], got " + easyShare);
+            if (!(classTokenWeight >= 0 && classTokenWeight <= 1))
+                throw new IllegalArgumentException("classTokenWeight must be in [0, 1], got " + classTokenWeight);
         }
 
         /** CLIP as it is, on the world's frames only, with a trained text tower and the class token. */
         public static Settings plainClip(int batch, float learningRate, int checkpointEvery) {
-            return new Settings(batch, learningRate, checkpointEvery, 0, false, ImageFeature.CLASS_TOKEN);
+            return new Settings(batch, learningRate, checkpointEvery, 0, false, 1.0);
         }
 
         String describe() {
             return "batch " + batch + ", lr " + learningRate + ", sin-cos patch positions"
                     + (easyShare > 0 ? ", " + Math.round(100 * easyShare) + "% easy frames" : "")
-                    + (lockTextTower ? ", locked text tower" : "") + ", loss on " + imageFeature.words;
+                    + (lockTextTower ? ", locked text tower" : "") + ", loss on " + lossWords();
         }
-    }
 
-    /** What the image side of the contrastive loss reads from the ViT. */
-    public enum ImageFeature {
-        /** The class token after the post-LayerNorm, as CLIP does. */
-        CLASS_TOKEN("the class token"),
-        /** The mean of the last layer's patch tokens, which the resampler reads. */
-        MEAN_PATCH_TOKEN("the mean patch token"),
-        /** Both, each with its own contrastive loss (their mean is the loss); retrieval uses the class token. */
-        BOTH("the class token and the mean patch token");
+        private String lossWords() {
+            if (classTokenWeight == 1) return "the class token";
+            if (classTokenWeight == 0) return "the mean patch token";
+            if (classTokenWeight == 0.5) return "the class token and the mean patch token";
+            return "the class token (weight " + weight(classTokenWeight) + ") and the mean patch token (weight "
+                    + weight(1 - classTokenWeight) + ")";
+        }
 
-        final String words;
-
-        ImageFeature(String words) {
-            this.words = words;
+        private static String weight(double w) {
+            return java.math.BigDecimal.valueOf(w).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
         }
     }
 
@@ -133,7 +132,7 @@ public final class VisionStage {
             try (Prefetcher<Batch> batches = new Prefetcher<>(s -> batch(model, frames, StageRun.stepSeed(seed, NAME, s), settings.batch(), settings.easyShare()), steps)) {
             losses = StageRun.run(plan, trainable, optimizer, step -> {
                 Batch batch = batches.get(step);
-                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(model, tower, batch, settings.imageFeature(), m));
+                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(model, tower, batch, settings.classTokenWeight(), m));
             }, listener);
             }
             float accuracy = retrievalAccuracy(model, tower, frames, seed, settings);
@@ -202,29 +201,35 @@ public final class VisionStage {
         return new Batch(pixels, n, texts, same);
     }
 
-    private static NDArray loss(FlamingoModel model, ClipTextTower tower, Batch b, ImageFeature feature, NDManager m) {
+    /** The weighted sum of one contrastive loss per image embedding, all against the same text embeddings. */
+    static NDArray loss(FlamingoModel model, ClipTextTower tower, Batch b, double classTokenWeight, NDManager m) {
         int s = model.config().vision().imageSize();
         NDArray pixels = m.create(b.pixels(), new Shape(b.n(), 3, s, s));
-        if (feature != ImageFeature.BOTH) {
-            NDArray image = embedImages(model, tower, pixels, feature); // (N, E)
-            NDArray text = embedTexts(tower, b, m, model.config().specialTokens().pad()); // (N, E)
-            NDArray same = m.create(b.same(), new Shape(b.n(), b.n()));
-            return Losses.contrastive(image, text, tower.scale(image), same);
-        }
-        NDArray tokens = model.block().vision().allTokens(pixels); // (N, P+1, Dv)
-        NDArray cls = tower.embedImage(tokens.get(":, 0, :")); // (N, E)
-        NDArray patches = tower.embedImage(tokens.get(":, 1:, :").mean(new int[] {1})); // (N, E)
         NDArray text = embedTexts(tower, b, m, model.config().specialTokens().pad()); // (N, E)
         NDArray same = m.create(b.same(), new Shape(b.n(), b.n()));
-        NDArray both = Losses.contrastive(cls, text, tower.scale(cls), same).add(Losses.contrastive(patches, text, tower.scale(patches), same));
-        return Scalars.mul(both, 0.5f);
+        NDArray loss = null;
+        for (WeightedEmbedding image : embedImages(model, tower, pixels, classTokenWeight)) {
+            NDArray term = Losses.contrastive(image.embedding(), text, tower.scale(image.embedding()), same);
+            if (image.weight() != 1) term = Scalars.mul(term, (float) image.weight());
+            loss = loss == null ? term : loss.add(term);
+        }
+        return loss;
     }
 
-    private static NDArray embedImages(FlamingoModel model, ClipTextTower tower, NDArray pixels, ImageFeature feature) {
-        NDArray features = feature == ImageFeature.MEAN_PATCH_TOKEN
-                ? model.block().vision().forward(pixels).mean(new int[] {1}) // (N, Dv): the mean patch token
-                : model.block().vision().pooled(pixels); // (N, Dv): the class token after the post-LayerNorm
-        return tower.embedImage(features); // (N, E)
+    /** An image embedding, (N, E), and its weight in the loss. */
+    private record WeightedEmbedding(NDArray embedding, double weight) {}
+
+    /**
+     * The image embeddings the loss reads, from one pass of the ViT: the class token after the post-LayerNorm (when
+     * its weight is above 0) first, then the mean patch token (when its weight is above 0).
+     */
+    private static List<WeightedEmbedding> embedImages(FlamingoModel model, ClipTextTower tower, NDArray pixels, double classTokenWeight) {
+        NDArray tokens = model.block().vision().allTokens(pixels); // (N, P+1, Dv)
+        List<WeightedEmbedding> out = new ArrayList<>(2);
+        if (classTokenWeight > 0) out.add(new WeightedEmbedding(tower.embedImage(tokens.get(":, 0, :")), classTokenWeight));
+        if (classTokenWeight < 1)
+            out.add(new WeightedEmbedding(tower.embedImage(tokens.get(":, 1:, :").mean(new int[] {1})), 1 - classTokenWeight));
+        return out;
     }
 
     private static NDArray embedTexts(ClipTextTower tower, Batch b, NDManager m, long pad) {
@@ -245,13 +250,16 @@ public final class VisionStage {
         return tower.embedText(idArr, mask, lastIdx); // (N, E)
     }
 
-    /** Top-1 frame→text retrieval within one held-out batch (chance is 1/N), counting ties of equal descriptions as right. */
+    /**
+     * Top-1 frame→text retrieval within one held-out batch (chance is 1/N), counting ties of equal descriptions as
+     * right; on the class token, or on the mean patch token when the loss does not read the class token.
+     */
     static float retrievalAccuracy(FlamingoModel model, ClipTextTower tower, TrainingFrames frames, long seed, Settings settings) {
         Batch b = batch(model, frames, StageRun.stepSeed(seed ^ 0x5EED, NAME + "-eval", 0), RETRIEVAL_BATCH, settings.easyShare());
         try (NDManager m = model.manager().newSubManager()) {
             int s = model.config().vision().imageSize();
             NDArray pixels = m.create(b.pixels(), new Shape(b.n(), 3, s, s));
-            NDArray sim = embedImages(model, tower, pixels, settings.imageFeature()).matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
+            NDArray sim = embedImages(model, tower, pixels, settings.classTokenWeight()).get(0).embedding().matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
             long[] best = sim.argMax(1).toType(DataType.INT64, false).toLongArray();
             int right = 0;
             for (int i = 0; i < b.n(); i++) if (b.same()[i * b.n() + (int) best[i]] == 1f) right++;

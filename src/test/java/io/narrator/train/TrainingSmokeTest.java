@@ -63,7 +63,7 @@ class TrainingSmokeTest {
         LanguageModelStage.run(out, 1, 20, LM, TrainingListener.NONE);
         assertThatThrownBy(() -> FlamingoStage.run(out, 1, 5, new FlamingoStage.Settings(4, 1e-3f, 12, 100, 5.0), TrainingListener.NONE))
                 .hasMessageContaining("run `narrator train vision --out");
-        List<Float> vision = VisionStage.run(out, 1, 12, new VisionStage.Settings(16, 2e-3f, 100, 0.5, true, VisionStage.ImageFeature.BOTH), TrainingListener.NONE);
+        List<Float> vision = VisionStage.run(out, 1, 12, new VisionStage.Settings(16, 2e-3f, 100, 0.5, true, 0.5), TrainingListener.NONE);
         assertThat(vision).hasSize(12).allMatch(Float::isFinite);
         List<Float> flamingo = FlamingoStage.run(out, 1, 30, new FlamingoStage.Settings(8, 3e-3f, 16, 100, 5.0), TrainingListener.NONE);
         assertThat(mean(flamingo.subList(24, 30))).isLessThan(mean(flamingo.subList(0, 6)));

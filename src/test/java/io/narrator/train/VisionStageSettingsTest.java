@@ -37,15 +37,20 @@ class VisionStageSettingsTest {
         VisionStage.Settings recipe = VisionStage.Settings.DEFAULT;
         assertThat(recipe.easyShare()).isEqualTo(0.5);
         assertThat(recipe.lockTextTower()).isTrue();
-        assertThat(recipe.imageFeature()).isEqualTo(VisionStage.ImageFeature.BOTH);
+        assertThat(recipe.classTokenWeight()).isEqualTo(0.5);
         assertThat(recipe.describe()).contains("50% easy frames", "locked text tower", "the class token and the mean patch token");
         assertThat(VisionStage.Settings.plainClip(64, 1e-3f, 100).describe())
-                .doesNotContain("easy").doesNotContain("locked").contains("loss on the class token");
+                .doesNotContain("easy").doesNotContain("locked").endsWith("loss on the class token");
+        assertThat(new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, 0).describe()).endsWith("loss on the mean patch token");
+        assertThat(new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, 0.65).describe())
+                .endsWith("loss on the class token (weight 0.65) and the mean patch token (weight 0.35)");
     }
 
     @Test
     void settingsThatCannotTrainAreRefused() {
-        assertThatThrownBy(() -> new VisionStage.Settings(1, 1e-3f, 100, 0.5, true, VisionStage.ImageFeature.BOTH)).hasMessageContaining("at least 2 pairs");
-        assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 1.5, true, VisionStage.ImageFeature.BOTH)).hasMessageContaining("easyShare must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> new VisionStage.Settings(1, 1e-3f, 100, 0.5, true, 0.5)).hasMessageContaining("at least 2 pairs");
+        assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 1.5, true, 0.5)).hasMessageContaining("easyShare must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, -0.1)).hasMessageContaining("classTokenWeight must be in [0, 1], got -0.1");
+        assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, Double.NaN)).hasMessageContaining("classTokenWeight must be in [0, 1], got NaN");
     }
 }
