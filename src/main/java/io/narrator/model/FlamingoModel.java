@@ -99,16 +99,25 @@ public final class FlamingoModel implements AutoCloseable {
         ModelDirectory.writeConfig(config, dir);
         if (!tokenizerJson.toAbsolutePath().equals(dir.resolve(ModelDirectory.TOKENIZER).toAbsolutePath()))
             Files.copy(tokenizerJson, dir.resolve(ModelDirectory.TOKENIZER), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        SafeTensors.write(dir.resolve(ModelDirectory.WEIGHTS), ModelWeights.tensors(block), precision,
-                Map.of("format", "pt", "name", config.name(), "version", config.version()));
+        SafeTensors.write(dir.resolve(ModelDirectory.WEIGHTS), ModelWeights.tensors(block), precision, metadata(config));
     }
 
-    /** Copies a model directory to {@code target} under a new config (e.g. the release name and version). */
+    /** What a model's {@code model.safetensors} says of itself in {@code __metadata__}. */
+    private static Map<String, String> metadata(FlamingoConfig config) {
+        return Map.of("format", "pt", "name", config.name(), "version", config.version());
+    }
+
+    /**
+     * Copies a model directory to {@code target} under a new config (e.g. the release name and version): the tokenizer
+     * as it is, the weights' values bit for bit, written as F32 with the new name and version in their metadata.
+     */
     public static void copyAs(Path source, Path target, FlamingoConfig config) throws IOException {
         Files.createDirectories(target);
         ModelDirectory.writeConfig(config, target);
-        for (String f : new String[] {ModelDirectory.TOKENIZER, ModelDirectory.WEIGHTS})
-            Files.copy(source.resolve(f), target.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(source.resolve(ModelDirectory.TOKENIZER), target.resolve(ModelDirectory.TOKENIZER),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        SafeTensors.write(target.resolve(ModelDirectory.WEIGHTS), SafeTensors.read(source.resolve(ModelDirectory.WEIGHTS)).values(),
+                SafeTensors.Precision.F32, metadata(config));
     }
 
     public FlamingoConfig config() {

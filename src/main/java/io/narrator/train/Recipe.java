@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class Recipe {
     /** The version written into the final model's config. */
-    public static final String VERSION = "1.4.0";
+    public static final String VERSION = "1.4.1";
 
     /** Steps of each stage and the size of the final evaluation. */
     public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips) {

@@ -65,7 +65,8 @@ public final class VisionStage {
      *     same-coloured frames near-identical descriptions, and the loss pulls them together)
      * @param classTokenWeight the loss is {@code w}·(contrastive loss on the class token, as CLIP) + {@code (1 − w)}·
      *     (contrastive loss on the mean patch token, which is what the resampler reads); 1 is CLIP as it is, 0 the
-     *     patch tokens only. The class token kept the count in stage 3 and the patch tokens the events (docs/model.md)
+     *     patch tokens only. The recipe's is 0.5; what stage 3 read on each weight tried is in docs/model.md (one run
+     *     per weight, and two runs of 0.5 differ by 22 points in count, so single runs rank weights only roughly)
      */
     public record Settings(int batch, float learningRate, int checkpointEvery, double easyShare, boolean lockTextTower,
             double classTokenWeight) {

@@ -144,7 +144,10 @@ public final class SafeTensors {
         return out;
     }
 
-    /** Writes tensors in the given order with the given precision; {@code metadata} goes in {@code __metadata__}. */
+    /**
+     * Writes tensors in the given order with the given precision; {@code metadata} goes in {@code __metadata__}, in key
+     * order, so equal inputs give equal files whatever the map's iteration order.
+     */
     public static void write(Path file, Collection<Tensor> tensors, Precision precision, Map<String, String> metadata)
             throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -154,13 +157,13 @@ public final class SafeTensors {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Writes a safetensors image to a stream. */
+    /** Writes a safetensors image to a stream; the metadata in key order, so equal inputs give equal bytes. */
     public static void write(OutputStream out, Collection<Tensor> tensors, Precision precision, Map<String, String> metadata)
             throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            new java.util.TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         for (Tensor t : tensors) {

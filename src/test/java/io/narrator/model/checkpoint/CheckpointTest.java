@@ -53,6 +53,46 @@ class CheckpointTest {
     }
 
     @Test
+    void aCopyUnderANewIdentityKeepsEveryWeightAndNamesItselfInItsMetadata() throws Exception {
+        Path copy = tmp.resolve("release");
+        FlamingoModel.copyAs(saved, copy, model.config().withIdentity("narrator-test", "9.8.7"));
+        assertThat(header(saved)).contains("\"__metadata__\":{\"format\":\"pt\",\"name\":\"" + model.config().name()
+                + "\",\"version\":\"" + model.config().version() + "\"}");
+        assertThat(header(copy)).contains("\"__metadata__\":{\"format\":\"pt\",\"name\":\"narrator-test\",\"version\":\"9.8.7\"}");
+        Map<String, Tensor> before = SafeTensors.read(saved.resolve("model.safetensors"));
+        Map<String, Tensor> after = SafeTensors.read(copy.resolve("model.safetensors"));
+        assertThat(after.keySet()).containsExactlyElementsOf(before.keySet());
+        for (String name : before.keySet()) assertThat(after.get(name).values()).as(name).containsExactly(before.get(name).values());
+        try (FlamingoModel loaded = FlamingoModel.load(copy)) {
+            assertThat(loaded.config().name()).isEqualTo("narrator-test");
+            assertThat(loaded.config().version()).isEqualTo("9.8.7");
+        }
+    }
+
+    @Test
+    void metadataIsWrittenInKeyOrderSoEqualInputsGiveEqualFiles() throws Exception {
+        List<Tensor> tensors = List.of(new Tensor("w", new long[] {2}, new float[] {1f, 2f}));
+        Map<String, String> forwards = new LinkedHashMap<>();
+        forwards.put("a", "1");
+        forwards.put("b", "2");
+        Map<String, String> backwards = new LinkedHashMap<>();
+        backwards.put("b", "2");
+        backwards.put("a", "1");
+        ByteArrayOutputStream one = new ByteArrayOutputStream();
+        ByteArrayOutputStream two = new ByteArrayOutputStream();
+        SafeTensors.write(one, tensors, SafeTensors.Precision.F32, forwards);
+        SafeTensors.write(two, tensors, SafeTensors.Precision.F32, backwards);
+        assertThat(two.toByteArray()).isEqualTo(one.toByteArray());
+    }
+
+    /** The JSON header of a model directory's safetensors file. */
+    private static String header(Path dir) throws Exception {
+        byte[] bytes = Files.readAllBytes(dir.resolve("model.safetensors"));
+        int length = (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return new String(bytes, 8, length, StandardCharsets.UTF_8);
+    }
+
+    @Test
     void halfPrecisionFilesLoad() throws Exception {
         Path f16 = tmp.resolve("f16");
         model.save(f16, tmp.resolve("tokenizer.json"), SafeTensors.Precision.F16);
