@@ -108,10 +108,14 @@ public final class FlamingoModel implements AutoCloseable {
     }
 
     /**
-     * Copies a model directory to {@code target} under a new config (e.g. the release name and version): the tokenizer
-     * as it is, the weights' values bit for bit, written as F32 with the new name and version in their metadata.
+     * Copies a model directory to {@code target} under a new name and version (e.g. a release's): its config with that
+     * identity, the tokenizer as it is, the weights' values bit for bit, written as F32 with the new name and version
+     * in their metadata. Nothing is loaded into the engine.
      */
-    public static void copyAs(Path source, Path target, FlamingoConfig config) throws IOException {
+    public static void copyAs(Path source, Path target, String name, String version) throws IOException {
+        Path configFile = source.resolve(ModelDirectory.CONFIG);
+        FlamingoConfig config = ModelDirectory.parseConfig(Files.readAllBytes(configFile), configFile.toString())
+                .withIdentity(name, version);
         Files.createDirectories(target);
         ModelDirectory.writeConfig(config, target);
         Files.copy(source.resolve(ModelDirectory.TOKENIZER), target.resolve(ModelDirectory.TOKENIZER),

@@ -44,10 +44,7 @@ public final class Recipe {
         FlamingoStage.run(out, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, listener);
         checkFrozen(out);
         Path finalDir = out.finalModel();
-        Files.createDirectories(finalDir);
-        try (FlamingoModel trained = FlamingoModel.load(out.stageModel(FlamingoStage.NAME))) {
-            FlamingoModel.copyAs(out.stageModel(FlamingoStage.NAME), finalDir, trained.config().withIdentity(NarratorTiny.NAME, VERSION));
-        }
+        FlamingoModel.copyAs(out.stageModel(FlamingoStage.NAME), finalDir, NarratorTiny.NAME, VERSION);
         try (FlamingoModel model = FlamingoModel.load(finalDir)) {
             listener.message("eval", "evaluating on held-out scenes");
             Evaluation.Report report = new Evaluation(model,

@@ -55,7 +55,7 @@ class CheckpointTest {
     @Test
     void aCopyUnderANewIdentityKeepsEveryWeightAndNamesItselfInItsMetadata() throws Exception {
         Path copy = tmp.resolve("release");
-        FlamingoModel.copyAs(saved, copy, model.config().withIdentity("narrator-test", "9.8.7"));
+        FlamingoModel.copyAs(saved, copy, "narrator-test", "9.8.7");
         assertThat(header(saved)).contains("\"__metadata__\":{\"format\":\"pt\",\"name\":\"" + model.config().name()
                 + "\",\"version\":\"" + model.config().version() + "\"}");
         assertThat(header(copy)).contains("\"__metadata__\":{\"format\":\"pt\",\"name\":\"narrator-test\",\"version\":\"9.8.7\"}");
