@@ -7,7 +7,6 @@ import io.narrator.model.checkpoint.Tensor;
 import io.narrator.train.eval.Evaluation;
 import io.narrator.train.eval.ReportWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
