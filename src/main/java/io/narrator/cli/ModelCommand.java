@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
+import io.narrator.train.eval.FeatureProbe;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,9 +21,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code narrator model}: commands about model directories. */
-@Command(name = "model", header = "Inspect a model directory.",
+@Command(name = "model", header = "Inspect a model directory or probe its vision features.",
         mixinStandardHelpOptions = true, description = "Looks into a model directory.",
-        subcommands = {ModelCommand.Inspect.class})
+        subcommands = {ModelCommand.Inspect.class, ModelCommand.Probe.class})
 final class ModelCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -99,6 +100,84 @@ final class ModelCommand implements Runnable {
                 out.println("gates (tanh)      attn        ff");
                 for (int i = 0; i < gates.size(); i++)
                     out.printf(Locale.ROOT, "  xattn %d (LM %d) %9.4f %9.4f%n", i, layers.get(i), gates.get(i)[0], gates.get(i)[1]);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code narrator model probe}: linear probes of shape, colour and count on the frozen vision features. */
+    @Command(name = "probe", header = "Measure what a model's vision encoder has learnt: linear probes of shape, colour and count.",
+            mixinStandardHelpOptions = true,
+            description = {"Renders frames of the synthetic world (as the vision stage draws them, from a seed no training stage uses), "
+                    + "encodes them with the model's frozen vision encoder and fits a linear classifier (softmax regression) for the "
+                    + "shape, the colour and the number of objects on each of four poolings of the last layer's tokens: the class token, "
+                    + "the mean and the max of the patch tokens, and the patch under the first object. Prints the accuracy on held-out "
+                    + "frames, beside what always answering the commonest class scores.",
+                    "What a probe cannot read, the Perceiver Resampler is unlikely to read either: the caption then cannot name it."},
+            footer = {"", "Examples:", "  narrator model probe bundled", "  narrator model probe runs/tiny/vision/model --frames 1024 --held-out 512 --json"})
+    static final class Probe implements Callable<Integer> {
+        private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = "bundled",
+                description = "Model directory (a stage's model works too), or 'bundled' (default).")
+        String dir;
+
+        @Option(names = "--frames", paramLabel = "N", defaultValue = "4096", description = "Frames the probes are fitted on (default: ${DEFAULT-VALUE}).")
+        int frames;
+
+        @Option(names = "--held-out", paramLabel = "N", defaultValue = "1024", description = "Frames the probes are scored on (default: ${DEFAULT-VALUE}).")
+        int heldOut;
+
+        @Option(names = "--seed", paramLabel = "S", defaultValue = "77", description = "Seed of the frames (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print the accuracies as one JSON object.")
+        boolean json;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            FeatureProbe.Settings settings = new FeatureProbe.Settings(frames, heldOut, seed);
+            ModelOption option = new ModelOption();
+            option.model = dir;
+            try (FlamingoModel m = option.load()) {
+                PrintWriter err = spec.commandLine().getErr();
+                int total = frames + heldOut;
+                FeatureProbe.Report r = FeatureProbe.run(m, settings, done -> {
+                    if (done % 1024 < 64 || done == total) {
+                        err.printf(Locale.ROOT, "encoded %d of %d frames%n", done, total);
+                        err.flush();
+                    }
+                });
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    ObjectNode n = JSON.createObjectNode();
+                    n.put("model", r.model()).put("location", dir).put("frames", frames).put("heldOut", heldOut).put("seed", seed);
+                    ObjectNode acc = n.putObject("accuracy");
+                    for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) {
+                        ObjectNode row = acc.putObject(a.label());
+                        for (FeatureProbe.Pooling p : FeatureProbe.Pooling.values()) row.put(p.label(), r.accuracy(a, p));
+                    }
+                    ObjectNode maj = n.putObject("majority");
+                    r.majority().forEach((a, share) -> maj.put(a.label(), share));
+                    n.put("seconds", r.seconds());
+                    out.println(JSON.writeValueAsString(n));
+                    return 0;
+                }
+                out.printf(Locale.ROOT, "%s from %s: linear probes on the frozen vision features%n", r.model(), dir);
+                out.printf(Locale.ROOT, "%d frames to fit, %d held out (seed %d), %.0f s%n%n", frames, heldOut, seed, r.seconds());
+                out.printf(Locale.ROOT, "%-30s", "");
+                for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) out.printf(Locale.ROOT, "%8s", a.label());
+                out.println();
+                for (FeatureProbe.Pooling p : FeatureProbe.Pooling.values()) {
+                    out.printf(Locale.ROOT, "%-30s", p.label());
+                    for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) out.printf(Locale.ROOT, "%7.1f%%", 100 * r.accuracy(a, p));
+                    out.println();
+                }
+                out.printf(Locale.ROOT, "%-30s", "commonest class (chance)");
+                for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) out.printf(Locale.ROOT, "%7.1f%%", 100 * r.majority().get(a));
+                out.println();
             }
             return 0;
         }

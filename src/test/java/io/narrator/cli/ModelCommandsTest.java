@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code model inspect}, {@code generate} and {@code score}, checked against the model called directly. */
+/** {@code model inspect}, {@code model probe}, {@code generate} and {@code score}, checked against the model called directly. */
 class ModelCommandsTest {
     @TempDir static Path dir;
     static Path modelDir;
@@ -94,6 +94,34 @@ class ModelCommandsTest {
         assertThat(n.at("/parameters/total").asLong()).isEqualTo(counts.values().stream().mapToLong(Long::longValue).sum());
         assertThat(n.get("gates")).hasSize(model.block().crossAttentionLayers().size());
         assertThat(n.at("/gates/1/tanhFfGate").asDouble()).isCloseTo(Math.tanh(1), within(1e-6));
+    }
+
+    @Test
+    void probePrintsHeldOutAccuracyPerAttributeAndPooling() throws Exception {
+        Cli.Result text = Cli.run("model", "probe", modelDir.toString(), "--frames", "64", "--held-out", "32", "--seed", "3");
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.outLines().get(0)).isEqualTo("tiny-test 0.0.1 from " + modelDir + ": linear probes on the frozen vision features");
+        assertThat(text.out()).containsPattern("(?m)^ +shape +colour +count$")
+                .containsPattern("(?m)^class token( +\\d+\\.\\d%){3}$")
+                .containsPattern("(?m)^patch under the first object( +\\d+\\.\\d%){3}$")
+                .containsPattern("(?m)^commonest class \\(chance\\)( +\\d+\\.\\d%){3}$");
+        assertThat(text.err()).contains("encoded 96 of 96 frames");
+
+        Cli.Result json = Cli.run("model", "probe", modelDir.toString(), "--frames", "64", "--held-out", "32", "--seed", "3", "--json");
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        JsonNode n = new ObjectMapper().readTree(json.out());
+        assertThat(n.at("/model").asText()).isEqualTo("tiny-test 0.0.1");
+        for (String attribute : List.of("shape", "colour", "count")) {
+            assertThat(n.at("/accuracy/" + attribute).size()).isEqualTo(4);
+            assertThat(n.at("/accuracy/" + attribute + "/class token").asDouble()).isBetween(0.0, 1.0);
+            assertThat(n.at("/majority/" + attribute).asDouble()).isBetween(1 / 6.0, 1.0);
+        }
+        // the same frames and fits print the same figures
+        assertThat(text.out()).contains(String.format(java.util.Locale.ROOT, "%7.1f%%", 100 * n.at("/accuracy/colour/mean patch token").asDouble()));
+
+        Cli.Result bad = Cli.run("model", "probe", modelDir.toString(), "--frames", "4");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("--frames must be at least 16, got 4");
     }
 
     @Test
