@@ -112,7 +112,8 @@ final class ModelCommand implements Runnable {
                     + "encodes them with the model's frozen vision encoder and fits a linear classifier (softmax regression) for the "
                     + "shape, the colour and the number of objects on each of four poolings of the last layer's tokens: the class token, "
                     + "the mean and the max of the patch tokens, and the patch under the first object. Prints the accuracy on held-out "
-                    + "frames, beside what always answering the commonest class scores.",
+                    + "frames, beside what always answering the commonest class scores, and how well a patch token tells its own "
+                    + "column (what motion direction is read from).",
                     "What a probe cannot read, the Perceiver Resampler is unlikely to read either: the caption then cannot name it."},
             footer = {"", "Examples:", "  narrator model probe bundled", "  narrator model probe runs/tiny/vision/model --frames 1024 --held-out 512 --json"})
     static final class Probe implements Callable<Integer> {
@@ -161,6 +162,7 @@ final class ModelCommand implements Runnable {
                     }
                     ObjectNode maj = n.putObject("majority");
                     r.majority().forEach((a, share) -> maj.put(a.label(), share));
+                    n.putObject("patchColumn").put("accuracy", r.patchColumn()).put("columns", r.columns());
                     n.put("seconds", r.seconds());
                     out.println(JSON.writeValueAsString(n));
                     return 0;
@@ -178,6 +180,9 @@ final class ModelCommand implements Runnable {
                 out.printf(Locale.ROOT, "%-30s", "commonest class (chance)");
                 for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) out.printf(Locale.ROOT, "%7.1f%%", 100 * r.majority().get(a));
                 out.println();
+                out.println();
+                out.printf(Locale.ROOT, "a patch token's own column, read from the token: %.1f%% (%d columns, chance %.1f%%)%n",
+                        100 * r.patchColumn(), r.columns(), 100.0 / r.columns());
             }
             return 0;
         }

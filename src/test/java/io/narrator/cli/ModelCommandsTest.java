@@ -105,6 +105,7 @@ class ModelCommandsTest {
                 .containsPattern("(?m)^class token( +\\d+\\.\\d%){3}$")
                 .containsPattern("(?m)^patch under the first object( +\\d+\\.\\d%){3}$")
                 .containsPattern("(?m)^commonest class \\(chance\\)( +\\d+\\.\\d%){3}$");
+        assertThat(text.out()).containsPattern("(?m)^a patch token's own column, read from the token: \\d+\\.\\d% \\(4 columns, chance 25\\.0%\\)$");
         assertThat(text.err()).contains("encoded 96 of 96 frames");
 
         Cli.Result json = Cli.run("model", "probe", modelDir.toString(), "--frames", "64", "--held-out", "32", "--seed", "3", "--json");
@@ -116,6 +117,8 @@ class ModelCommandsTest {
             assertThat(n.at("/accuracy/" + attribute + "/class token").asDouble()).isBetween(0.0, 1.0);
             assertThat(n.at("/majority/" + attribute).asDouble()).isBetween(1 / 6.0, 1.0);
         }
+        assertThat(n.at("/patchColumn/columns").asInt()).isEqualTo(4);
+        assertThat(n.at("/patchColumn/accuracy").asDouble()).isBetween(0.0, 1.0);
         // the same frames and fits print the same figures
         assertThat(text.out()).contains(String.format(java.util.Locale.ROOT, "%7.1f%%", 100 * n.at("/accuracy/colour/mean patch token").asDouble()));
 

@@ -24,6 +24,9 @@ import java.util.function.IntConsumer;
  * Perceiver Resampler has to work with, so it tells a vision stage that has not learnt an attribute (the caption can
  * then not name it, whatever stage 3 does) from a stage 3 that has not learnt to read it.
  *
+ * <p>A fifth probe reads position: the column of a patch token (one at random per frame) from the token itself. The
+ * resampler adds no position of its own, so a patch token that does not carry where it is leaves motion unreadable.
+ *
  * <p>Frames come from the world as the vision stage sees them (random aspect ratio and scale, a random moment of an
  * 8-second scene, at least one object visible), from a seed stream no training stage uses. The first
  * {@link Settings#trainFrames()} fit the probes; the accuracies are on the next {@link Settings#heldOutFrames()}.
@@ -95,10 +98,11 @@ public final class FeatureProbe {
 
     /**
      * Held-out accuracy per attribute and pooling; {@code majority} is the share of the commonest class among the
-     * held-out frames (what always answering it would score).
+     * held-out frames (what always answering it would score); {@code patchColumn} the accuracy of the column probe
+     * (chance 1/{@code columns}).
      */
     public record Report(String model, Settings settings, Map<Attribute, Map<Pooling, Double>> accuracy,
-            Map<Attribute, Double> majority, double seconds) {
+            Map<Attribute, Double> majority, double patchColumn, int columns, double seconds) {
         public double accuracy(Attribute attribute, Pooling pooling) {
             return accuracy.get(attribute).get(pooling);
         }
@@ -118,10 +122,12 @@ public final class FeatureProbe {
         for (Pooling p : Pooling.values()) features.put(p, new float[n][]);
         Map<Attribute, int[]> labels = new EnumMap<>(Attribute.class);
         for (Attribute a : Attribute.values()) labels.put(a, new int[n]);
+        float[][] patch = new float[n][];
+        int[] column = new int[n];
         for (int first = 0; first < n; first += BATCH) {
             int b = Math.min(BATCH, n - first);
             float[] pixels = new float[b * 3 * s * s];
-            int[] objectPatch = new int[b];
+            int[] objectPatch = new int[b], randomPatch = new int[b];
             for (int i = 0; i < b; i++) {
                 Scene scene;
                 long t;
@@ -134,6 +140,8 @@ public final class FeatureProbe {
                 System.arraycopy(model.preprocessor().apply(image), 0, pixels, i * 3 * s * s, 3 * s * s);
                 List<ObjectState> objects = scene.objectsAt(t);
                 objectPatch[i] = patchUnder(objects.get(0), size[0], size[1], v);
+                randomPatch[i] = random.nextInt(grid * grid);
+                column[first + i] = randomPatch[i] % grid;
                 for (Attribute a : Attribute.values()) labels.get(a)[first + i] = a.of(scene, objects.size());
             }
             float[] out;
@@ -157,6 +165,7 @@ public final class FeatureProbe {
                 features.get(Pooling.MEAN_PATCH)[first + i] = mean;
                 features.get(Pooling.MAX_PATCH)[first + i] = max;
                 features.get(Pooling.OBJECT_PATCH)[first + i] = object;
+                patch[first + i] = Arrays.copyOfRange(out, base + (1 + randomPatch[i]) * d, base + (2 + randomPatch[i]) * d);
             }
             progress.accept(first + b);
         }
@@ -181,9 +190,12 @@ public final class FeatureProbe {
                 });
             }
         }
+        double[] patchColumn = new double[1];
+        fits.add(() -> patchColumn[0] = SoftmaxRegression.fit(Arrays.copyOfRange(patch, 0, split), Arrays.copyOfRange(column, 0, split), grid)
+                .accuracy(Arrays.copyOfRange(patch, split, n), Arrays.copyOfRange(column, split, n)));
         fits.parallelStream().forEach(Runnable::run);
         return new Report(model.config().name() + " " + model.config().version(), settings, accuracy, majority,
-                (System.nanoTime() - start) / 1e9);
+                patchColumn[0], grid, (System.nanoTime() - start) / 1e9);
     }
 
     /**

@@ -57,6 +57,9 @@ class FeatureProbeTest {
             assertThat(r.accuracy(Attribute.COUNT, Pooling.MEAN_PATCH)).as(r.toString())
                     .isGreaterThan(r.majority().get(Attribute.COUNT) + 0.2);
             assertThat(r.majority().get(Attribute.SHAPE)).isBetween(1 / 6.0, 0.3);
+            // its patch tokens keep where they are (the sine-cosine start of the vision stage): far above 1 in 8
+            assertThat(r.columns()).isEqualTo(8);
+            assertThat(r.patchColumn()).as(r.toString()).isGreaterThan(0.5);
         }
     }
 }
