@@ -14,9 +14,9 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * report): the floors it ships with, so a retrained or corrupted model that does worse fails the build. The
  * full evaluation with 100 clips per task is in its report.json.
  *
- * <p>These are the floors narrator-tiny 1.5.0 meets, less the sampling margin of 40 clips, not every target
+ * <p>These are the floors narrator-tiny 1.6.0 meets, less the sampling margin of 40 clips, not every target
  * narrator-tiny was built for: it reads colour, count and events from clips and adapts to example-defined tasks,
- * but its vision encoder did not learn shape. docs/model.md has both, side by side.
+ * but names the shape right only about half the time. docs/model.md has both, side by side.
  */
 @EnabledIf("bundledModelPresent")
 class BundledModelAccuracyTest {
@@ -36,6 +36,8 @@ class BundledModelAccuracyTest {
             assertThat(r.accuracy(Task.COUNT, 4)).as("count task at 4 shots\n" + summary).isGreaterThanOrEqualTo(FEW_SHOT_COUNT);
             assertThat(r.captionAttributes().get("event")).as("0-shot caption event\n" + summary).isGreaterThanOrEqualTo(CAPTION_EVENT);
             assertThat(r.accuracy(Task.EVENT, 4)).as("event task at 4 shots\n" + summary).isGreaterThanOrEqualTo(FEW_SHOT_EVENT);
+            assertThat(r.captionAttributes().get("shape")).as("0-shot caption shape\n" + summary).isGreaterThanOrEqualTo(CAPTION_SHAPE);
+            assertThat(r.accuracy(Task.SHAPE, 4)).as("shape task at 4 shots\n" + summary).isGreaterThanOrEqualTo(FEW_SHOT_SHAPE);
             // with no examples the model captions; the examples alone switch it to answering the task
             for (Task t : List.of(Task.COLOUR, Task.SHAPE, Task.COUNT, Task.EVENT))
                 assertThat(r.accuracy(t, 4)).as(t + " rises from 0 shots\n" + summary).isGreaterThan(r.accuracy(t, 0));
@@ -52,4 +54,7 @@ class BundledModelAccuracyTest {
     static final double FEW_SHOT_COLOUR = 0.90;
     static final double FEW_SHOT_COUNT = 0.85;
     static final double FEW_SHOT_EVENT = 0.85;
+    /** 1.6.0 reads shape 52–58% (six shapes: chance 17%); 1.5.0 read it 16%. */
+    static final double CAPTION_SHAPE = 0.35;
+    static final double FEW_SHOT_SHAPE = 0.35;
 }
