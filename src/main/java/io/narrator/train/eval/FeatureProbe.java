@@ -10,12 +10,12 @@ import io.narrator.train.world.ObjectState;
 import io.narrator.train.world.Scene;
 import io.narrator.train.world.World;
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 
 /**
@@ -170,32 +170,24 @@ public final class FeatureProbe {
             progress.accept(first + b);
         }
         int split = settings.trainFrames();
+        // the 13 fits are independent: run them on the common pool, then collect
+        Map<Attribute, Map<Pooling, CompletableFuture<Double>>> fits = new EnumMap<>(Attribute.class);
+        for (Attribute a : Attribute.values()) {
+            Map<Pooling, CompletableFuture<Double>> row = new EnumMap<>(Pooling.class);
+            for (Pooling p : Pooling.values()) row.put(p, heldOutAsync(features.get(p), labels.get(a), a.classes(), split));
+            fits.put(a, row);
+        }
+        CompletableFuture<Double> patchColumn = heldOutAsync(patch, column, grid, split);
         Map<Attribute, Map<Pooling, Double>> accuracy = new EnumMap<>(Attribute.class);
         Map<Attribute, Double> majority = new EnumMap<>(Attribute.class);
-        List<Runnable> fits = new ArrayList<>();
-        for (Attribute a : Attribute.values()) {
-            int[] y = labels.get(a);
-            int[] yTrain = Arrays.copyOfRange(y, 0, split), yTest = Arrays.copyOfRange(y, split, n);
-            majority.put(a, majorityShare(yTest, a.classes()));
-            Map<Pooling, Double> row = new EnumMap<>(Pooling.class);
-            accuracy.put(a, row);
-            for (Pooling p : Pooling.values()) {
-                float[][] x = features.get(p);
-                fits.add(() -> {
-                    double acc = SoftmaxRegression.fit(Arrays.copyOfRange(x, 0, split), yTrain, a.classes())
-                            .accuracy(Arrays.copyOfRange(x, split, n), yTest);
-                    synchronized (row) {
-                        row.put(p, acc);
-                    }
-                });
-            }
-        }
-        double[] patchColumn = new double[1];
-        fits.add(() -> patchColumn[0] = SoftmaxRegression.fit(Arrays.copyOfRange(patch, 0, split), Arrays.copyOfRange(column, 0, split), grid)
-                .accuracy(Arrays.copyOfRange(patch, split, n), Arrays.copyOfRange(column, split, n)));
-        fits.parallelStream().forEach(Runnable::run);
+        fits.forEach((a, row) -> {
+            Map<Pooling, Double> done = new EnumMap<>(Pooling.class);
+            row.forEach((p, fit) -> done.put(p, fit.join()));
+            accuracy.put(a, done);
+            majority.put(a, majorityShare(Arrays.copyOfRange(labels.get(a), split, n), a.classes()));
+        });
         return new Report(model.config().name() + " " + model.config().version(), settings, accuracy, majority,
-                patchColumn[0], grid, (System.nanoTime() - start) / 1e9);
+                patchColumn.join(), grid, (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -217,6 +209,12 @@ public final class FeatureProbe {
         int col = Math.min(grid - 1, Math.max(0, (int) (x / v.patchSize())));
         int row = Math.min(grid - 1, Math.max(0, (int) (y / v.patchSize())));
         return row * grid + col;
+    }
+
+    /** Fits a probe on the rows before {@code split} and scores it on the rest. */
+    private static CompletableFuture<Double> heldOutAsync(float[][] x, int[] y, int classes, int split) {
+        return CompletableFuture.supplyAsync(() -> SoftmaxRegression.fit(Arrays.copyOfRange(x, 0, split), Arrays.copyOfRange(y, 0, split), classes)
+                .accuracy(Arrays.copyOfRange(x, split, x.length), Arrays.copyOfRange(y, split, y.length)));
     }
 
     private static double majorityShare(int[] labels, int classes) {
