@@ -62,13 +62,15 @@ public final class AdamW {
         step++;
         List<NDArray> grads = new ArrayList<>();
         try (NDManager scope = NDManager.subManagerOf(m.values().iterator().next())) {
-            double sq = 0;
+            ai.djl.ndarray.NDList squares = new ai.djl.ndarray.NDList();
             for (var e : params.entrySet()) {
                 NDArray g = e.getValue().getArray().getGradient(); // a fresh handle to the gradient: closed with the scope
                 g.attach(scope);
                 grads.add(g);
-                sq += g.square().sum().getFloat();
+                squares.add(g.square().sum());
             }
+            double sq = 0;
+            for (float x : ai.djl.ndarray.NDArrays.stack(squares).toFloatArray()) sq += x; // one read instead of one per tensor
             float norm = (float) Math.sqrt(sq);
             float scale = s.clipNorm() > 0 && norm > s.clipNorm() ? s.clipNorm() / (norm + 1e-6f) : 1f;
             float c1 = (float) (1 - Math.pow(s.beta1(), step));

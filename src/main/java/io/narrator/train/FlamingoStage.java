@@ -71,8 +71,11 @@ public final class FlamingoStage {
         }
     }
 
-    /** A batch: token sequences and, per row, the pool clips its {@code <image>} markers stand for. */
-    record Example(TokenBatch tokens, List<int[]> clips) {}
+    /**
+     * A batch: token sequences and, per row, the pool clips its {@code <image>} markers stand for, with each
+     * distinct clip's features already widened to floats (on the prefetch thread, not the training one).
+     */
+    record Example(TokenBatch tokens, List<int[]> clips, Map<Integer, float[]> features) {}
 
     static Example batch(FewShotSequences sequences, FeaturePool pool, long seed, int size, long pad) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -93,17 +96,19 @@ public final class FlamingoStage {
             weights.add(s.targets());
             clips.add(chosen);
         }
-        return new Example(TokenBatch.of(ids, weights, pad), clips);
+        Map<Integer, float[]> features = new java.util.HashMap<>();
+        for (int[] row : clips) for (int c : row) features.computeIfAbsent(c, i -> pool.floats(pool.get(i)));
+        return new Example(TokenBatch.of(ids, weights, pad), clips, features);
     }
 
     static NDArray loss(Flamingo block, FeaturePool pool, Example batch, NDManager m) {
+        Map<Integer, NDArray> arrays = new java.util.HashMap<>(); // one array per distinct clip: resampled once
         List<List<NDArray>> media = new ArrayList<>();
         for (int[] row : batch.clips()) {
             List<NDArray> items = new ArrayList<>();
-            for (int c : row) {
-                FeaturePool.Clip clip = pool.get(c);
-                items.add(m.create(pool.floats(clip), new Shape(clip.frames(), pool.patches(), pool.dim()))); // (F, P, Dv)
-            }
+            for (int c : row)
+                items.add(arrays.computeIfAbsent(c, i -> m.create(batch.features().get(i),
+                        new Shape(pool.get(i).frames(), pool.patches(), pool.dim())))); // (F, P, Dv)
             media.add(items);
         }
         NDArray visual = block.visualTokens(m, media); // (B, M, V, Dv)

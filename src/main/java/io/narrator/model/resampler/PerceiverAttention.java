@@ -8,6 +8,7 @@ import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.LayerNorm;
 import io.narrator.model.nn.Linear;
 import io.narrator.model.nn.NamedBlock;
+import io.narrator.model.nn.Scalars;
 
 /**
  * OpenFlamingo's {@code PerceiverAttention}: latents attend to concat(media, latents); only the inputs are
@@ -35,18 +36,63 @@ final class PerceiverAttention extends NamedBlock {
         toOut = child("to_out", Linear.builder().setIn(inner).setOut(dim).optBias(false).build());
     }
 
+    /** How the attention is computed; both give the same result up to float rounding. */
+    enum Path {
+        /** Project every media token to keys and values, as OpenFlamingo writes it. */
+        KEYS_AND_VALUES,
+        /**
+         * Fold {@code to_kv} into the queries and the output: qₕ·(x·Wₖₕᵀ)ᵀ = (qₕ·Wₖₕ)·xᵀ and softmax·(x·Wᵥₕᵀ) =
+         * (softmax·x)·Wᵥₕᵀ, so the S media tokens are never projected. Cheaper when the H·V query rows are fewer
+         * than the inner width (the bundled model: 64 rows against 128).
+         */
+        FOLDED;
+
+        /** The cheaper path in multiply-adds, for S keys, V latents, width D, H heads and inner width I. */
+        static Path cheaper(long s, long v, long d, long h, long inner) {
+            long keysAndValues = s * d * 2 * inner + 2 * v * s * inner;
+            long folded = 2 * v * inner * d + 2 * h * v * s * d;
+            return folded < keysAndValues ? FOLDED : KEYS_AND_VALUES;
+        }
+    }
+
     /**
      * @param media (N, L, D)
      * @param latents (N, V, D)
      * @return the update for the latents, (N, V, D); the residual is added by the caller
      */
     NDArray forward(NDArray media, NDArray latents) {
+        long s = media.getShape().get(1) + latents.getShape().get(1);
+        long v = latents.getShape().get(1);
+        return forward(media, latents, Path.cheaper(s, v, toKv.inFeatures(), heads, toQ.outFeatures()));
+    }
+
+    /** {@link #forward(NDArray, NDArray)} along the given path. */
+    NDArray forward(NDArray media, NDArray latents, Path path) {
         NDArray x = normMedia.forward(media); // (N, L, D)
         NDArray lat = normLatents.forward(latents); // (N, V, D)
         NDArray q = Attention.splitHeads(toQ.forward(lat), heads); // (N, H, V, hd)
-        NDList kv = Attention.splitLast(toKv.forward(NDArrays.concat(new NDList(x, lat), 1)), 2); // 2 × (N, L+V, inner)
-        NDArray k = Attention.splitHeads(kv.get(0), heads); // (N, H, L+V, hd)
-        NDArray v = Attention.splitHeads(kv.get(1), heads); // (N, H, L+V, hd)
-        return toOut.forward(Attention.mergeHeads(Attention.attend(q, k, v, null, scale))); // (N, V, D)
+        NDArray kvInput = NDArrays.concat(new NDList(x, lat), 1); // (N, S, D), S = L + V
+        NDArray context = path == Path.FOLDED ? attendFolded(q, kvInput) : attendProjected(q, kvInput); // (N, H, V, hd)
+        return toOut.forward(Attention.mergeHeads(context)); // (N, V, D)
+    }
+
+    private NDArray attendProjected(NDArray q, NDArray kvInput) {
+        NDList kv = Attention.splitLast(toKv.forward(kvInput), 2); // 2 × (N, S, inner)
+        NDArray k = Attention.splitHeads(kv.get(0), heads); // (N, H, S, hd)
+        NDArray v = Attention.splitHeads(kv.get(1), heads); // (N, H, S, hd)
+        return Attention.attend(q, k, v, null, scale);
+    }
+
+    private NDArray attendFolded(NDArray q, NDArray kvInput) {
+        long n = q.getShape().get(0);
+        long v = q.getShape().get(2);
+        long hd = q.getShape().get(3);
+        long d = kvInput.getShape().get(2);
+        NDArray w = toKv.weight().getArray().reshape(2, heads, hd, d); // (2, H, hd, D): keys' rows, then values'
+        w.attach(kvInput.getManager()); // a view for this pass, not a parameter of the model
+        NDArray queries = Scalars.mul(q, scale).matMul(w.get(0)).reshape(n, heads * v, d); // (N, H·V, D)
+        NDArray weights = queries.matMul(kvInput.transpose(0, 2, 1)).softmax(-1); // (N, H·V, S)
+        NDArray mixed = weights.matMul(kvInput).reshape(n, heads, v, d); // (N, H, V, D)
+        return mixed.matMul(w.get(1).transpose(0, 2, 1)); // (N, H, V, D)·(H, D, hd) → (N, H, V, hd)
     }
 }
