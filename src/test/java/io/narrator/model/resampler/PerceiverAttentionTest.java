@@ -52,8 +52,7 @@ class PerceiverAttentionTest {
     }
 
     private static float[] run(PerceiverAttention attention, NDArray media, NDArray latents, Path path, Map<String, float[]> gradients) {
-        try (NDManager m = media.getManager().newSubManager();
-                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray out = attention.forward(media, latents, path);
             gc.backward(out.mul(out.sin()).sum()); // a loss that weighs every output differently
             for (Map.Entry<String, Parameter> e : attention.namedParameters().entrySet()) {
