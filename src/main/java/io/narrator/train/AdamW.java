@@ -1,6 +1,8 @@
 package io.narrator.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
@@ -62,7 +64,7 @@ public final class AdamW {
         step++;
         List<NDArray> grads = new ArrayList<>();
         try (NDManager scope = NDManager.subManagerOf(m.values().iterator().next())) {
-            ai.djl.ndarray.NDList squares = new ai.djl.ndarray.NDList();
+            NDList squares = new NDList();
             for (var e : params.entrySet()) {
                 NDArray g = e.getValue().getArray().getGradient(); // a fresh handle to the gradient: closed with the scope
                 g.attach(scope);
@@ -70,7 +72,7 @@ public final class AdamW {
                 squares.add(g.square().sum());
             }
             double sq = 0;
-            for (float x : ai.djl.ndarray.NDArrays.stack(squares).toFloatArray()) sq += x; // one read instead of one per tensor
+            for (float x : NDArrays.stack(squares).toFloatArray()) sq += x; // one read instead of one per tensor
             float norm = (float) Math.sqrt(sq);
             float scale = s.clipNorm() > 0 && norm > s.clipNorm() ? s.clipNorm() / (norm + 1e-6f) : 1f;
             float c1 = (float) (1 - Math.pow(s.beta1(), step));

@@ -18,6 +18,7 @@ import io.narrator.train.world.Task;
 import io.narrator.train.world.World;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,13 +97,13 @@ public final class FlamingoStage {
             weights.add(s.targets());
             clips.add(chosen);
         }
-        Map<Integer, float[]> features = new java.util.HashMap<>();
+        Map<Integer, float[]> features = new HashMap<>();
         for (int[] row : clips) for (int c : row) features.computeIfAbsent(c, i -> pool.floats(pool.get(i)));
         return new Example(TokenBatch.of(ids, weights, pad), clips, features);
     }
 
     static NDArray loss(Flamingo block, FeaturePool pool, Example batch, NDManager m) {
-        Map<Integer, NDArray> arrays = new java.util.HashMap<>(); // one array per distinct clip: resampled once
+        Map<Integer, NDArray> arrays = new HashMap<>(); // one array per distinct clip: resampled once
         List<List<NDArray>> media = new ArrayList<>();
         for (int[] row : batch.clips()) {
             List<NDArray> items = new ArrayList<>();
