@@ -143,14 +143,21 @@ public final class Flamingo extends NamedBlock {
         Shape s = visual.getShape();
         if (s.dimension() != 4 || s.get(3) != config.visualDim())
             throw new IllegalArgumentException("visual tokens must be (rows, media, tokens, " + config.visualDim() + "), got " + s);
-        int rows = Math.toIntExact(s.get(0));
-        int slots = Math.toIntExact(s.get(1));
-        int perMedia = Math.toIntExact(s.get(2));
-        NDArray flat = visual.reshape(rows, (long) slots * perMedia, config.visualDim()); // (B, M·V, Dv)
+        return start(m, VisualTokens.of(visual), cached);
+    }
+
+    /**
+     * {@link #start(NDManager, NDArray, boolean)} for visual tokens given item by item: each cross-attention layer
+     * projects every distinct item to keys and values once, however many rows use it.
+     */
+    public FlamingoState start(NDManager m, VisualTokens visual, boolean cached) {
+        Shape s = visual.items().getShape();
+        if (s.get(2) != config.visualDim())
+            throw new IllegalArgumentException("visual tokens must be " + config.visualDim() + " wide, got " + s);
         List<PreparedMedia> media = new ArrayList<>();
-        for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.prepare(flat));
-        return new FlamingoState(m, embeddingTable(m), media, slots, perMedia,
-                cached ? new KvCache(config.text().layers(), m) : null, rows);
+        for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.prepare(visual));
+        return new FlamingoState(m, embeddingTable(m), media, visual.slots(), visual.tokensPerItem(),
+                cached ? new KvCache(config.text().layers(), m) : null, visual.rows());
     }
 
     /**
@@ -194,14 +201,20 @@ public final class Flamingo extends NamedBlock {
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
         NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T), or null when nothing is masked
         boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
-        MediaMask mediaMask = t == 1 && cache != null
-                ? state.singleTokenMask(textTime, onlyImmediate) // (B, 1, 1, M·V): the same every generation step
-                : MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(), onlyImmediate);
+        List<PreparedMedia> media = state.media();
+        MediaMask mediaMask;
+        if (t == 1 && cache != null) { // a generation step: the same inputs every step
+            FlamingoState.SingleTokenView view = state.singleToken(textTime, onlyImmediate);
+            media = view.media();
+            mediaMask = view.mask();
+        } else {
+            mediaMask = MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(), onlyImmediate); // (B, 1, T, M·V)
+        }
         List<Gpt2Block> blocks = lm.blocks();
         int k = 0;
         for (int layer = 0; layer < blocks.size(); layer++) {
             GatedCrossAttentionBlock xattn = crossAttentionBefore[layer];
-            if (xattn != null) x = xattn.forward(x, state.media().get(k++), mediaMask); // (B, T, D)
+            if (xattn != null) x = xattn.forward(x, media.get(k++), mediaMask); // (B, T, D)
             x = blocks.get(layer).forward(x, bias, cache == null ? null : cache.layer(layer)); // (B, T, D)
         }
         if (cache != null) cache.appendMask(mask);
@@ -250,15 +263,14 @@ public final class Flamingo extends NamedBlock {
      * Visual tokens for rows of media: each row's media (each (F, P, Dv) patch tokens of its frames) go
      * through the resampler, grouped by frame count so equal-length media share one batched call. An array
      * that appears more than once (a prompt's examples shared by several rows, the rows of one request's
-     * beams) is resampled once.
+     * beams) is resampled once and is one item of the result.
      *
-     * @return (B, M, V, Dv) with M the largest media count; missing media are zeros
+     * @return the distinct items' (V, Dv) tokens and the item in each row's slots, M the largest media count;
+     *     rows with fewer media have {@link VisualTokens#EMPTY} slots
      */
-    public NDArray visualTokens(NDManager m, List<List<NDArray>> mediaPerRow) {
+    public VisualTokens visualTokens(NDManager m, List<List<NDArray>> mediaPerRow) {
         int rows = mediaPerRow.size();
         int slots = Math.max(1, mediaPerRow.stream().mapToInt(List::size).max().orElse(0));
-        int v = perceiver.latents();
-        int dv = config.visualDim();
         // the distinct arrays in order of first use, grouped by frame count, and the slots each fills
         Map<NDArray, List<int[]>> uses = new IdentityHashMap<>();
         Map<Long, List<NDArray>> byFrames = new TreeMap<>();
@@ -270,24 +282,22 @@ public final class Flamingo extends NamedBlock {
                     return new ArrayList<>();
                 }).add(new int[] {r, j});
             }
-        NDArray[][] tokens = new NDArray[rows][slots];
+        int[][] slotItems = new int[rows][slots];
+        for (int[] row : slotItems) java.util.Arrays.fill(row, VisualTokens.EMPTY);
+        NDList groups = new NDList();
+        int next = 0;
         for (List<NDArray> group : byFrames.values()) {
             NDList frames = new NDList();
             for (NDArray item : group) frames.add(item.expandDims(0)); // (1, F, P, Dv)
-            NDArray out = resample(NDArrays.concat(frames, 0)); // (G, V, Dv)
-            for (int g = 0; g < group.size(); g++) {
-                NDArray one = out.get(g); // (V, Dv)
-                for (int[] rj : uses.get(group.get(g))) tokens[rj[0]][rj[1]] = one;
+            groups.add(resample(frames.size() == 1 ? frames.head() : NDArrays.concat(frames, 0))); // (G, V, Dv)
+            for (NDArray item : group) {
+                for (int[] rj : uses.get(item)) slotItems[rj[0]][rj[1]] = next;
+                next++;
             }
         }
-        NDArray zeros = m.zeros(new Shape(v, dv));
-        NDList rowsOut = new NDList();
-        for (int r = 0; r < rows; r++) {
-            NDList slotsOut = new NDList();
-            for (int j = 0; j < slots; j++) slotsOut.add(tokens[r][j] == null ? zeros : tokens[r][j]);
-            rowsOut.add(NDArrays.stack(slotsOut, 0)); // (M, V, Dv)
-        }
-        return NDArrays.stack(rowsOut, 0); // (B, M, V, Dv)
+        if (groups.isEmpty()) // no row has media: one empty slot each, never attended
+            return VisualTokens.of(m.zeros(new Shape(1, perceiver.latents(), config.visualDim())), slotItems);
+        return VisualTokens.of(groups.size() == 1 ? groups.head() : NDArrays.concat(groups, 0), slotItems); // (G, V, Dv)
     }
 
     /** Parameter counts per part: vision, perceiver, lm, cross-attention, special tokens. */

@@ -27,8 +27,8 @@ public final class FlamingoState {
     private int[] mediaSeen;
     /** For each row, the row of the batch given to {@link Flamingo#start} whose visual tokens it holds. */
     private int[] mediaRows;
-    private int[] maskTimes;
-    private MediaMask mask;
+    private int[] viewTimes;
+    private SingleTokenView view;
 
     FlamingoState(NDManager manager, NDArray table, List<PreparedMedia> media, int mediaSlots, int tokensPerMedia,
             KvCache cache, int rows) {
@@ -82,20 +82,60 @@ public final class FlamingoState {
     }
 
     /**
-     * The media mask of one new token per row with these text times, (B, 1) (the same at every generation step
-     * after the prompt: generated tokens are never {@code <image>}), made once on this state's manager and reused
-     * while the rows' text times stay the same.
+     * What the cross-attention layers read for one new token per row with these text times (every generation step
+     * after the prompt: generated tokens are never {@code <image>}, so it is the same at every step). With
+     * {@code onlyImmediate} and several media slots, each layer's keys and values are narrowed to the one media item
+     * each row's token sees, so a step attends to V visual tokens, not M·V, and needs no bias; otherwise they are the
+     * whole batch's, under the mask. Made once on this state's manager and reused while the rows and their text times
+     * stay the same.
      */
-    MediaMask singleTokenMask(int[][] textTime, boolean onlyImmediate) {
+    SingleTokenView singleToken(int[][] textTime, boolean onlyImmediate) {
         int[] times = new int[textTime.length];
         for (int r = 0; r < times.length; r++) times[r] = textTime[r][0];
-        if (mask != null && Arrays.equals(times, maskTimes)) return mask;
-        if (mask != null && mask.bias() != null) mask.bias().close();
-        if (mask != null && mask.hasMedia() != null) mask.hasMedia().close();
-        mask = MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate);
-        maskTimes = times;
-        return mask;
+        if (view != null && Arrays.equals(times, viewTimes)) return view;
+        closeView();
+        if (onlyImmediate && mediaSlots > 1) {
+            int[] slot = new int[times.length];
+            for (int r = 0; r < times.length; r++) slot[r] = Math.max(times[r], 1) - 1; // before any media: masked out below
+            try (NDArray index = rowSlots(slot)) {
+                List<PreparedMedia> own = new ArrayList<>();
+                for (PreparedMedia layer : media) own.add(layer.slotPerRow(index, mediaSlots, tokensPerMedia));
+                view = new SingleTokenView(own, MediaMask.ofOwnMedia(manager, textTime), true);
+            }
+        } else {
+            view = new SingleTokenView(media, MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate), false);
+        }
+        viewTimes = times;
+        return view;
     }
+
+    /** For each row r, the index r·M + slot[r] into the rows' media slots laid out one after another, int64 (B). */
+    private NDArray rowSlots(int[] slot) {
+        long[] idx = new long[slot.length];
+        for (int r = 0; r < slot.length; r++) idx[r] = (long) r * mediaSlots + slot[r];
+        return manager.create(idx, new Shape(idx.length)).toType(DataType.INT64, false);
+    }
+
+    private void closeView() {
+        if (view == null) return;
+        if (view.mask().bias() != null) view.mask().bias().close();
+        if (view.mask().hasMedia() != null) view.mask().hasMedia().close();
+        if (view.narrowed())
+            for (PreparedMedia layer : view.media()) {
+                layer.keysT().close();
+                layer.values().close();
+            }
+        view = null;
+    }
+
+    /**
+     * The cross-attention inputs of one generation step.
+     *
+     * @param media each layer's keys and values, narrowed or the state's own
+     * @param mask the media mask over them
+     * @param narrowed true when {@code media} holds arrays made for this view (closed with it)
+     */
+    record SingleTokenView(List<PreparedMedia> media, MediaMask mask, boolean narrowed) {}
 
     /**
      * Continues this fresh state from shared prefixes that {@code prefixes} has already been fed (see
@@ -138,6 +178,7 @@ public final class FlamingoState {
         for (int i = 0; i < rows.length; i++) idx[i] = rows[i];
         NDArray index = manager.create(idx, new Shape(rows.length)).toType(DataType.INT64, false);
         if (!Arrays.equals(sources, mediaRows)) {
+            closeView(); // narrowed to the old rows' media (rows that keep their media, as beams do, keep it)
             for (int i = 0; i < media.size(); i++) {
                 PreparedMedia old = media.get(i);
                 media.set(i, old.select(index));

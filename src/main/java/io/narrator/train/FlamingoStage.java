@@ -112,8 +112,7 @@ public final class FlamingoStage {
                         new Shape(pool.get(i).frames(), pool.patches(), pool.dim())))); // (F, P, Dv)
             media.add(items);
         }
-        NDArray visual = block.visualTokens(m, media); // (B, M, V, Dv)
-        FlamingoState state = block.start(m, visual, false);
+        FlamingoState state = block.start(m, block.visualTokens(m, media), false);
         TokenBatch t = batch.tokens();
         NDArray logits = block.forward(t.idsArray(m), t.mask(), state); // (B, T, W)
         return Losses.nextToken(logits, t.targets(m), t.weights(m));

@@ -148,7 +148,7 @@ class FlamingoTest {
         NDArray x = f.lm().embed(idArr, m.create(pos, new Shape(1, ids.length)), f.embeddingTable(m));
         GatedCrossAttentionBlock first = f.crossAttentionLayers().get(0);
         int slots = (int) visual.getShape().get(1);
-        PreparedMedia kv = first.prepare(visual.reshape(1, (long) slots * c.perceiver().latents(), c.visualDim()));
+        PreparedMedia kv = first.prepare(VisualTokens.of(visual));
         int[][] times = f.textTimes(ids, ones(ids.length), new int[1]);
         MediaMask mask = MediaMask.of(m, times, slots, c.perceiver().latents(), true);
         return first.forward(x, kv, mask).toFloatArray();

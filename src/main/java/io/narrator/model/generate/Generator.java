@@ -7,11 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import io.narrator.model.Flamingo;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoState;
+import io.narrator.model.VisualTokens;
 import io.narrator.model.tokenizer.NarratorTokenizer;
 import io.narrator.model.vision.VisionFeatures;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,10 +50,11 @@ public final class Generator {
         FlamingoConfig config = model.config();
         FlamingoConfig.SpecialTokens special = config.specialTokens();
         List<long[]> prompts = new ArrayList<>();
+        Map<String, long[]> encoded = new HashMap<>(); // streams narrated with one prompt: encoded once
         int maxNew = 0;
         for (int r = 0; r < requests.size(); r++) {
             GenerationRequest req = requests.get(r);
-            long[] ids = tokenizer.encode(req.prompt());
+            long[] ids = encoded.computeIfAbsent(req.prompt(), tokenizer::encode); // shared, never written
             int images = 0;
             for (long id : ids) if (id == special.image()) images++;
             if (images != req.media().size())
@@ -71,7 +75,7 @@ public final class Generator {
             FlamingoState state = null;
             List<long[]> firstPass = prompts; // what the first pass feeds each row
             if (cached) {
-                NDArray visual = model.visualTokens(m, media); // (B, M, V, Dv)
+                VisualTokens visual = model.visualTokens(m, media);
                 state = model.start(m, visual, true);
                 Optional<SharedPrefixes> shared = SharedPrefixes.plan(prompts, media, special.image());
                 if (shared.isPresent()) {
@@ -143,10 +147,8 @@ public final class Generator {
      * Feeds each distinct shared prefix once, on the visual tokens of the first request that has it, and starts
      * every row of {@code state} from its prefix's self-attention cache.
      */
-    private void feedPrefixes(NDManager m, SharedPrefixes shared, NDArray visual, FlamingoState state) {
-        long[] representatives = Arrays.stream(shared.representatives()).asLongStream().toArray();
-        NDArray rows = m.create(representatives, new Shape(representatives.length));
-        FlamingoState prefixes = model.start(m, visual.get(rows), true); // visual (G, M, V, Dv)
+    private void feedPrefixes(NDManager m, SharedPrefixes shared, VisualTokens visual, FlamingoState state) {
+        FlamingoState prefixes = model.start(m, visual.rows(shared.representatives()), true);
         Batch b = Batch.leftPadded(shared.prefixes(), model.config().specialTokens().pad());
         model.feed(b.ids(m), b.mask(), prefixes);
         state.continueFrom(prefixes, shared.prefixOf());
@@ -164,7 +166,7 @@ public final class Generator {
             if (state == null) {
                 List<List<NDArray>> rowMedia = new ArrayList<>();
                 for (int r : rowRequest) rowMedia.add(media.get(r));
-                FlamingoState fresh = model.start(step, model.visualTokens(step, rowMedia), false); // visual (R, M, V, Dv)
+                FlamingoState fresh = model.start(step, model.visualTokens(step, rowMedia), false);
                 Batch b = Batch.leftPadded(sequences, model.config().specialTokens().pad());
                 logits = model.forward(b.ids(step), b.mask(), fresh); // (R, T, W)
             } else if (newTokens != null) {

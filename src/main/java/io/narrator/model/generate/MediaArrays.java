@@ -7,6 +7,7 @@ import io.narrator.model.vision.VisionFeatures;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,10 +23,12 @@ final class MediaArrays {
     /** Each request's media as (F, P, Dv) arrays on {@code m}, equal items sharing one array. */
     static List<List<NDArray>> of(NDManager m, List<List<Media>> mediaPerRequest) {
         Map<Content, NDArray> created = new HashMap<>();
+        Map<Media, NDArray> seen = new IdentityHashMap<>(); // the same object again: no need to read its values
         List<List<NDArray>> out = new ArrayList<>(mediaPerRequest.size());
         for (List<Media> items : mediaPerRequest) {
             List<NDArray> row = new ArrayList<>(items.size());
-            for (Media item : items) row.add(created.computeIfAbsent(new Content(item), c -> create(m, item)));
+            for (Media item : items)
+                row.add(seen.computeIfAbsent(item, i -> created.computeIfAbsent(new Content(i), c -> create(m, i))));
             out.add(row);
         }
         return out;
@@ -42,13 +45,20 @@ final class MediaArrays {
 
     /** A media item compared by its frames' shapes and values (VisionFeatures compares its array by identity). */
     private static final class Content {
+        private static final int HASHED_VALUES = 64; // per frame
         private final Media media;
         private final int hash;
 
         Content(Media media) {
             this.media = media;
             int h = media.frames().size();
-            for (VisionFeatures f : media.frames()) h = 31 * (31 * h + f.patches()) + Arrays.hashCode(f.values());
+            for (VisionFeatures f : media.frames()) {
+                h = 31 * (31 * h + f.patches()) + f.dim();
+                // a sample of the values: items with equal hashes are compared value for value
+                float[] v = f.values();
+                int step = Math.max(1, v.length / HASHED_VALUES);
+                for (int i = 0; i < v.length; i += step) h = 31 * h + Float.floatToIntBits(v[i]);
+            }
             this.hash = h;
         }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import io.narrator.model.FlamingoConfig;
+import io.narrator.model.VisualTokens;
 import io.narrator.model.nn.FeedForward;
 import io.narrator.model.nn.NamedBlock;
 
@@ -31,12 +32,12 @@ public final class GatedCrossAttentionBlock extends NamedBlock {
     }
 
     /**
-     * Prepares the visual tokens (B, M·V, Dv) of a batch, once: this layer's keys and values, and its gates
-     * through tanh (created on {@code visual}'s manager, never on the model's, where they would pile up).
+     * Prepares the visual tokens of a batch, once: this layer's keys and values, and its gates through tanh
+     * (created on the tokens' manager, never on the model's, where they would pile up).
      */
-    public PreparedMedia prepare(NDArray visual) {
+    public PreparedMedia prepare(VisualTokens visual) {
         NDList kv = attn.project(visual); // (B, H, hd, M·V), (B, H, M·V, hd)
-        return new PreparedMedia(kv.get(0), kv.get(1), tanhOf(attnGate, visual), tanhOf(ffGate, visual));
+        return new PreparedMedia(kv.get(0), kv.get(1), tanhOf(attnGate, visual.items()), tanhOf(ffGate, visual.items()));
     }
 
     /** (B, T, D) → (B, T, D). */

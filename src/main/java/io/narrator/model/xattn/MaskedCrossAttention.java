@@ -3,6 +3,7 @@ package io.narrator.model.xattn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.narrator.model.FlamingoConfig;
+import io.narrator.model.VisualTokens;
 import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.LayerNorm;
 import io.narrator.model.nn.Linear;
@@ -12,7 +13,7 @@ import io.narrator.model.nn.NamedBlock;
  * OpenFlamingo's {@code MaskedCrossAttention}: text queries attend to visual tokens under a {@link MediaMask};
  * only the text is normalised ({@code norm}); {@code to_q}, {@code to_kv}, {@code to_out} have no bias.
  *
- * <p>Shapes: B batch, T text tokens, M media, V visual tokens per media, D text width, Dv visual width.
+ * <p>Shapes: B batch, T text tokens, M media, G distinct media items, V visual tokens per media, D text width, Dv visual width.
  */
 final class MaskedCrossAttention extends NamedBlock {
     private final int heads;
@@ -34,9 +35,13 @@ final class MaskedCrossAttention extends NamedBlock {
         toOut = child("to_out", Linear.builder().setIn(inner).setOut(dim).optBias(false).build());
     }
 
-    /** (B, M·V, Dv) visual tokens → keys (B, H, hd, M·V) and values (B, H, M·V, hd), both contiguous. */
-    NDList project(NDArray visual) {
-        NDList kv = Attention.splitLast(toKv.forward(visual), 2); // 2 × (B, M·V, inner)
+    /**
+     * Visual tokens → keys (B, H, hd, M·V) and values (B, H, M·V, hd), both contiguous. Each distinct item is
+     * projected once, then laid out per row.
+     */
+    NDList project(VisualTokens visual) {
+        NDArray perRow = visual.layout(toKv.forward(visual.items())); // (G, V, 2·inner) → (B, M·V, 2·inner)
+        NDList kv = Attention.splitLast(perRow, 2); // 2 × (B, M·V, inner)
         NDArray keysT = Attention.splitHeadsTransposed(kv.get(0), heads); // (B, H, hd, M·V)
         return new NDList(PreparedMedia.contiguous(keysT), PreparedMedia.contiguous(Attention.splitHeads(kv.get(1), heads)));
     }

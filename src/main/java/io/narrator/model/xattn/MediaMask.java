@@ -48,4 +48,23 @@ public record MediaMask(NDArray bias, NDArray hasMedia) {
         return new MediaMask(anyHidden ? m.create(bias, new Shape(b, 1, t, keys)) : null,
                 anyWithout ? m.create(has, new Shape(b, 1, t, 1)) : null);
     }
+
+    /**
+     * The mask when each token's keys are already just its own media item's (see {@code FlamingoState}): nothing to
+     * hide; a token with text time 0 (before any media) still gets no output.
+     *
+     * @param textTime (B, T) the text time of each new token
+     */
+    public static MediaMask ofOwnMedia(NDManager m, int[][] textTime) {
+        int b = textTime.length;
+        int t = textTime[0].length;
+        float[] has = new float[b * t];
+        boolean anyWithout = false;
+        for (int r = 0; r < b; r++)
+            for (int i = 0; i < t; i++) {
+                has[r * t + i] = textTime[r][i] > 0 ? 1f : 0f;
+                anyWithout |= textTime[r][i] == 0;
+            }
+        return new MediaMask(null, anyWithout ? m.create(has, new Shape(b, 1, t, 1)) : null);
+    }
 }
