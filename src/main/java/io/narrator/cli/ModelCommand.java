@@ -115,7 +115,8 @@ final class ModelCommand implements Runnable {
                     + "frames, beside what always answering the commonest class scores, and how well a patch token tells its own "
                     + "column (what motion direction is read from).",
                     "What a probe cannot read, the Perceiver Resampler is unlikely to read either: the caption then cannot name it."},
-            footer = {"", "Examples:", "  narrator model probe bundled", "  narrator model probe runs/tiny/vision/model --frames 1024 --held-out 512 --json"})
+            footer = {"", "Examples:", "  narrator model probe bundled", "  narrator model probe bundled --scenes small",
+                    "  narrator model probe runs/tiny/vision/model --frames 1024 --held-out 512 --json"})
     static final class Probe implements Callable<Integer> {
         private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -132,14 +133,39 @@ final class ModelCommand implements Runnable {
         @Option(names = "--seed", paramLabel = "S", defaultValue = "77", description = "Seed of the frames (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--scenes", paramLabel = "PART", defaultValue = "all",
+                description = "Which scenes the frames show: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). 'easy' is one large "
+                        + "still object on a plain background, what half of every vision-stage batch is; the others fix one attribute "
+                        + "of the scene (object size, background, one object), to see where an attribute is lost.",
+                converter = ScenesConverter.class, completionCandidates = ScenesCandidates.class)
+        FeatureProbe.Scenes scenes;
+
         @Option(names = "--json", description = "Print the accuracies as one JSON object.")
         boolean json;
 
         @Spec CommandSpec spec;
 
+        /** {@code small}, {@code textured}, …: the enum's names in lower case. */
+        static final class ScenesConverter implements picocli.CommandLine.ITypeConverter<FeatureProbe.Scenes> {
+            @Override
+            public FeatureProbe.Scenes convert(String value) {
+                for (FeatureProbe.Scenes s : FeatureProbe.Scenes.values())
+                    if (s.name().equalsIgnoreCase(value)) return s;
+                throw new picocli.CommandLine.TypeConversionException("unknown scenes '" + value + "': expected one of "
+                        + String.join(", ", new ScenesCandidates()));
+            }
+        }
+
+        static final class ScenesCandidates implements Iterable<String> {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return java.util.Arrays.stream(FeatureProbe.Scenes.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).iterator();
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            FeatureProbe.Settings settings = new FeatureProbe.Settings(frames, heldOut, seed);
+            FeatureProbe.Settings settings = new FeatureProbe.Settings(frames, heldOut, seed, scenes);
             ModelOption option = new ModelOption();
             option.model = dir;
             try (FlamingoModel m = option.load()) {
@@ -154,7 +180,8 @@ final class ModelCommand implements Runnable {
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
                     ObjectNode n = JSON.createObjectNode();
-                    n.put("model", r.model()).put("location", dir).put("frames", frames).put("heldOut", heldOut).put("seed", seed);
+                    n.put("model", r.model()).put("location", dir).put("frames", frames).put("heldOut", heldOut).put("seed", seed)
+                            .put("scenes", scenes.name().toLowerCase(Locale.ROOT));
                     ObjectNode acc = n.putObject("accuracy");
                     for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) {
                         ObjectNode row = acc.putObject(a.label());
@@ -168,7 +195,8 @@ final class ModelCommand implements Runnable {
                     return 0;
                 }
                 out.printf(Locale.ROOT, "%s from %s: linear probes on the frozen vision features%n", r.model(), dir);
-                out.printf(Locale.ROOT, "%d frames to fit, %d held out (seed %d), %.0f s%n%n", frames, heldOut, seed, r.seconds());
+                out.printf(Locale.ROOT, "%d frames to fit, %d held out (seed %d), of %s, %.0f s%n%n", frames, heldOut, seed,
+                        scenes.label(), r.seconds());
                 out.printf(Locale.ROOT, "%-30s", "");
                 for (FeatureProbe.Attribute a : FeatureProbe.Attribute.values()) out.printf(Locale.ROOT, "%8s", a.label());
                 out.println();

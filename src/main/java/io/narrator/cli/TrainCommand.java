@@ -53,6 +53,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of initialisation and data (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--replicas", paramLabel = "N",
+            description = "Copies of the model that share each stage-3 batch, each on its own thread (default: the recipe's, "
+                    + "2). A run is deterministic for a seed and a replica count, not across replica counts.")
+    Integer replicas;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     /**
@@ -62,7 +67,10 @@ final class TrainCommand implements Callable<Integer> {
     Recipe.Plan plan() {
         if (steps != null && steps < 1)
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 1, got " + steps);
-        return steps == null ? Recipe.Plan.DEFAULT : Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
+        if (replicas != null && replicas < 1)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--replicas must be at least 1, got " + replicas);
+        Recipe.Plan plan = steps == null ? Recipe.Plan.DEFAULT : Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
+        return replicas == null ? plan : plan.withFlamingoReplicas(replicas);
     }
 
     @Override
@@ -73,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         switch (stage) {
             case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
             case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, progress);
-            case FLAMINGO -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), FlamingoStage.Settings.DEFAULT, progress);
+            case FLAMINGO -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), plan.flamingoSettings(), progress);
             case ALL -> {
                 var report = Recipe.run(layout, seed, plan, progress);
                 for (String line : ReportWriter.summary(report)) spec.commandLine().getOut().println(line);

@@ -15,11 +15,24 @@ public final class Losses {
      * @param weights (B, T−1) 1 where the prediction counts
      */
     public static NDArray nextToken(NDArray logits, NDArray targets, NDArray weights) {
-        long t = logits.getShape().get(1);
-        NDArray logProbs = logits.get(":, :" + (t - 1) + ", :").logSoftmax(2); // (B, T-1, W)
-        NDArray picked = logProbs.gather(targets.expandDims(2), 2).squeeze(2); // (B, T-1)
+        NDArray picked = targetLogProbs(logits, targets);
         NDArray total = Scalars.maximum(weights.sum(), 1f);
         return picked.mul(weights).sum().neg().div(total); // ()
+    }
+
+    /**
+     * The part of a batch's {@link #nextToken} that some of its rows contribute: their weighted cross-entropy divided by
+     * the whole batch's weight ({@code batchWeight}, at least 1), so that the parts of a batch add up to its loss.
+     */
+    public static NDArray nextToken(NDArray logits, NDArray targets, NDArray weights, double batchWeight) {
+        return Scalars.div(targetLogProbs(logits, targets).mul(weights).sum().neg(), (float) Math.max(batchWeight, 1)); // ()
+    }
+
+    /** (B, T−1): the log-probability each position gives the token that follows it. */
+    private static NDArray targetLogProbs(NDArray logits, NDArray targets) {
+        long t = logits.getShape().get(1);
+        NDArray logProbs = logits.get(":, :" + (t - 1) + ", :").logSoftmax(2); // (B, T-1, W)
+        return logProbs.gather(targets.expandDims(2), 2).squeeze(2); // (B, T-1)
     }
 
     /**

@@ -128,6 +128,23 @@ class ModelCommandsTest {
     }
 
     @Test
+    void probeNarrowsItsFramesToOnePartOfTheWorld() throws Exception {
+        Cli.Result small = Cli.run("model", "probe", modelDir.toString(), "--frames", "64", "--held-out", "32", "--seed", "3",
+                "--scenes", "small", "--json");
+        assertThat(small.exitCode()).as(small.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(small.out()).at("/scenes").asText()).isEqualTo("small");
+        Cli.Result text = Cli.run("model", "probe", modelDir.toString(), "--frames", "64", "--held-out", "32", "--seed", "3", "--scenes", "EASY");
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.outLines().get(1)).startsWith("64 frames to fit, 32 held out (seed 3), of one large still object on a plain background, ");
+        // one object in every frame: always answering "one" is right every time
+        assertThat(text.out()).containsPattern("(?m)^commonest class \\(chance\\) +\\d+\\.\\d% +\\d+\\.\\d% +100\\.0%$");
+
+        Cli.Result bad = Cli.run("model", "probe", modelDir.toString(), "--scenes", "tiny");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown scenes 'tiny': expected one of all, small, large, plain, textured, single, easy");
+    }
+
+    @Test
     void generatePrintsTheModelsContinuationOfThePromptAboutTheClips() throws Exception {
         String prompt = "<image>Output: a red circle<|endofchunk|><image>Output:";
         Cli.Result r = Cli.run("generate", "--model", modelDir.toString(), "--media", image.toString(), "--media", video.toString(),

@@ -29,6 +29,33 @@ public record TokenBatch(long[][] ids, int[][] mask, float[][] targetWeights) {
         return new TokenBatch(ids, mask, w);
     }
 
+    /**
+     * Rows {@code from} (inclusive) to {@code to} (exclusive), padded only to the longest of them: the same sequences,
+     * masks and weights, so a model sees each row as it does in the whole batch.
+     */
+    public TokenBatch rows(int from, int to) {
+        if (from < 0 || to > rows() || from >= to)
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + rows());
+        int t = 0;
+        for (int i = from; i < to; i++) for (int j = 0; j < length(); j++) if (mask[i][j] != 0) t = Math.max(t, j + 1);
+        long[][] ids = new long[to - from][];
+        int[][] mask = new int[to - from][];
+        float[][] w = new float[to - from][];
+        for (int i = from; i < to; i++) {
+            ids[i - from] = java.util.Arrays.copyOf(this.ids[i], t);
+            mask[i - from] = java.util.Arrays.copyOf(this.mask[i], t);
+            w[i - from] = java.util.Arrays.copyOf(this.targetWeights[i], t);
+        }
+        return new TokenBatch(ids, mask, w);
+    }
+
+    /** The sum of {@link #weights}: how many predictions the batch's loss averages over. */
+    public double targetWeight() {
+        double sum = 0;
+        for (float[] row : targetWeights) for (int j = 1; j < row.length; j++) sum += row[j];
+        return sum;
+    }
+
     public int rows() {
         return ids.length;
     }

@@ -7,7 +7,9 @@ import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.train.data.TrainingFrames;
 import io.narrator.train.world.ObjectState;
+import io.narrator.train.world.Event;
 import io.narrator.train.world.Scene;
+import io.narrator.train.world.Size;
 import io.narrator.train.world.World;
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
@@ -28,7 +30,8 @@ import java.util.function.IntConsumer;
  * resampler adds no position of its own, so a patch token that does not carry where it is leaves motion unreadable.
  *
  * <p>Frames come from the world as the vision stage sees them (random aspect ratio and scale, a random moment of an
- * 8-second scene, at least one object visible), from a seed stream no training stage uses. The first
+ * 8-second scene, at least one object visible), from a seed stream no training stage uses; {@link Scenes} can narrow
+ * them to one part of the world (small objects only, say) to see where an attribute is lost. The first
  * {@link Settings#trainFrames()} fit the probes; the accuracies are on the next {@link Settings#heldOutFrames()}.
  */
 public final class FeatureProbe {
@@ -86,13 +89,59 @@ public final class FeatureProbe {
         }
     }
 
-    /** How many frames fit the probes and how many score them, and the seed of the frames. */
-    public record Settings(int trainFrames, int heldOutFrames, long seed) {
-        public static final Settings DEFAULT = new Settings(4096, 1024, 77);
+    /**
+     * Which scenes the frames come from: every scene of the world (as the vision stage draws them), or the part of it
+     * where one attribute of the scene is fixed, to see where an attribute is lost (small objects, textured
+     * backgrounds, several objects).
+     */
+    public enum Scenes {
+        ALL("every scene"),
+        SMALL("small objects only"),
+        LARGE("large objects only"),
+        PLAIN("plain backgrounds only"),
+        TEXTURED("textured backgrounds only"),
+        SINGLE("one object only"),
+        /** What half of every vision-stage batch is. */
+        EASY("one large still object on a plain background");
+
+        private final String label;
+
+        Scenes(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        /** The world the frames are drawn from. */
+        public World world() {
+            World w = World.DEFAULT;
+            return switch (this) {
+                case ALL -> w;
+                case SMALL -> new World(w.shapes(), w.colours(), List.of(Size.SMALL), w.counts(), w.events(), w.texturedFraction());
+                case LARGE -> new World(w.shapes(), w.colours(), List.of(Size.LARGE), w.counts(), w.events(), w.texturedFraction());
+                case PLAIN -> new World(w.shapes(), w.colours(), w.sizes(), w.counts(), w.events(), 0.0);
+                case TEXTURED -> new World(w.shapes(), w.colours(), w.sizes(), w.counts(), w.events(), 1.0);
+                case SINGLE -> new World(w.shapes(), w.colours(), w.sizes(), List.of(1), w.events(), w.texturedFraction());
+                case EASY -> new World(w.shapes(), w.colours(), List.of(Size.LARGE), List.of(1), List.of(Event.STAY), 0.0);
+            };
+        }
+    }
+
+    /** How many frames fit the probes and how many score them, the seed of the frames, and the scenes they show. */
+    public record Settings(int trainFrames, int heldOutFrames, long seed, Scenes scenes) {
+        public static final Settings DEFAULT = new Settings(4096, 1024, 77, Scenes.ALL);
 
         public Settings {
             if (trainFrames < 16) throw new IllegalArgumentException("--frames must be at least 16, got " + trainFrames);
             if (heldOutFrames < 16) throw new IllegalArgumentException("--held-out must be at least 16, got " + heldOutFrames);
+            if (scenes == null) throw new IllegalArgumentException("the probe's scenes must be given");
+        }
+
+        /** Frames of every scene. */
+        public Settings(int trainFrames, int heldOutFrames, long seed) {
+            this(trainFrames, heldOutFrames, seed, Scenes.ALL);
         }
     }
 
@@ -132,7 +181,7 @@ public final class FeatureProbe {
                 Scene scene;
                 long t;
                 do {
-                    scene = World.DEFAULT.scene(random.nextLong(), 8_000_000L);
+                    scene = settings.scenes().world().scene(random.nextLong(), 8_000_000L);
                     t = (long) (random.nextDouble() * 8_000_000L);
                 } while (!scene.visibleAt(t));
                 int[] size = frames.drawSize(random);

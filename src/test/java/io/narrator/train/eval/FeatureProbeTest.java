@@ -8,7 +8,18 @@ import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.train.eval.FeatureProbe.Attribute;
 import io.narrator.train.eval.FeatureProbe.Pooling;
+import io.narrator.train.world.Event;
 import io.narrator.train.world.ObjectState;
+import io.narrator.train.world.Scene;
+import io.narrator.train.world.Shape;
+import io.narrator.train.world.Size;
+import io.narrator.train.world.Texture;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
@@ -42,6 +53,33 @@ class FeatureProbeTest {
     void tooFewFramesAreRefused() {
         assertThatThrownBy(() -> new FeatureProbe.Settings(8, 100, 1)).hasMessage("--frames must be at least 16, got 8");
         assertThatThrownBy(() -> new FeatureProbe.Settings(100, 0, 1)).hasMessage("--held-out must be at least 16, got 0");
+    }
+
+    @Test
+    void eachPartOfTheWorldFixesItsAttributeAndKeepsTheRest() {
+        SplittableRandom random = new SplittableRandom(3);
+        Map<FeatureProbe.Scenes, Set<Object>> seen = new EnumMap<>(FeatureProbe.Scenes.class);
+        for (FeatureProbe.Scenes part : FeatureProbe.Scenes.values()) {
+            Set<Object> values = new HashSet<>();
+            for (int i = 0; i < 400; i++) {
+                Scene s = part.world().scene(random.nextLong(), 8_000_000L);
+                values.add(s.size());
+                values.add(s.count());
+                values.add(s.background().texture() == Texture.PLAIN ? "plain" : "textured");
+                values.add(s.event());
+                values.add(s.shape());
+            }
+            seen.put(part, values);
+            assertThat(values).as(part.label()).containsAll(List.of(Shape.values())); // every shape, whatever the part
+        }
+        assertThat(seen.get(FeatureProbe.Scenes.ALL)).contains(Size.SMALL, Size.LARGE, 1, 3, "plain", "textured", Event.MOVE_LEFT);
+        assertThat(seen.get(FeatureProbe.Scenes.SMALL)).contains(Size.SMALL, 3, "textured").doesNotContain(Size.LARGE);
+        assertThat(seen.get(FeatureProbe.Scenes.LARGE)).contains(Size.LARGE, 3, "textured").doesNotContain(Size.SMALL);
+        assertThat(seen.get(FeatureProbe.Scenes.PLAIN)).contains(Size.SMALL, 3, "plain").doesNotContain("textured");
+        assertThat(seen.get(FeatureProbe.Scenes.TEXTURED)).contains(Size.SMALL, 3, "textured").doesNotContain("plain");
+        assertThat(seen.get(FeatureProbe.Scenes.SINGLE)).contains(Size.SMALL, 1, "textured").doesNotContain(2, 3);
+        assertThat(seen.get(FeatureProbe.Scenes.EASY)).contains(Size.LARGE, 1, "plain", Event.STAY)
+                .doesNotContain(Size.SMALL, 2, 3, "textured", Event.MOVE_LEFT, Event.APPEAR);
     }
 
     @Test

@@ -1,0 +1,148 @@
+package io.narrator.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * Data-parallel training steps on the cores of one machine: each replica of the model (a second copy loaded from the
+ * same files) takes a part of every batch on its own thread, forward and backward, one PyTorch thread per op; then
+ * the replicas' gradients are added into the first replica's, in replica order, the optimizer updates the first, and
+ * the others take its weights before the next step.
+ *
+ * <p>Why: a training step of a small model is many small ops, and PyTorch splits only the large ones over the cores,
+ * so one training thread leaves part of a two-core machine idle. Independent parts on their own threads keep every
+ * core busy. What a step computes is the same sum as one thread computing the whole batch, but in another order of
+ * rounding: a run is deterministic for a seed and a replica count, not across replica counts.
+ */
+final class DataParallel implements AutoCloseable {
+    private final List<Map<String, Parameter>> replicas;
+    private final NDManager scratch;
+    private final ExecutorService workers;
+    private final int threadsBefore;
+
+    /**
+     * @param replicas the trainable parameters of each replica, by the same names; the first is the one the optimizer
+     *     updates and the one that is saved
+     * @param scratch a manager for the temporary handles of gradient sums
+     */
+    DataParallel(List<Map<String, Parameter>> replicas, NDManager scratch) {
+        if (replicas.size() < 2) throw new IllegalArgumentException("data-parallel steps need at least 2 replicas, got " + replicas.size());
+        for (Map<String, Parameter> r : replicas)
+            if (!r.keySet().equals(replicas.get(0).keySet()))
+                throw new IllegalArgumentException("replicas must have the same trainable parameters");
+        this.replicas = List.copyOf(replicas);
+        this.scratch = scratch;
+        this.workers = Executors.newFixedThreadPool(replicas.size() - 1, r -> {
+            Thread t = new Thread(r, "narrator-replica");
+            t.setDaemon(true);
+            return t;
+        });
+        this.threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+    }
+
+    int size() {
+        return replicas.size();
+    }
+
+    /**
+     * One step: part r of the batch on replica r ({@code parts.get(r)} computes that part's loss on a manager it is
+     * given, a sub-manager of {@code managers.get(r)}), the gradients summed into replica 0, then the optimizer
+     * update at {@code rate}. The parts' losses must add up to the batch's loss. Returns that sum.
+     */
+    float descend(List<NDManager> managers, AdamW optimizer, float rate, List<Function<NDManager, NDArray>> parts) {
+        if (parts.size() != replicas.size() || managers.size() != replicas.size())
+            throw new IllegalArgumentException(replicas.size() + " replicas need as many parts and managers, got "
+                    + parts.size() + " and " + managers.size());
+        synchronizeWeights();
+        List<Future<Float>> others = new ArrayList<>();
+        for (int r = 1; r < replicas.size(); r++) {
+            int part = r;
+            others.add(workers.submit(() -> backward(managers.get(part), parts.get(part))));
+        }
+        float loss = backward(managers.get(0), parts.get(0));
+        for (Future<Float> f : others) loss += join(f);
+        sumGradients();
+        optimizer.update(rate);
+        return loss;
+    }
+
+    /** The first replica's weights into the others (after a resume, they hold what the checkpoint restored). */
+    private void synchronizeWeights() {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (var e : replicas.get(0).entrySet()) {
+                float[] values = e.getValue().getArray().toFloatArray();
+                for (int r = 1; r < replicas.size(); r++) replicas.get(r).get(e.getKey()).getArray().set(values);
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Forward and backward of one part, on the calling thread; returns its loss. */
+    private static float backward(NDManager parent, Function<NDManager, NDArray> part) {
+        boolean grad = JniUtils.isGradMode(); // per thread in PyTorch
+        JniUtils.setGradMode(true);
+        try (NDManager m = parent.newSubManager()) {
+            NDArray loss = part.apply(m);
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) m.ones(loss.getShape(), loss.getDataType()), false, false);
+            return loss.getFloat();
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Adds every other replica's gradients into the first's, in replica order, and zeroes them. */
+    private void sumGradients() {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager scope = scratch.newSubManager()) {
+            for (var e : replicas.get(0).entrySet()) {
+                NDArray sum = e.getValue().getArray().getGradient(); // fresh handles, closed with the scope
+                sum.attach(scope);
+                for (int r = 1; r < replicas.size(); r++) {
+                    NDArray g = replicas.get(r).get(e.getKey()).getArray().getGradient();
+                    g.attach(scope);
+                    sum.addi(g);
+                    g.subi(g);
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private static float join(Future<Float> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a replica was computing its part", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
+            throw new IllegalStateException("a replica failed: " + cause, cause);
+        }
+    }
+
+    /** Stops the worker threads and gives PyTorch back its threads per op. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        JniUtils.setNumThreads(threadsBefore);
+    }
+}
