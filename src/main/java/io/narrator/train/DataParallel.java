@@ -27,6 +27,7 @@ import java.util.function.Function;
  */
 final class DataParallel implements AutoCloseable {
     private final List<Map<String, Parameter>> replicas;
+    private final List<NDManager> managers;
     private final NDManager scratch;
     private final ExecutorService workers;
     private final int threadsBefore;
@@ -34,14 +35,18 @@ final class DataParallel implements AutoCloseable {
     /**
      * @param replicas the trainable parameters of each replica, by the same names; the first is the one the optimizer
      *     updates and the one that is saved
+     * @param managers each replica's manager: its parts are computed on sub-managers of it
      * @param scratch a manager for the temporary handles of gradient sums
      */
-    DataParallel(List<Map<String, Parameter>> replicas, NDManager scratch) {
+    DataParallel(List<Map<String, Parameter>> replicas, List<NDManager> managers, NDManager scratch) {
         if (replicas.size() < 2) throw new IllegalArgumentException("data-parallel steps need at least 2 replicas, got " + replicas.size());
+        if (managers.size() != replicas.size())
+            throw new IllegalArgumentException(replicas.size() + " replicas need as many managers, got " + managers.size());
         for (Map<String, Parameter> r : replicas)
             if (!r.keySet().equals(replicas.get(0).keySet()))
                 throw new IllegalArgumentException("replicas must have the same trainable parameters");
         this.replicas = List.copyOf(replicas);
+        this.managers = List.copyOf(managers);
         this.scratch = scratch;
         this.workers = Executors.newFixedThreadPool(replicas.size() - 1, r -> {
             Thread t = new Thread(r, "narrator-replica");
@@ -58,13 +63,12 @@ final class DataParallel implements AutoCloseable {
 
     /**
      * One step: part r of the batch on replica r ({@code parts.get(r)} computes that part's loss on a manager it is
-     * given, a sub-manager of {@code managers.get(r)}), the gradients summed into replica 0, then the optimizer
-     * update at {@code rate}. The parts' losses must add up to the batch's loss. Returns that sum.
+     * given, a sub-manager of replica r's), the gradients summed into replica 0, then the optimizer update at
+     * {@code rate}. The parts' losses must add up to the batch's loss. Returns that sum.
      */
-    float descend(List<NDManager> managers, AdamW optimizer, float rate, List<Function<NDManager, NDArray>> parts) {
-        if (parts.size() != replicas.size() || managers.size() != replicas.size())
-            throw new IllegalArgumentException(replicas.size() + " replicas need as many parts and managers, got "
-                    + parts.size() + " and " + managers.size());
+    float descend(AdamW optimizer, float rate, List<Function<NDManager, NDArray>> parts) {
+        if (parts.size() != replicas.size())
+            throw new IllegalArgumentException(replicas.size() + " replicas need as many parts, got " + parts.size());
         synchronizeWeights();
         List<Future<Float>> others = new ArrayList<>();
         for (int r = 1; r < replicas.size(); r++) {

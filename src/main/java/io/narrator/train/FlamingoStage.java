@@ -123,7 +123,7 @@ public final class FlamingoStage {
                 managers.add(twin.manager());
                 blocks.add(twin.block());
             }
-            try (DataParallel parallel = new DataParallel(params, model.manager())) {
+            try (DataParallel parallel = new DataParallel(params, managers, model.manager())) {
                 return StageRun.run(plan, trainable, optimizer, step -> {
                     Example batch = batches.get(step);
                     double weight = batch.tokens().targetWeight();
@@ -133,7 +133,7 @@ public final class FlamingoStage {
                         Flamingo block = blocks.get(r);
                         parts.add(m -> partLoss(block, pool, part, weight, m));
                     }
-                    return parallel.descend(managers, optimizer, lr.at(step), parts);
+                    return parallel.descend(optimizer, lr.at(step), parts);
                 }, listener);
             }
         } finally {

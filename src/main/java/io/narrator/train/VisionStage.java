@@ -104,8 +104,8 @@ public final class VisionStage {
     }
 
     /** One large still object on a plain background: the frames of {@link Settings#easyShare()}. */
-    static final World EASY_WORLD = new World(List.of(io.narrator.train.world.Shape.values()), List.of(io.narrator.train.world.Colour.values()),
-            List.of(io.narrator.train.world.Size.LARGE), List.of(1), List.of(io.narrator.train.world.Event.STAY), 0.0);
+    public static final World EASY_WORLD = World.DEFAULT.withSizes(io.narrator.train.world.Size.LARGE).withCounts(1)
+            .withEvents(io.narrator.train.world.Event.STAY).withTexturedFraction(0.0);
 
     private VisionStage() {}
 

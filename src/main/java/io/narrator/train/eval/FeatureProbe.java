@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
+import io.narrator.train.VisionStage;
 import io.narrator.train.data.TrainingFrames;
 import io.narrator.train.world.ObjectState;
-import io.narrator.train.world.Event;
 import io.narrator.train.world.Scene;
 import io.narrator.train.world.Size;
 import io.narrator.train.world.World;
@@ -101,7 +101,7 @@ public final class FeatureProbe {
         PLAIN("plain backgrounds only"),
         TEXTURED("textured backgrounds only"),
         SINGLE("one object only"),
-        /** What half of every vision-stage batch is. */
+        /** What half of every vision-stage batch is ({@link VisionStage#EASY_WORLD}). */
         EASY("one large still object on a plain background");
 
         private final String label;
@@ -119,12 +119,12 @@ public final class FeatureProbe {
             World w = World.DEFAULT;
             return switch (this) {
                 case ALL -> w;
-                case SMALL -> new World(w.shapes(), w.colours(), List.of(Size.SMALL), w.counts(), w.events(), w.texturedFraction());
-                case LARGE -> new World(w.shapes(), w.colours(), List.of(Size.LARGE), w.counts(), w.events(), w.texturedFraction());
-                case PLAIN -> new World(w.shapes(), w.colours(), w.sizes(), w.counts(), w.events(), 0.0);
-                case TEXTURED -> new World(w.shapes(), w.colours(), w.sizes(), w.counts(), w.events(), 1.0);
-                case SINGLE -> new World(w.shapes(), w.colours(), w.sizes(), List.of(1), w.events(), w.texturedFraction());
-                case EASY -> new World(w.shapes(), w.colours(), List.of(Size.LARGE), List.of(1), List.of(Event.STAY), 0.0);
+                case SMALL -> w.withSizes(Size.SMALL);
+                case LARGE -> w.withSizes(Size.LARGE);
+                case PLAIN -> w.withTexturedFraction(0.0);
+                case TEXTURED -> w.withTexturedFraction(1.0);
+                case SINGLE -> w.withCounts(1);
+                case EASY -> VisionStage.EASY_WORLD;
             };
         }
     }

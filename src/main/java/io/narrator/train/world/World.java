@@ -44,6 +44,23 @@ public record World(
         return new World(shapes, colours, sizes, counts, List.copyOf(EnumSet.of(first, rest)), texturedFraction);
     }
 
+    /** This world with only the given sizes. */
+    public World withSizes(Size first, Size... rest) {
+        return new World(shapes, colours, List.copyOf(EnumSet.of(first, rest)), counts, events, texturedFraction);
+    }
+
+    /** This world with only the given object counts, in this order. */
+    public World withCounts(int first, int... rest) {
+        List<Integer> c = new ArrayList<>(List.of(first));
+        for (int r : rest) c.add(r);
+        return new World(shapes, colours, sizes, c, events, texturedFraction);
+    }
+
+    /** This world with another share of textured backgrounds (0: all plain, 1: all textured). */
+    public World withTexturedFraction(double fraction) {
+        return new World(shapes, colours, sizes, counts, events, fraction);
+    }
+
     /** The scene drawn from {@code seed}, lasting {@code durationMicros}. */
     public Scene scene(long seed, long durationMicros) {
         if (durationMicros <= 0) throw new IllegalArgumentException("scene duration must be positive, got " + durationMicros + " µs");
