@@ -54,8 +54,9 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--replicas", paramLabel = "N",
-            description = "Copies of the model that share each stage-3 batch, each on its own thread (default: the recipe's, "
-                    + "2). A run is deterministic for a seed and a replica count, not across replica counts.")
+            description = "Copies of the model that share each batch of the vision stage and of stage 3, each on its own "
+                    + "thread (default: the recipe's, 2). A run is deterministic for a seed and a replica count, not across "
+                    + "replica counts.")
     Integer replicas;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -70,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
         if (replicas != null && replicas < 1)
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--replicas must be at least 1, got " + replicas);
         Recipe.Plan plan = steps == null ? Recipe.Plan.DEFAULT : Recipe.Plan.uniform(steps, Math.max(8, Math.min(100, steps)));
-        return replicas == null ? plan : plan.withFlamingoReplicas(replicas);
+        return replicas == null ? plan : plan.withReplicas(replicas);
     }
 
     @Override
@@ -80,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         ProgressListener progress = new ProgressListener(System.err);
         switch (stage) {
             case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
-            case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, progress);
+            case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), plan.visionSettings(), progress);
             case FLAMINGO -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), plan.flamingoSettings(), progress);
             case ALL -> {
                 var report = Recipe.run(layout, seed, plan, progress);

@@ -1,6 +1,8 @@
 package io.narrator.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -12,13 +14,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Data-parallel training steps on the cores of one machine: each replica of the model (a second copy loaded from the
  * same files) takes a part of every batch on its own thread, forward and backward, one PyTorch thread per op; then
  * the replicas' gradients are added into the first replica's, in replica order, the optimizer updates the first, and
- * the others take its weights before the next step.
+ * the others take its weights before the next step. A loss that couples the rows of a batch (CLIP's contrastive loss
+ * compares every frame with every text) splits at the features instead ({@link #descendThroughFeatures}).
  *
  * <p>Why: a training step of a small model is many small ops, and PyTorch splits only the large ones over the cores,
  * so one training thread leaves part of a two-core machine idle. Independent parts on their own threads keep every
@@ -82,6 +86,97 @@ final class DataParallel implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * One step whose loss couples the parts of a batch, split where the coupling starts: replica r computes part r's
+     * features on its own thread (forward only, its graph kept); {@code head} computes the batch's loss on the calling
+     * thread from every part's features, concatenated in replica order along the first axis, as leaves that collect
+     * their gradients, and with parameters of its own (the optimizer's that are not replicated, such as a projection:
+     * they get their gradients here, once); then each replica back-propagates the loss's gradient with respect to its
+     * features through its part, and the replicas' gradients are summed as in {@link #descend}. The features of the
+     * rows are what one thread computes for the whole batch, in another order of rounding. Returns the loss.
+     */
+    float descendThroughFeatures(AdamW optimizer, float rate, List<Function<NDManager, NDArray>> features,
+            BiFunction<NDArray, NDManager, NDArray> head) {
+        if (features.size() != replicas.size())
+            throw new IllegalArgumentException(replicas.size() + " replicas need as many parts, got " + features.size());
+        synchronizeWeights();
+        List<NDManager> scopes = new ArrayList<>();
+        List<Future<?>> pending = new ArrayList<>();
+        try {
+            for (NDManager m : managers) scopes.add(m.newSubManager());
+            NDArray[] outputs = new NDArray[replicas.size()];
+            List<Future<NDArray>> others = new ArrayList<>();
+            for (int r = 1; r < replicas.size(); r++) {
+                int part = r;
+                others.add(workers.submit(() -> forward(scopes.get(part), features.get(part))));
+            }
+            pending.addAll(others);
+            outputs[0] = forward(scopes.get(0), features.get(0));
+            for (int r = 1; r < replicas.size(); r++) outputs[r] = join(others.get(r - 1));
+
+            NDArray[] gradients = new NDArray[replicas.size()];
+            float loss;
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try (NDManager m = managers.get(0).newSubManager()) {
+                NDList leaves = new NDList();
+                for (NDArray out : outputs) {
+                    NDArray leaf = out.stopGradient();
+                    leaf.attach(m);
+                    leaf.setRequiresGradient(true);
+                    leaves.add(leaf);
+                }
+                NDArray value = head.apply(NDArrays.concat(leaves), m);
+                JniUtils.backward((PtNDArray) value, (PtNDArray) m.ones(value.getShape(), value.getDataType()), false, false);
+                loss = value.getFloat();
+                for (int r = 0; r < replicas.size(); r++) {
+                    gradients[r] = leaves.get(r).getGradient();
+                    gradients[r].attach(scopes.get(r));
+                }
+            } finally {
+                JniUtils.setGradMode(grad);
+            }
+
+            List<Future<?>> backs = new ArrayList<>();
+            for (int r = 1; r < replicas.size(); r++) {
+                int part = r;
+                backs.add(workers.submit(() -> backwardFrom(outputs[part], gradients[part])));
+            }
+            pending.addAll(backs);
+            backwardFrom(outputs[0], gradients[0]);
+            for (Future<?> f : backs) join(f);
+            sumGradients();
+            optimizer.update(rate);
+            return loss;
+        } finally {
+            awaitQuietly(pending); // a part that failed on one thread must not close what another still computes on
+            for (NDManager m : scopes) m.close();
+        }
+    }
+
+    /** Forward of one part with gradients recorded, on the calling thread; its graph lives as long as {@code scope}. */
+    private static NDArray forward(NDManager scope, Function<NDManager, NDArray> part) {
+        boolean grad = JniUtils.isGradMode(); // per thread in PyTorch
+        JniUtils.setGradMode(true);
+        try {
+            return part.apply(scope);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** Back-propagates {@code gradient}, the loss's gradient with respect to {@code output}, through output's graph. */
+    private static Object backwardFrom(NDArray output, NDArray gradient) {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            JniUtils.backward((PtNDArray) output, (PtNDArray) gradient, false, false);
+            return null;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
     /** The first replica's weights into the others (after a resume, they hold what the checkpoint restored). */
     private void synchronizeWeights() {
         boolean grad = JniUtils.isGradMode();
@@ -129,7 +224,20 @@ final class DataParallel implements AutoCloseable {
         }
     }
 
-    private static float join(Future<Float> f) {
+    private static void awaitQuietly(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException e) {
+                // reported by join
+            }
+        }
+    }
+
+    private static <T> T join(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

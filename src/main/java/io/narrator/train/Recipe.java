@@ -21,10 +21,10 @@ public final class Recipe {
     public static final String VERSION = "1.7.1";
 
     /**
-     * Steps of each stage, the size of the final evaluation, and the model replicas that share each stage-3 batch
-     * ({@link FlamingoStage.Settings#replicas()}).
+     * Steps of each stage, the size of the final evaluation, and the model replicas that share each batch of the vision
+     * stage and of stage 3 ({@link VisionStage.Settings#replicas()}, {@link FlamingoStage.Settings#replicas()}).
      */
-    public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips, int flamingoReplicas) {
+    public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips, int replicas) {
         /**
          * What the bundled model was trained with. Since 1.7.0 the vision stage runs 3,300 steps (its ViT holds more
          * shape: a linear probe reads 73% instead of 54% at 2,200 steps) under stage 3's 6,600: captions name the shape
@@ -35,10 +35,10 @@ public final class Recipe {
         public static final Plan DEFAULT = new Plan(1000, 3300, 6600, 100);
 
         public Plan {
-            if (flamingoReplicas < 1) throw new IllegalArgumentException("stage 3 needs at least one replica, got " + flamingoReplicas);
+            if (replicas < 1) throw new IllegalArgumentException("a stage needs at least one replica, got " + replicas);
         }
 
-        /** Stage 3 on the recipe's replicas. */
+        /** The vision stage and stage 3 on the recipe's replicas. */
         public Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips) {
             this(lmSteps, visionSteps, flamingoSteps, evalClips, FlamingoStage.Settings.DEFAULT.replicas());
         }
@@ -48,14 +48,19 @@ public final class Recipe {
             return new Plan(steps, steps, steps, evalClips);
         }
 
-        /** This plan with {@code n} stage-3 replicas. */
-        public Plan withFlamingoReplicas(int n) {
+        /** This plan with {@code n} replicas in the vision stage and stage 3. */
+        public Plan withReplicas(int n) {
             return new Plan(lmSteps, visionSteps, flamingoSteps, evalClips, n);
+        }
+
+        /** The vision stage's settings under this plan. */
+        public VisionStage.Settings visionSettings() {
+            return VisionStage.Settings.DEFAULT.withReplicas(replicas);
         }
 
         /** Stage 3's settings under this plan. */
         public FlamingoStage.Settings flamingoSettings() {
-            return FlamingoStage.Settings.DEFAULT.withReplicas(flamingoReplicas);
+            return FlamingoStage.Settings.DEFAULT.withReplicas(replicas);
         }
     }
 
@@ -64,7 +69,7 @@ public final class Recipe {
     /** Runs everything; returns the evaluation of the final model. */
     public static Evaluation.Report run(TrainingLayout out, long seed, Plan plan, TrainingListener listener) throws IOException {
         LanguageModelStage.run(out, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, listener);
-        VisionStage.run(out, seed, plan.visionSteps(), VisionStage.Settings.DEFAULT, listener);
+        VisionStage.run(out, seed, plan.visionSteps(), plan.visionSettings(), listener);
         FlamingoStage.run(out, seed, plan.flamingoSteps(), plan.flamingoSettings(), listener);
         checkFrozen(out);
         Path finalDir = out.finalModel();

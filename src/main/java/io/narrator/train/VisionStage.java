@@ -2,6 +2,8 @@ package io.narrator.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -67,16 +70,27 @@ public final class VisionStage {
      *     (contrastive loss on the mean patch token, which is what the resampler reads); 1 is CLIP as it is, 0 the
      *     patch tokens only. The recipe's is 0.5; what stage 3 read on each weight tried is in docs/model.md (one run
      *     per weight, and two runs of 0.5 differ by 22 points in count, so single runs rank weights only roughly)
+     * @param replicas copies of the ViT that share each batch, each on its own thread ({@link
+     *     DataParallel#descendThroughFeatures}): replica r encodes its consecutive run of the batch's frames, and the
+     *     contrastive loss, which compares every frame with every text, is computed once from all of them
      */
     public record Settings(int batch, float learningRate, int checkpointEvery, double easyShare, boolean lockTextTower,
-            double classTokenWeight) {
-        public static final Settings DEFAULT = new Settings(64, 1.5e-3f, 100, 0.5, true, 0.5);
+            double classTokenWeight, int replicas) {
+        public static final Settings DEFAULT = new Settings(64, 1.5e-3f, 100, 0.5, true, 0.5, 2);
 
         public Settings {
             if (batch < 2) throw new IllegalArgumentException("the contrastive loss needs at least 2 pairs per batch, got " + batch);
+            if (replicas < 1 || replicas > batch)
+                throw new IllegalArgumentException("replicas must be between 1 and the batch (" + batch + "), got " + replicas);
             if (!(easyShare >= 0 && easyShare <= 1)) throw new IllegalArgumentException("easyShare must be in [0, 1], got " + easyShare);
             if (!(classTokenWeight >= 0 && classTokenWeight <= 1))
                 throw new IllegalArgumentException("classTokenWeight must be in [0, 1], got " + classTokenWeight);
+        }
+
+        /** One replica: the whole batch on the calling thread. */
+        public Settings(int batch, float learningRate, int checkpointEvery, double easyShare, boolean lockTextTower,
+                double classTokenWeight) {
+            this(batch, learningRate, checkpointEvery, easyShare, lockTextTower, classTokenWeight, 1);
         }
 
         /** CLIP as it is, on the world's frames only, with a trained text tower and the class token. */
@@ -84,10 +98,16 @@ public final class VisionStage {
             return new Settings(batch, learningRate, checkpointEvery, 0, false, 1.0);
         }
 
+        /** These settings with {@code n} replicas. */
+        public Settings withReplicas(int n) {
+            return new Settings(batch, learningRate, checkpointEvery, easyShare, lockTextTower, classTokenWeight, n);
+        }
+
         String describe() {
             return "batch " + batch + ", lr " + learningRate + ", sin-cos patch positions"
                     + (easyShare > 0 ? ", " + Math.round(100 * easyShare) + "% easy frames" : "")
-                    + (lockTextTower ? ", locked text tower" : "") + ", loss on " + lossWords();
+                    + (lockTextTower ? ", locked text tower" : "") + ", loss on " + lossWords()
+                    + (replicas > 1 ? ", " + replicas + " replicas" : "");
         }
 
         private String lossWords() {
@@ -116,7 +136,8 @@ public final class VisionStage {
             Engine.getInstance().setRandomSeed((int) (seed * 31 + 2));
             ClipTextTower tower = new ClipTextTower(model.config(), 128);
             tower.initialize(model.manager());
-            Map<String, Parameter> trainable = new LinkedHashMap<>(model.block().trainOnly(Set.of("vision")));
+            Map<String, Parameter> vision = model.block().trainOnly(Set.of("vision"));
+            Map<String, Parameter> trainable = new LinkedHashMap<>(vision);
             tower.namedParameters().forEach((name, p) -> {
                 boolean train = !settings.lockTextTower() || !name.startsWith("text_");
                 p.freeze(!train);
@@ -131,16 +152,60 @@ public final class VisionStage {
                     settings.describe());
             List<Float> losses;
             try (Prefetcher<Batch> batches = new Prefetcher<>(s -> batch(model, frames, StageRun.stepSeed(seed, NAME, s), settings.batch(), settings.easyShare()), steps)) {
-            losses = StageRun.run(plan, trainable, optimizer, step -> {
-                Batch batch = batches.get(step);
-                return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(model, tower, batch, settings.classTokenWeight(), m));
-            }, listener);
+                losses = settings.replicas() == 1
+                        ? StageRun.run(plan, trainable, optimizer, step -> {
+                            Batch batch = batches.get(step);
+                            return StageRun.descend(model.manager(), optimizer, lr.at(step), m -> loss(model, tower, batch, settings.classTokenWeight(), m));
+                        }, listener)
+                        : runReplicated(out, model, tower, vision, trainable, settings, batches, plan, optimizer, lr, listener);
             }
             float accuracy = retrievalAccuracy(model, tower, frames, seed, settings);
             listener.message(NAME, String.format(java.util.Locale.ROOT, "held-out frame→text retrieval top-1 %.1f%% (batch of %d)",
                     100 * accuracy, RETRIEVAL_BATCH));
             model.save(out.stageModel(NAME), out.tokenizer(), SafeTensors.Precision.F32);
             return losses;
+        }
+    }
+
+    /**
+     * The steps with {@code settings.replicas()} copies of the ViT, each loaded from {@code lm/model} like {@code model}
+     * and given its weights before every step, on consecutive runs of each batch's frames; the contrastive loss (and the
+     * projections and temperature it trains) on the calling thread, from every frame's features
+     * ({@link DataParallel#descendThroughFeatures}).
+     */
+    private static List<Float> runReplicated(TrainingLayout out, FlamingoModel model, ClipTextTower tower,
+            Map<String, Parameter> vision, Map<String, Parameter> trainable, Settings settings, Prefetcher<Batch> batches,
+            StageRun.Plan plan, AdamW optimizer, LearningRate lr, TrainingListener listener) throws IOException {
+        int replicas = settings.replicas();
+        List<FlamingoModel> twins = new ArrayList<>();
+        try {
+            List<Map<String, Parameter>> params = new ArrayList<>(List.of(vision));
+            List<NDManager> managers = new ArrayList<>(List.of(model.manager()));
+            List<FlamingoModel> encoders = new ArrayList<>(List.of(model));
+            for (int r = 1; r < replicas; r++) {
+                FlamingoModel twin = FlamingoModel.load(out.require(LanguageModelStage.NAME));
+                twins.add(twin);
+                params.add(twin.block().trainOnly(Set.of("vision")));
+                managers.add(twin.manager());
+                encoders.add(twin);
+            }
+            double w = settings.classTokenWeight();
+            try (DataParallel parallel = new DataParallel(params, managers, model.manager())) {
+                return StageRun.run(plan, trainable, optimizer, step -> {
+                    Batch batch = batches.get(step);
+                    List<Function<NDManager, NDArray>> parts = new ArrayList<>();
+                    for (int r = 0; r < replicas; r++) {
+                        FlamingoModel encoder = encoders.get(r);
+                        int from = batch.n() * r / replicas;
+                        int to = batch.n() * (r + 1) / replicas;
+                        parts.add(m -> features(encoder, pixels(encoder, batch, from, to, m), w));
+                    }
+                    return parallel.descendThroughFeatures(optimizer, lr.at(step), parts,
+                            (features, m) -> head(model, tower, batch, w, features, m));
+                }, listener);
+            }
+        } finally {
+            for (FlamingoModel twin : twins) twin.close();
         }
     }
 
@@ -204,33 +269,46 @@ public final class VisionStage {
 
     /** The weighted sum of one contrastive loss per image embedding, all against the same text embeddings. */
     static NDArray loss(FlamingoModel model, ClipTextTower tower, Batch b, double classTokenWeight, NDManager m) {
+        return head(model, tower, b, classTokenWeight, features(model, pixels(model, b, 0, b.n(), m), classTokenWeight), m);
+    }
+
+    /** Frames {@code from} (inclusive) to {@code to} of a batch, (to − from, 3, S, S). */
+    static NDArray pixels(FlamingoModel model, Batch b, int from, int to, NDManager m) {
         int s = model.config().vision().imageSize();
-        NDArray pixels = m.create(b.pixels(), new Shape(b.n(), 3, s, s));
+        int frame = 3 * s * s;
+        return m.create(java.util.Arrays.copyOfRange(b.pixels(), from * frame, to * frame), new Shape(to - from, 3, s, s));
+    }
+
+    /**
+     * (n, K, Dv): what the loss reads of each frame, from one pass of the ViT: the class token after the post-LayerNorm
+     * (when its weight is above 0), then the mean patch token (when its weight is below 1).
+     */
+    static NDArray features(FlamingoModel model, NDArray pixels, double classTokenWeight) {
+        NDArray tokens = model.block().vision().allTokens(pixels); // (n, P+1, Dv)
+        NDList out = new NDList(2);
+        if (classTokenWeight > 0) out.add(tokens.get(":, 0, :"));
+        if (classTokenWeight < 1) out.add(tokens.get(":, 1:, :").mean(new int[] {1}));
+        return NDArrays.stack(out, 1);
+    }
+
+    /**
+     * The batch's loss from its frames' {@link #features}, (N, K, Dv): one contrastive loss per feature, each projected
+     * by the tower, all against the same text embeddings, weighted as {@code classTokenWeight} says.
+     */
+    static NDArray head(FlamingoModel model, ClipTextTower tower, Batch b, double classTokenWeight, NDArray features, NDManager m) {
         NDArray text = embedTexts(tower, b, m, model.config().specialTokens().pad()); // (N, E)
         NDArray same = m.create(b.same(), new Shape(b.n(), b.n()));
+        List<Double> weights = new ArrayList<>(2);
+        if (classTokenWeight > 0) weights.add(classTokenWeight);
+        if (classTokenWeight < 1) weights.add(1 - classTokenWeight);
         NDArray loss = null;
-        for (WeightedEmbedding image : embedImages(model, tower, pixels, classTokenWeight)) {
-            NDArray term = Losses.contrastive(image.embedding(), text, tower.scale(image.embedding()), same);
-            if (image.weight() != 1) term = Scalars.mul(term, (float) image.weight());
+        for (int k = 0; k < weights.size(); k++) {
+            NDArray image = tower.embedImage(features.get(":, " + k + ", :"));
+            NDArray term = Losses.contrastive(image, text, tower.scale(image), same);
+            if (weights.get(k) != 1) term = Scalars.mul(term, weights.get(k).floatValue());
             loss = loss == null ? term : loss.add(term);
         }
         return loss;
-    }
-
-    /** An image embedding, (N, E), and its weight in the loss. */
-    private record WeightedEmbedding(NDArray embedding, double weight) {}
-
-    /**
-     * The image embeddings the loss reads, from one pass of the ViT: the class token after the post-LayerNorm (when
-     * its weight is above 0) first, then the mean patch token (when its weight is above 0).
-     */
-    private static List<WeightedEmbedding> embedImages(FlamingoModel model, ClipTextTower tower, NDArray pixels, double classTokenWeight) {
-        NDArray tokens = model.block().vision().allTokens(pixels); // (N, P+1, Dv)
-        List<WeightedEmbedding> out = new ArrayList<>(2);
-        if (classTokenWeight > 0) out.add(new WeightedEmbedding(tower.embedImage(tokens.get(":, 0, :")), classTokenWeight));
-        if (classTokenWeight < 1)
-            out.add(new WeightedEmbedding(tower.embedImage(tokens.get(":, 1:, :").mean(new int[] {1})), 1 - classTokenWeight));
-        return out;
     }
 
     private static NDArray embedTexts(ClipTextTower tower, Batch b, NDManager m, long pad) {
@@ -258,9 +336,8 @@ public final class VisionStage {
     static float retrievalAccuracy(FlamingoModel model, ClipTextTower tower, TrainingFrames frames, long seed, Settings settings) {
         Batch b = batch(model, frames, StageRun.stepSeed(seed ^ 0x5EED, NAME + "-eval", 0), RETRIEVAL_BATCH, settings.easyShare());
         try (NDManager m = model.manager().newSubManager()) {
-            int s = model.config().vision().imageSize();
-            NDArray pixels = m.create(b.pixels(), new Shape(b.n(), 3, s, s));
-            NDArray sim = embedImages(model, tower, pixels, settings.classTokenWeight()).get(0).embedding().matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
+            NDArray first = features(model, pixels(model, b, 0, b.n(), m), settings.classTokenWeight()).get(":, 0, :");
+            NDArray sim = tower.embedImage(first).matMul(embedTexts(tower, b, m, model.config().specialTokens().pad()).transpose());
             long[] best = sim.argMax(1).toType(DataType.INT64, false).toLongArray();
             int right = 0;
             for (int i = 0; i < b.n(); i++) if (b.same()[i * b.n() + (int) best[i]] == 1f) right++;

@@ -31,6 +31,24 @@ class TrainCommandTest {
     }
 
     @Test
+    void replicasApplyToTheVisionStageAndStageThree() {
+        assertThat(Recipe.Plan.DEFAULT.visionSettings().replicas()).isEqualTo(2);
+        assertThat(Recipe.Plan.DEFAULT.flamingoSettings().replicas()).isEqualTo(2);
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs("all", "--out", dir.toString(), "--replicas", "1");
+        Recipe.Plan plan = command.plan();
+        assertThat(plan).isEqualTo(Recipe.Plan.DEFAULT.withReplicas(1));
+        assertThat(plan.visionSettings().replicas()).isEqualTo(1);
+        assertThat(plan.flamingoSettings().replicas()).isEqualTo(1);
+
+        Path out = dir.resolve("run");
+        Cli.Result result = Cli.run("train", "vision", "--out", out.toString(), "--replicas", "0");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err()).contains("--replicas must be at least 1, got 0");
+        assertThat(Files.exists(out)).isFalse();
+    }
+
+    @Test
     void stepsBelowOneAreRefusedBeforeAnythingIsWritten() {
         Path out = dir.resolve("run");
         Cli.Result result = Cli.run("train", "lm", "--out", out.toString(), "--steps", "0");

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Stage 3 on two model replicas, each on its own thread, against the same stage on one. */
+/** The vision stage and stage 3 on two model replicas, each on its own thread, against the same stages on one. */
 class DataParallelTest {
     @TempDir static Path tmp;
     static TrainingLayout frozen;
@@ -73,6 +73,45 @@ class DataParallelTest {
         // a checkpoint of one replica count does not resume under another
         assertThatThrownBy(() -> FlamingoStage.run(again, 1, 12, ONE, TrainingListener.NONE))
                 .hasMessageContaining("gate lr ×5.0, 2 replicas").hasMessageContaining("use a new --out directory");
+    }
+
+    @Test
+    void theVisionStageOnTwoReplicasComputesTheOneThreadLossRepeatablyAndResumesExactly() throws Exception {
+        VisionStage.Settings one = new VisionStage.Settings(16, 2e-3f, 3, 0.5, true, 0.5);
+        List<Float> single = VisionStage.run(lmOnly("vision-one"), 1, 6, one, TrainingListener.NONE);
+        TrainingLayout twoOut = lmOnly("vision-two");
+        List<Float> two = VisionStage.run(twoOut, 1, 6, one.withReplicas(2), TrainingListener.NONE);
+        // the first step starts from the same weights: the loss over both halves' features is the whole batch's
+        assertThat(two.get(0)).isCloseTo(single.get(0), within(1e-5f));
+        for (int i = 0; i < 6; i++) assertThat(two.get(i)).as("step %d", i + 1).isCloseTo(single.get(i), within(2e-3f));
+
+        // deterministic for a seed and a replica count, also when stopped after a checkpoint and resumed
+        TrainingLayout again = lmOnly("vision-again");
+        TrainingListener crash = new TrainingListener() {
+            @Override
+            public void step(String stage, int step, float loss) {
+                if (step == 4) throw new IllegalStateException("simulated crash");
+            }
+        };
+        assertThatThrownBy(() -> VisionStage.run(again, 1, 6, one.withReplicas(2), crash)).hasMessageContaining("simulated crash");
+        assertThat(VisionStage.run(again, 1, 6, one.withReplicas(2), TrainingListener.NONE)).containsExactlyElementsOf(two);
+        try (FlamingoModel x = FlamingoModel.load(twoOut.stageModel(VisionStage.NAME));
+                FlamingoModel y = FlamingoModel.load(again.stageModel(VisionStage.NAME))) {
+            for (String name : x.block().namedParameters().keySet())
+                assertThat(y.block().namedParameters().get(name).getArray().toFloatArray()).as(name)
+                        .containsExactly(x.block().namedParameters().get(name).getArray().toFloatArray());
+        }
+        assertThatThrownBy(() -> VisionStage.run(again, 1, 8, one, TrainingListener.NONE))
+                .hasMessageContaining("2 replicas").hasMessageContaining("use a new --out directory");
+    }
+
+    /** A copy of the lm stage's output only, for one vision run. */
+    private static TrainingLayout lmOnly(String name) throws Exception {
+        TrainingLayout to = copy(name);
+        try (Stream<Path> files = Files.walk(to.stage(VisionStage.NAME))) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(p);
+        }
+        return to;
     }
 
     @Test

@@ -38,7 +38,9 @@ class VisionStageSettingsTest {
         assertThat(recipe.easyShare()).isEqualTo(0.5);
         assertThat(recipe.lockTextTower()).isTrue();
         assertThat(recipe.classTokenWeight()).isEqualTo(0.5);
-        assertThat(recipe.describe()).contains("50% easy frames", "locked text tower", "the class token and the mean patch token");
+        assertThat(recipe.describe()).contains("50% easy frames", "locked text tower", "the class token and the mean patch token")
+                .endsWith(", 2 replicas");
+        assertThat(recipe.withReplicas(1).describe()).doesNotContain("replica");
         assertThat(VisionStage.Settings.plainClip(64, 1e-3f, 100).describe())
                 .doesNotContain("easy").doesNotContain("locked").endsWith("loss on the class token");
         assertThat(new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, 0).describe()).endsWith("loss on the mean patch token");
@@ -52,5 +54,7 @@ class VisionStageSettingsTest {
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 1.5, true, 0.5)).hasMessageContaining("easyShare must be in [0, 1], got 1.5");
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, -0.1)).hasMessageContaining("classTokenWeight must be in [0, 1], got -0.1");
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, Double.NaN)).hasMessageContaining("classTokenWeight must be in [0, 1], got NaN");
+        assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withReplicas(0)).hasMessage("replicas must be between 1 and the batch (64), got 0");
+        assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withReplicas(65)).hasMessage("replicas must be between 1 and the batch (64), got 65");
     }
 }
