@@ -54,9 +54,8 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--replicas", paramLabel = "N",
-            description = "Copies of the model that share each batch of the vision stage and of stage 3, each on its own "
-                    + "thread (default: the recipe's, 2). A run is deterministic for a seed and a replica count, not across "
-                    + "replica counts.")
+            description = "Copies of the model that share each batch, each on its own thread, in every stage (default: the "
+                    + "recipe's, 2). A run is deterministic for a seed and a replica count, not across replica counts.")
     Integer replicas;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -80,7 +79,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingLayout layout = TrainingLayout.at(out);
         ProgressListener progress = new ProgressListener(System.err);
         switch (stage) {
-            case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, progress);
+            case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), plan.lmSettings(), progress);
             case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), plan.visionSettings(), progress);
             case FLAMINGO -> FlamingoStage.run(layout, seed, plan.flamingoSteps(), plan.flamingoSettings(), progress);
             case ALL -> {

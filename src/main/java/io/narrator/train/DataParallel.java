@@ -166,12 +166,11 @@ final class DataParallel implements AutoCloseable {
     }
 
     /** Back-propagates {@code gradient}, the loss's gradient with respect to {@code output}, through output's graph. */
-    private static Object backwardFrom(NDArray output, NDArray gradient) {
+    private static void backwardFrom(NDArray output, NDArray gradient) {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
             JniUtils.backward((PtNDArray) output, (PtNDArray) gradient, false, false);
-            return null;
         } finally {
             JniUtils.setGradMode(grad);
         }

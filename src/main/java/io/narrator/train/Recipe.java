@@ -21,8 +21,9 @@ public final class Recipe {
     public static final String VERSION = "1.7.1";
 
     /**
-     * Steps of each stage, the size of the final evaluation, and the model replicas that share each batch of the vision
-     * stage and of stage 3 ({@link VisionStage.Settings#replicas()}, {@link FlamingoStage.Settings#replicas()}).
+     * Steps of each stage, the size of the final evaluation, and the model replicas that share each batch of every stage
+     * ({@link LanguageModelStage.Settings#replicas()}, {@link VisionStage.Settings#replicas()},
+     * {@link FlamingoStage.Settings#replicas()}).
      */
     public record Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips, int replicas) {
         /**
@@ -38,7 +39,7 @@ public final class Recipe {
             if (replicas < 1) throw new IllegalArgumentException("a stage needs at least one replica, got " + replicas);
         }
 
-        /** The vision stage and stage 3 on the recipe's replicas. */
+        /** Every stage on the recipe's replicas. */
         public Plan(int lmSteps, int visionSteps, int flamingoSteps, int evalClips) {
             this(lmSteps, visionSteps, flamingoSteps, evalClips, FlamingoStage.Settings.DEFAULT.replicas());
         }
@@ -48,9 +49,14 @@ public final class Recipe {
             return new Plan(steps, steps, steps, evalClips);
         }
 
-        /** This plan with {@code n} replicas in the vision stage and stage 3. */
+        /** This plan with {@code n} replicas in every stage. */
         public Plan withReplicas(int n) {
             return new Plan(lmSteps, visionSteps, flamingoSteps, evalClips, n);
+        }
+
+        /** The LM stage's settings under this plan. */
+        public LanguageModelStage.Settings lmSettings() {
+            return LanguageModelStage.Settings.DEFAULT.withReplicas(replicas);
         }
 
         /** The vision stage's settings under this plan. */
@@ -68,7 +74,7 @@ public final class Recipe {
 
     /** Runs everything; returns the evaluation of the final model. */
     public static Evaluation.Report run(TrainingLayout out, long seed, Plan plan, TrainingListener listener) throws IOException {
-        LanguageModelStage.run(out, seed, plan.lmSteps(), LanguageModelStage.Settings.DEFAULT, listener);
+        LanguageModelStage.run(out, seed, plan.lmSteps(), plan.lmSettings(), listener);
         VisionStage.run(out, seed, plan.visionSteps(), plan.visionSettings(), listener);
         FlamingoStage.run(out, seed, plan.flamingoSteps(), plan.flamingoSettings(), listener);
         checkFrozen(out);

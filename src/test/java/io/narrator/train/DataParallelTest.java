@@ -105,6 +105,18 @@ class DataParallelTest {
                 .hasMessageContaining("2 replicas").hasMessageContaining("use a new --out directory");
     }
 
+    @Test
+    void theLanguageModelStageOnTwoReplicasComputesTheOneThreadLossRepeatably() throws Exception {
+        List<Float> one = LanguageModelStage.run(TrainingLayout.at(tmp.resolve("lm-one")), 1, 8, TrainingSmokeTest.LM, TrainingListener.NONE);
+        List<Float> two = LanguageModelStage.run(TrainingLayout.at(tmp.resolve("lm-two")), 1, 8, TrainingSmokeTest.LM.withReplicas(2),
+                TrainingListener.NONE);
+        assertThat(two.get(0)).isCloseTo(one.get(0), within(1e-5f));
+        for (int i = 0; i < 8; i++) assertThat(two.get(i)).as("step %d", i + 1).isCloseTo(one.get(i), within(2e-3f));
+        assertThat(LanguageModelStage.run(TrainingLayout.at(tmp.resolve("lm-again")), 1, 8, TrainingSmokeTest.LM.withReplicas(2),
+                TrainingListener.NONE)).containsExactlyElementsOf(two);
+        assertThatThrownBy(() -> TrainingSmokeTest.LM.withReplicas(9)).hasMessage("replicas must be between 1 and the batch (8), got 9");
+    }
+
     /** A copy of the lm stage's output only, for one vision run. */
     private static TrainingLayout lmOnly(String name) throws Exception {
         TrainingLayout to = copy(name);
