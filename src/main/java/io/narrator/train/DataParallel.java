@@ -18,8 +18,9 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Data-parallel training steps on the cores of one machine: each replica of the model (a second copy loaded from the
- * same files) takes a part of every batch on its own thread, forward and backward, one PyTorch thread per op; then
+ * Data-parallel training steps on the cores of one machine: each replica of the model (another copy made the same way,
+ * loaded from the same files or initialised from the same seed) takes a part of every batch on its own thread, forward
+ * and backward, one PyTorch thread per op; then
  * the replicas' gradients are added into the first replica's, in replica order, the optimizer updates the first, and
  * the others take its weights before the next step. A loss that couples the rows of a batch (CLIP's contrastive loss
  * compares every frame with every text) splits at the features instead ({@link #descendThroughFeatures}).

@@ -36,7 +36,9 @@ import java.util.function.ToDoubleFunction;
  * <p>Since narrator-tiny 1.4.0 the loss reaches the patch tokens the resampler reads: half of every batch is
  * {@link #EASY_WORLD} frames, the text tower stays locked at its random start (LiT), and the loss is the mean of
  * two contrastive losses, one on the class token and one on the mean patch token ({@link Settings#classTokenWeight()}).
- * Stage 3 on that ViT reads events 78% right instead of 37% (docs/model.md).
+ * Stage 3 on that ViT reads events 78% right instead of 37% (docs/model.md). Since 1.8.0 two replicas of the ViT share
+ * every batch ({@link Settings#replicas()}), which makes a step about 1.35× faster on two cores, and the recipe spends
+ * that on 4,200 steps instead of 3,300: the probe reads shape 85% instead of 75%.
  */
 public final class VisionStage {
     public static final String NAME = "vision";
