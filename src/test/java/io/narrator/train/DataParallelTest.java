@@ -55,20 +55,10 @@ class DataParallelTest {
 
         // deterministic for a seed and a replica count, also when stopped and resumed (the twin takes the restored weights)
         TrainingLayout again = copy("again");
-        TrainingListener crash = new TrainingListener() {
-            @Override
-            public void step(String stage, int step, float loss) {
-                if (step == 6) throw new IllegalStateException("simulated crash");
-            }
-        };
+        TrainingListener crash = crashAt(6);
         assertThatThrownBy(() -> FlamingoStage.run(again, 1, 10, ONE.withReplicas(2), crash)).hasMessageContaining("simulated crash");
         assertThat(FlamingoStage.run(again, 1, 10, ONE.withReplicas(2), TrainingListener.NONE)).containsExactlyElementsOf(two);
-        try (FlamingoModel x = FlamingoModel.load(twoOut.stageModel(FlamingoStage.NAME));
-                FlamingoModel y = FlamingoModel.load(again.stageModel(FlamingoStage.NAME))) {
-            for (String name : x.block().namedParameters().keySet())
-                assertThat(y.block().namedParameters().get(name).getArray().toFloatArray()).as(name)
-                        .containsExactly(x.block().namedParameters().get(name).getArray().toFloatArray());
-        }
+        assertSameWeights(twoOut.stageModel(FlamingoStage.NAME), again.stageModel(FlamingoStage.NAME));
 
         // a checkpoint of one replica count does not resume under another
         assertThatThrownBy(() -> FlamingoStage.run(again, 1, 12, ONE, TrainingListener.NONE))
@@ -87,20 +77,10 @@ class DataParallelTest {
 
         // deterministic for a seed and a replica count, also when stopped after a checkpoint and resumed
         TrainingLayout again = lmOnly("vision-again");
-        TrainingListener crash = new TrainingListener() {
-            @Override
-            public void step(String stage, int step, float loss) {
-                if (step == 4) throw new IllegalStateException("simulated crash");
-            }
-        };
+        TrainingListener crash = crashAt(4);
         assertThatThrownBy(() -> VisionStage.run(again, 1, 6, one.withReplicas(2), crash)).hasMessageContaining("simulated crash");
         assertThat(VisionStage.run(again, 1, 6, one.withReplicas(2), TrainingListener.NONE)).containsExactlyElementsOf(two);
-        try (FlamingoModel x = FlamingoModel.load(twoOut.stageModel(VisionStage.NAME));
-                FlamingoModel y = FlamingoModel.load(again.stageModel(VisionStage.NAME))) {
-            for (String name : x.block().namedParameters().keySet())
-                assertThat(y.block().namedParameters().get(name).getArray().toFloatArray()).as(name)
-                        .containsExactly(x.block().namedParameters().get(name).getArray().toFloatArray());
-        }
+        assertSameWeights(twoOut.stageModel(VisionStage.NAME), again.stageModel(VisionStage.NAME));
         assertThatThrownBy(() -> VisionStage.run(again, 1, 8, one, TrainingListener.NONE))
                 .hasMessageContaining("2 replicas").hasMessageContaining("use a new --out directory");
     }
@@ -115,6 +95,25 @@ class DataParallelTest {
         assertThat(LanguageModelStage.run(TrainingLayout.at(tmp.resolve("lm-again")), 1, 8, TrainingSmokeTest.LM.withReplicas(2),
                 TrainingListener.NONE)).containsExactlyElementsOf(two);
         assertThatThrownBy(() -> TrainingSmokeTest.LM.withReplicas(9)).hasMessage("replicas must be between 1 and the batch (8), got 9");
+    }
+
+    /** A listener that fails the run when step {@code at} completes, as a crash would. */
+    private static TrainingListener crashAt(int at) {
+        return new TrainingListener() {
+            @Override
+            public void step(String stage, int step, float loss) {
+                if (step == at) throw new IllegalStateException("simulated crash");
+            }
+        };
+    }
+
+    /** Every parameter of the two saved models is bit-identical. */
+    private static void assertSameWeights(Path a, Path b) throws Exception {
+        try (FlamingoModel x = FlamingoModel.load(a); FlamingoModel y = FlamingoModel.load(b)) {
+            for (String name : x.block().namedParameters().keySet())
+                assertThat(y.block().namedParameters().get(name).getArray().toFloatArray()).as(name)
+                        .containsExactly(x.block().namedParameters().get(name).getArray().toFloatArray());
+        }
     }
 
     /** A copy of the lm stage's output only, for one vision run. */
