@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.tokenizer.WordLevelTokenizer;
+import io.narrator.train.data.FeaturePool;
+import io.narrator.train.data.FewShotSequences;
 import io.narrator.train.eval.Evaluation;
 import io.narrator.train.eval.ReportWriter;
+import io.narrator.train.world.World;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +68,17 @@ class TrainingSmokeTest {
                 .hasMessageContaining("run `narrator train vision --out");
         List<Float> vision = VisionStage.run(out, 1, 12, new VisionStage.Settings(16, 2e-3f, 100, 0.5, true, 0.5), TrainingListener.NONE);
         assertThat(vision).hasSize(12).allMatch(Float::isFinite);
-        List<Float> flamingo = FlamingoStage.run(out, 1, 30, new FlamingoStage.Settings(8, 3e-3f, 16, 100, 5.0), TrainingListener.NONE);
+        try (FlamingoModel model = FlamingoModel.load(out.stageModel(VisionStage.NAME))) {
+            FeaturePool pool = FeaturePool.build(model, World.DEFAULT, 3, 16, i -> {});
+            FewShotSequences sequences = new FewShotSequences(model.tokenizer(), model.config().generation().promptPrefix());
+            FlamingoStage.Example early = FlamingoStage.batch(sequences, pool, 4, 11, 32, model.config().specialTokens().pad());
+            assertThat(early.clips().stream().flatMapToInt(java.util.Arrays::stream).max().orElseThrow()).isLessThan(4);
+            FlamingoStage.Example late = FlamingoStage.batch(sequences, pool, 16, 11, 32, model.config().specialTokens().pad());
+            assertThat(late.clips().stream().flatMapToInt(java.util.Arrays::stream).max().orElseThrow()).isGreaterThanOrEqualTo(4);
+        }
+        // the recipe's form: the first half of the steps on the pool's first half
+        List<Float> flamingo = FlamingoStage.run(out, 1, 30, new FlamingoStage.Settings(8, 3e-3f, 16, 100, 5.0).withFirstPool(8, 0.5),
+                TrainingListener.NONE);
         assertThat(mean(flamingo.subList(24, 30))).isLessThan(mean(flamingo.subList(0, 6)));
         Recipe.checkFrozen(out);
         try (FlamingoModel model = FlamingoModel.load(out.stageModel(FlamingoStage.NAME))) {

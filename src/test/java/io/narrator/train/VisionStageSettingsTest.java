@@ -33,6 +33,39 @@ class VisionStageSettingsTest {
     }
 
     @Test
+    void smallEasyFramesAreOneSmallStillObjectOnAPlainBackgroundInEveryShape() {
+        SplittableRandom random = new SplittableRandom(6);
+        Set<io.narrator.train.world.Shape> shapes = EnumSet.noneOf(io.narrator.train.world.Shape.class);
+        for (int i = 0; i < 300; i++) {
+            Scene scene = VisionStage.SMALL_EASY_WORLD.scene(random.nextLong(), 8_000_000L);
+            assertThat(scene.count()).isEqualTo(1);
+            assertThat(scene.size()).isEqualTo(Size.SMALL);
+            assertThat(scene.event()).isEqualTo(Event.STAY);
+            assertThat(scene.background().texture()).isEqualTo(Texture.PLAIN);
+            shapes.add(scene.shape());
+        }
+        assertThat(shapes).hasSize(io.narrator.train.world.Shape.values().length);
+    }
+
+    @Test
+    void theRecipeTurnsItsEasyFramesSmallAfter65PercentOfTheSteps() {
+        VisionStage.Settings recipe = VisionStage.Settings.DEFAULT;
+        assertThat(recipe.smallEasyAfter()).isEqualTo(0.65);
+        assertThat(recipe.easyWorld(0, 4600)).isSameAs(VisionStage.EASY_WORLD);
+        assertThat(recipe.easyWorld(2989, 4600)).isSameAs(VisionStage.EASY_WORLD);
+        assertThat(recipe.easyWorld(2990, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
+        assertThat(recipe.easyWorld(4599, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
+        assertThat(recipe.describe()).contains("50% easy frames (small ones after 65% of the steps)");
+        assertThat(recipe.withReplicas(1).smallEasyAfter()).isEqualTo(0.65);
+
+        VisionStage.Settings never = recipe.withSmallEasyAfter(1);
+        assertThat(never.easyWorld(4599, 4600)).isSameAs(VisionStage.EASY_WORLD);
+        assertThat(never.describe()).contains("50% easy frames,").doesNotContain("small");
+        assertThat(new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, 0.5).smallEasyAfter()).isEqualTo(1);
+        assertThat(recipe.withSmallEasyAfter(0).easyWorld(0, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
+    }
+
+    @Test
     void theRecipeLocksTheTextTowerAndPutsTheLossOnThePatchTokens() {
         VisionStage.Settings recipe = VisionStage.Settings.DEFAULT;
         assertThat(recipe.easyShare()).isEqualTo(0.5);
@@ -54,6 +87,8 @@ class VisionStageSettingsTest {
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 1.5, true, 0.5)).hasMessageContaining("easyShare must be in [0, 1], got 1.5");
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, -0.1)).hasMessageContaining("classTokenWeight must be in [0, 1], got -0.1");
         assertThatThrownBy(() -> new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, Double.NaN)).hasMessageContaining("classTokenWeight must be in [0, 1], got NaN");
+        assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withSmallEasyAfter(1.5)).hasMessage("smallEasyAfter must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withSmallEasyAfter(Double.NaN)).hasMessage("smallEasyAfter must be in [0, 1], got NaN");
         assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withReplicas(0)).hasMessage("replicas must be between 1 and the batch (64), got 0");
         assertThatThrownBy(() -> VisionStage.Settings.DEFAULT.withReplicas(65)).hasMessage("replicas must be between 1 and the batch (64), got 65");
     }
