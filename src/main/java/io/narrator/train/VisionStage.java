@@ -38,7 +38,8 @@ import java.util.function.ToDoubleFunction;
  * two contrastive losses, one on the class token and one on the mean patch token ({@link Settings#classTokenWeight()}).
  * Stage 3 on that ViT reads events 78% right instead of 37% (docs/model.md). Since 1.8.0 two replicas of the ViT share
  * every batch ({@link Settings#replicas()}), which makes a step about 1.35× faster on two cores, and the recipe spends
- * that on 4,200 steps instead of 3,300: the probe reads shape 85% instead of 75%.
+ * that on 4,200 steps instead of 3,300: the probe reads shape 85% instead of 75%. Since 1.9.0 the easy frames hold a
+ * small object after 65% of the steps ({@link Settings#smallEasyAfter()}), where the ViT still confuses shapes.
  */
 public final class VisionStage {
     public static final String NAME = "vision";

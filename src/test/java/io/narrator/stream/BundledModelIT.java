@@ -82,7 +82,7 @@ class BundledModelIT {
             for (Caption c : captions) {
                 int stream = Integer.parseInt(c.getStreamId().substring(4));
                 Scene truth = episodes.get(stream).truth(c.getWindowStartMicros(), c.getWindowEndMicros()).orElseThrow();
-                // narrator-tiny 1.8.0 reads colour, count and events reliably, shape about nine times in ten (docs/model.md)
+                // narrator-tiny 1.9.0 names colour, count and event right on 100% of held-out clips and shape on 98%: over a few windows only colour is certain enough to assert (docs/model.md)
                 boolean ok = CaptionParser.parse(c.getText()).colourCorrect(truth);
                 if (ok) right++;
                 report.append(String.format("%n  %s [%d, %d) \"%s\" truth %s %s %s x%d %s → %s", c.getStreamId(), c.getWindowStartMicros() / 1_000_000,
