@@ -93,12 +93,8 @@ public final class FlamingoStage {
         String describe() {
             boolean staged = firstPool < poolSize && firstPoolShare > 0;
             return "batch " + batch + ", lr " + learningRate + ", pool " + poolSize
-                    + (staged ? " (the first " + firstPool + " for " + weight(100 * firstPoolShare) + "% of the steps)" : "")
+                    + (staged ? " (the first " + firstPool + " for " + StageRun.plain(100 * firstPoolShare) + "% of the steps)" : "")
                     + ", gate lr ×" + gateRateScale + (replicas > 1 ? ", " + replicas + " replicas" : "");
-        }
-
-        private static String weight(double w) {
-            return java.math.BigDecimal.valueOf(w).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
         }
     }
 

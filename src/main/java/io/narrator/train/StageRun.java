@@ -116,6 +116,11 @@ final class StageRun {
         return value;
     }
 
+    /** A number as a stage's settings description writes it: at most six significant digits, no trailing zeros. */
+    static String plain(double x) {
+        return java.math.BigDecimal.valueOf(x).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    }
+
     /** Mixes seed, stage and step into the seed of that step's batch. */
     static long stepSeed(long seed, String stage, int step) {
         long h = seed * 0x9E3779B97F4A7C15L + stage.hashCode();

@@ -131,7 +131,7 @@ public final class VisionStage {
         String describe() {
             return "batch " + batch + ", lr " + learningRate + ", sin-cos patch positions"
                     + (easyShare > 0 ? ", " + Math.round(100 * easyShare) + "% easy frames"
-                            + (smallEasyAfter < 1 ? " (small ones after " + weight(100 * smallEasyAfter) + "% of the steps)" : "") : "")
+                            + (smallEasyAfter < 1 ? " (small ones after " + StageRun.plain(100 * smallEasyAfter) + "% of the steps)" : "") : "")
                     + (lockTextTower ? ", locked text tower" : "") + ", loss on " + lossWords()
                     + (replicas > 1 ? ", " + replicas + " replicas" : "");
         }
@@ -140,12 +140,8 @@ public final class VisionStage {
             if (classTokenWeight == 1) return "the class token";
             if (classTokenWeight == 0) return "the mean patch token";
             if (classTokenWeight == 0.5) return "the class token and the mean patch token";
-            return "the class token (weight " + weight(classTokenWeight) + ") and the mean patch token (weight "
-                    + weight(1 - classTokenWeight) + ")";
-        }
-
-        private static String weight(double w) {
-            return java.math.BigDecimal.valueOf(w).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+            return "the class token (weight " + StageRun.plain(classTokenWeight) + ") and the mean patch token (weight "
+                    + StageRun.plain(1 - classTokenWeight) + ")";
         }
     }
 

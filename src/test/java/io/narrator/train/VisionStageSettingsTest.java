@@ -7,7 +7,10 @@ import io.narrator.train.world.Event;
 import io.narrator.train.world.Scene;
 import io.narrator.train.world.Size;
 import io.narrator.train.world.Texture;
+import io.narrator.train.world.World;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -16,35 +19,33 @@ class VisionStageSettingsTest {
 
     @Test
     void easyFramesAreOneLargeStillObjectOnAPlainBackgroundInEveryShapeAndColour() {
-        SplittableRandom random = new SplittableRandom(5);
-        Set<io.narrator.train.world.Shape> shapes = EnumSet.noneOf(io.narrator.train.world.Shape.class);
+        List<Scene> scenes = oneStillObjectOnAPlainBackground(VisionStage.EASY_WORLD, Size.LARGE, 5);
         Set<io.narrator.train.world.Colour> colours = EnumSet.noneOf(io.narrator.train.world.Colour.class);
-        for (int i = 0; i < 300; i++) {
-            Scene scene = VisionStage.EASY_WORLD.scene(random.nextLong(), 8_000_000L);
-            assertThat(scene.count()).isEqualTo(1);
-            assertThat(scene.size()).isEqualTo(Size.LARGE);
-            assertThat(scene.event()).isEqualTo(Event.STAY);
-            assertThat(scene.background().texture()).isEqualTo(Texture.PLAIN);
-            shapes.add(scene.shape());
-            colours.add(scene.colour());
-        }
-        assertThat(shapes).hasSize(io.narrator.train.world.Shape.values().length);
+        for (Scene scene : scenes) colours.add(scene.colour());
         assertThat(colours).hasSize(io.narrator.train.world.Colour.values().length);
     }
 
     @Test
     void smallEasyFramesAreOneSmallStillObjectOnAPlainBackgroundInEveryShape() {
-        SplittableRandom random = new SplittableRandom(6);
+        oneStillObjectOnAPlainBackground(VisionStage.SMALL_EASY_WORLD, Size.SMALL, 6);
+    }
+
+    /** 300 scenes of {@code world}, each checked to be one still object of {@code size} on a plain background; every shape occurs. */
+    private static List<Scene> oneStillObjectOnAPlainBackground(World world, Size size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Scene> scenes = new ArrayList<>();
         Set<io.narrator.train.world.Shape> shapes = EnumSet.noneOf(io.narrator.train.world.Shape.class);
         for (int i = 0; i < 300; i++) {
-            Scene scene = VisionStage.SMALL_EASY_WORLD.scene(random.nextLong(), 8_000_000L);
+            Scene scene = world.scene(random.nextLong(), 8_000_000L);
             assertThat(scene.count()).isEqualTo(1);
-            assertThat(scene.size()).isEqualTo(Size.SMALL);
+            assertThat(scene.size()).isEqualTo(size);
             assertThat(scene.event()).isEqualTo(Event.STAY);
             assertThat(scene.background().texture()).isEqualTo(Texture.PLAIN);
             shapes.add(scene.shape());
+            scenes.add(scene);
         }
         assertThat(shapes).hasSize(io.narrator.train.world.Shape.values().length);
+        return scenes;
     }
 
     @Test
