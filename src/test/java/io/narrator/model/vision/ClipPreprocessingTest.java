@@ -6,16 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narrator.model.FlamingoConfig;
+import io.narrator.model.checkpoint.ModelDirectory;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CLIP's own preprocessing ({@code vision.resample: bicubic} with {@code center_crop}) against Pillow 9.4 and numpy:
@@ -25,6 +30,8 @@ import org.junit.jupiter.api.Test;
 class ClipPreprocessingTest {
     private static final String DIR = "preprocess/";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
 
     static FlamingoConfig.Vision clipVision(int size, float[] mean, float[] std, String resizeMode) {
         return new FlamingoConfig.Vision(size, size, 16, 1, 2, 32, 1e-5, "quick_gelu", mean, std, resizeMode, new int[0],
@@ -100,17 +107,24 @@ class ClipPreprocessingTest {
     }
 
     @Test
-    void resampleIsAConfigFieldThatDefaultsToAreaAndStaysOutOfOldConfigs() throws IOException {
-        FlamingoConfig.Vision area = new FlamingoConfig.Vision(8, 4, 16, 1, 2, 32, 1e-5, "quick_gelu",
-                new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, null);
-        assertThat(area.resample()).isEqualTo(FlamingoConfig.Vision.AREA);
-        assertThat(JSON.writeValueAsString(area)).doesNotContain("resample");
-        FlamingoConfig.Vision clip = clipVision(8, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, null);
-        String json = JSON.writeValueAsString(clip);
-        assertThat(json).contains("\"resample\":\"bicubic\"");
-        assertThat(JSON.readValue(json, FlamingoConfig.Vision.class).resample()).isEqualTo(FlamingoConfig.Vision.BICUBIC);
-        assertThatThrownBy(() -> JSON.readValue(json.replace("bicubic", "lanczos"), FlamingoConfig.Vision.class))
-                .hasMessageContaining("vision.resample must be area or bicubic, got \"lanczos\"");
+    void resampleIsAConfigFieldThatDefaultsToAreaAndStaysOutOfConfigsThatDoNotUseIt() throws IOException {
+        FlamingoConfig bundled = ModelDirectory.bundled().config();
+        assertThat(bundled.vision().resample()).as("narrator-tiny's config.json has no resample: area").isEqualTo(FlamingoConfig.Vision.AREA);
+        ModelDirectory.writeConfig(bundled, tmp.resolve("area"));
+        assertThat(Files.readString(tmp.resolve("area").resolve(ModelDirectory.CONFIG))).doesNotContain("resample");
+        FlamingoConfig.Vision v = bundled.vision();
+        FlamingoConfig clip = new FlamingoConfig(bundled.modelType(), bundled.name(), bundled.version(),
+                new FlamingoConfig.Vision(v.imageSize(), v.patchSize(), v.hiddenSize(), v.layers(), v.heads(), v.intermediateSize(),
+                        v.layerNormEps(), v.hiddenAct(), v.imageMean(), v.imageStd(), FlamingoConfig.Vision.CENTER_CROP,
+                        v.convStemChannels(), FlamingoConfig.Vision.BICUBIC),
+                bundled.text(), bundled.perceiver(), bundled.crossAttention(), bundled.specialTokens(), bundled.generation());
+        ModelDirectory.writeConfig(clip, tmp.resolve("clip"));
+        String json = Files.readString(tmp.resolve("clip").resolve(ModelDirectory.CONFIG));
+        assertThat(json).contains("\"resample\" : \"bicubic\"");
+        assertThat(ModelDirectory.parseConfig(json.getBytes(StandardCharsets.UTF_8), "clip/config.json").vision().resample())
+                .isEqualTo(FlamingoConfig.Vision.BICUBIC);
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(json.replace("bicubic", "lanczos").getBytes(StandardCharsets.UTF_8), "clip/config.json"))
+                .hasMessage("clip/config.json: vision.resample must be area or bicubic, got \"lanczos\"");
     }
 
     @Test
