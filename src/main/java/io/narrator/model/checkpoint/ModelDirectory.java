@@ -34,8 +34,10 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
-    /** The one optional config field: {@code vision.conv_stem_channels}, empty when absent. */
+    /** Optional config field {@code vision.conv_stem_channels}: empty when absent. */
     private static final String CONV_STEM = "conv_stem_channels";
+    /** Optional config field {@code vision.resample}: {@code area} when absent. */
+    private static final String RESAMPLE = "resample";
 
     /** A directory path, or {@value #BUNDLED}. */
     public static ModelDirectory of(String location) throws IOException {
@@ -87,9 +89,10 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     public static FlamingoConfig parseConfig(byte[] json, String source) throws IOException {
         try {
             JsonNode tree = JSON.readTree(json);
-            if (tree != null && tree.get("vision") instanceof ObjectNode vision
-                    && !vision.has(CONV_STEM))
-                vision.putArray(CONV_STEM); // optional: a CLIP ViT (and every config before it existed) has no stem
+            if (tree != null && tree.get("vision") instanceof ObjectNode vision) {
+                if (!vision.has(CONV_STEM)) vision.putArray(CONV_STEM); // a CLIP ViT (and every config before it existed) has no stem
+                if (!vision.has(RESAMPLE)) vision.put(RESAMPLE, FlamingoConfig.Vision.AREA); // every config before it existed
+            }
             return JSON.treeToValue(tree, FlamingoConfig.class);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
