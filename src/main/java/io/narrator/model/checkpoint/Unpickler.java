@@ -108,7 +108,11 @@ final class Unpickler {
         }
 
         CheckpointException error(String message) {
-            return new CheckpointException(file + ": " + part + " at byte " + position + ": " + message);
+            return errorAt(position, message);
+        }
+
+        CheckpointException errorAt(long at, String message) {
+            return new CheckpointException(file + ": " + part + " at byte " + at + ": " + message);
         }
 
         int read() throws CheckpointException {
@@ -385,8 +389,9 @@ final class Unpickler {
             default -> null;
         };
         String hex = String.format("0x%02x", op);
-        return name == null ? in.error("unknown pickle opcode " + hex + ": not a pickle torch.save writes (corrupt?)")
-                : in.error("unsupported pickle opcode " + name + " (" + hex + "): only the binary opcodes torch.save writes are read");
+        long at = in.position() - 1;
+        return name == null ? in.errorAt(at, "unknown pickle opcode " + hex + ": not a pickle torch.save writes (corrupt?)")
+                : in.errorAt(at, "unsupported pickle opcode " + name + " (" + hex + "): only the binary opcodes torch.save writes are read");
     }
 
     private static String describe(Object v) {
