@@ -77,12 +77,14 @@ public final class ShardedCheckpoint implements Checkpoint, StoredTensors {
                     throw new CheckpointException(source + ": the index puts tensor " + tensor + " in " + file + ", which does not hold it");
                 shardOf.put(tensor, shard);
             }
+            Map<Checkpoint, String> fileOf = new java.util.IdentityHashMap<>();
+            opened.forEach((file, shard) -> fileOf.put(shard, file));
             for (Map.Entry<String, Checkpoint> s : opened.entrySet())
                 for (String tensor : s.getValue().names()) {
                     Checkpoint owner = shardOf.putIfAbsent(tensor, s.getValue());
                     if (owner != null && owner != s.getValue())
-                        throw new CheckpointException(source + ": tensor " + tensor + " is in two shards, " + s.getKey() + " and "
-                                + owner.source());
+                        throw new CheckpointException(source + ": tensor " + tensor + " is in two shards, " + fileOf.get(owner) + " and "
+                                + s.getKey());
                 }
         } catch (CheckpointException | RuntimeException e) {
             for (Checkpoint c : opened.values()) closeQuietly(c);
