@@ -179,6 +179,24 @@ class CheckpointTest {
     }
 
     @Test
+    @org.junit.jupiter.api.condition.EnabledIf("io.narrator.cli.TestModels#bundledModelPresent")
+    void theBundledModelLoadsFromInsideTheJar() throws Exception {
+        ModelDirectory bundled = ModelDirectory.bundled();
+        Map<String, Tensor> file;
+        try (var in = bundled.open(ModelDirectory.WEIGHTS)) {
+            file = SafeTensors.read(ByteBuffer.wrap(in.readAllBytes()), "bundled");
+        }
+        assertThat(bundled.weightBytes()).isGreaterThan(1_000_000);
+        try (Checkpoint weights = bundled.weights(); FlamingoModel loaded = FlamingoModel.load(ModelDirectory.BUNDLED)) {
+            assertThat(weights.source()).isEqualTo("bundled model (classpath:models/narrator-tiny)/model.safetensors");
+            assertThat(weights.names()).containsExactlyElementsOf(file.keySet());
+            var params = loaded.block().namedParameters();
+            for (String name : params.keySet())
+                assertThat(params.get(name).getArray().toFloatArray()).as(name).containsExactly(file.get(name).values());
+        }
+    }
+
+    @Test
     void aMissingSpecialTokenTensorIsTakenFromTheLanguageModel() throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>(SafeTensors.read(saved.resolve("model.safetensors")));
         tensors.remove("special_token_embeddings");

@@ -216,6 +216,16 @@ class TorchCheckpointTest {
         assertThatThrownBy(() -> Checkpoint.open(plain))
                 .hasMessage(plain + ": a pickle, but not a torch.save file (its first value is not PyTorch's magic number)");
         assertThatThrownBy(() -> Checkpoint.open(tmp.resolve("missing.bin"))).hasMessage(tmp.resolve("missing.bin") + ": no such file");
+        byte[] tarHeader = new byte[1024]; // PyTorch before 0.4 saved a tar archive: "ustar" at byte 257
+        System.arraycopy("ustar".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, tarHeader, 257, 5);
+        Path tar = Files.write(tmp.resolve("old.tar"), tarHeader);
+        assertThatThrownBy(() -> Checkpoint.open(tar))
+                .hasMessage(tar + ": a tar archive, PyTorch's format before 0.4, which is not read; load it with torch.load in "
+                        + "Python and save it again with torch.save (or as safetensors)");
+        assertThatThrownBy(() -> Checkpoint.open(tmp)).hasMessage(tmp + " is a directory; open a checkpoint file in it (or use "
+                + "Checkpoint.inDirectory)");
+        assertThatThrownBy(() -> Checkpoint.inDirectory(tmp)).hasMessage(tmp + " holds no weights: looked for model.safetensors, "
+                + "model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json");
     }
 
     @Test
