@@ -130,17 +130,15 @@ final class Unpickler {
         byte[] read(long n) throws CheckpointException {
             if (n < 0 || n > end - position)
                 throw error("truncated or corrupt: " + n + " bytes announced but " + (end - position) + " remain");
-            byte[] out = new byte[(int) n];
+            if (n > Integer.MAX_VALUE - 8) throw error("a value of " + n + " bytes: more than a pickle of a state dict holds");
+            byte[] out;
             try {
-                int done = 0;
-                while (done < n) {
-                    int k = in.read(out, done, (int) n - done);
-                    if (k < 0) throw error("truncated: " + n + " bytes announced but the data ends after " + done);
-                    done += k;
-                }
+                // read what is there, not what a corrupt length announces: a lying length fails at the data's end
+                out = in.readNBytes((int) n);
             } catch (IOException e) {
                 throw error("cannot read: " + e.getMessage());
             }
+            if (out.length < n) throw error("truncated: " + n + " bytes announced but the data ends after " + out.length);
             position += n;
             return out;
         }
