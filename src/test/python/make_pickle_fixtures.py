@@ -21,6 +21,7 @@ import zipfile
 import torch
 
 OUT = os.path.join("src", "test", "resources", "checkpoints", "pytorch")
+FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # zip entry dates of the rewritten files, so that regenerating changes no bytes
 
 DTYPES = {
     torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
@@ -163,7 +164,7 @@ def rewritten_zip(name, data_pkl_rewrite=None, truncate_entry=None):
                 data = data_pkl_rewrite(data)
             if truncate_entry and info.filename.endswith(truncate_entry[0]):
                 data = data[: len(data) - truncate_entry[1]]
-            dst.writestr(info.filename, data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
     return out.getvalue()
 
 
@@ -196,11 +197,11 @@ def crafted(obj, storages):
     FakePickler(pkl, protocol=2).dump(obj)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pkl.getvalue())
-        z.writestr("archive/byteorder", "little")
-        for key, data in storages.items():
-            z.writestr("archive/data/" + key, data)
-        z.writestr("archive/version", "3\n")
+        entries = [("archive/data.pkl", pkl.getvalue()), ("archive/byteorder", b"little")]
+        entries += [("archive/data/" + key, data) for key, data in storages.items()]
+        entries.append(("archive/version", b"3\n"))
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), data)
     return out.getvalue()
 
 
@@ -256,6 +257,18 @@ def main():
     expected["archive_prefix.bin"] = [{"name": "w", "dtype": "F32", "shape": [3], "bits": bits(torch.tensor([1.0, 2.0, 3.0]))}]
     with open(path("not_a_state_dict.bin"), "wb") as f:
         f.write(crafted(FakeTensor(FakeStorage("0", torch.FloatStorage, 4), 0, (4,), (1,)), {"0": four_floats}))
+
+    # plain pickles of Python values, for the unpickler itself (not torch files)
+    values = {"none": None, "true": True, "false": False, "small": 7, "negative": -300, "int32": -(2 ** 31),
+              "big": 2 ** 70, "float": 0.1, "text": "héllo", "bytes": b"\x00\xff", "tuple": (1, "two", None),
+              "list": [1, [2, 3], {"k": "v"}], "set": {4}, "frozen": frozenset({5}), 3: "int key"}
+    for protocol in (2, 4, 5):
+        with open(path(f"values_protocol{protocol}.pkl"), "wb") as f:
+            pickle.dump(values, f, protocol=protocol)
+    with open(path("values_protocol0.pkl"), "wb") as f:
+        pickle.dump({"a": 1}, f, protocol=0)
+    with open(path("object.pkl"), "wb") as f:
+        pickle.dump(Tiny, f, protocol=2)  # a class: a global outside the allowlist
 
     with open(path("expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

@@ -41,6 +41,9 @@ final class Unpickler {
         REBUILD_PARAMETER("torch._utils._rebuild_parameter"),
         REBUILD_PARAMETER_WITH_STATE("torch._utils._rebuild_parameter_with_state"),
         REBUILD_FROM_TYPE_V2("torch._tensor._rebuild_from_type_v2"),
+        CODECS_ENCODE("_codecs.encode"),
+        SET("builtins.set"),
+        FROZENSET("builtins.frozenset"),
         TENSOR_TYPE("torch.Tensor"),
         PARAMETER_TYPE("torch.nn.parameter.Parameter");
 
@@ -295,6 +298,8 @@ final class Unpickler {
         String qualified = module + "." + name;
         for (Global g : Global.values()) if (g.qualifiedName.equals(qualified)) return g;
         if (qualified.equals("torch._tensor.Tensor")) return Global.TENSOR_TYPE;
+        if (qualified.equals("__builtin__.set")) return Global.SET; // Python 2 names, written by protocol 2
+        if (qualified.equals("__builtin__.frozenset")) return Global.FROZENSET;
         if (module.equals("torch") && name.endsWith("Storage") && name.matches("[A-Za-z0-9]+"))
             return new StorageType("torch." + name, DType.ofTorchStorage(name));
         throw new CheckpointException("refusing to load " + qualified + " from " + in.file()
@@ -317,6 +322,22 @@ final class Unpickler {
                     throw in.error("corrupt pickle: OrderedDict called with " + args.size() + " arguments");
                 }
                 return d;
+            }
+            case CODECS_ENCODE -> {
+                // (text, encoding): how protocol 2 writes a bytes object, as the latin-1 text of its bytes
+                if (args.size() != 2 || !(args.get(0) instanceof String text) || !(args.get(1) instanceof String encoding))
+                    throw in.error("corrupt pickle: _codecs.encode takes a text and an encoding");
+                return switch (encoding) {
+                    case "latin1", "latin-1", "iso-8859-1" -> text.getBytes(StandardCharsets.ISO_8859_1);
+                    case "utf-8", "utf8" -> text.getBytes(StandardCharsets.UTF_8);
+                    default -> throw in.error("_codecs.encode to " + encoding + ": only latin-1 and utf-8 are read");
+                };
+            }
+            case SET, FROZENSET -> {
+                Set<Object> items = new LinkedHashSet<>();
+                if (args.size() == 1 && args.get(0) instanceof List<?> list) items.addAll(list);
+                else if (args.size() != 0) throw in.error("corrupt pickle: " + g.qualifiedName + " takes one list");
+                return g == Global.SET ? items : Collections.unmodifiableSet(items);
             }
             case REBUILD_TENSOR_V2 -> {
                 // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
@@ -382,8 +403,15 @@ final class Unpickler {
             case 0x92 -> "NEWOBJ_EX";
             case 0x82, 0x83, 0x84 -> "EXT";
             case 'P' -> "PERSID";
-            case 'I', 'L', 'F', 'S', 'V', 'p', 'g' -> "a text-protocol opcode";
-            case 0x96, 0x97, 0x98 -> "an out-of-band buffer opcode";
+            case 'I' -> "INT (text protocol)";
+            case 'L' -> "LONG (text protocol)";
+            case 'F' -> "FLOAT (text protocol)";
+            case 'S' -> "STRING (text protocol)";
+            case 'V' -> "UNICODE (text protocol)";
+            case 'p' -> "PUT (text protocol)";
+            case 'g' -> "GET (text protocol)";
+            case 0x96 -> "BYTEARRAY8";
+            case 0x97, 0x98 -> "an out-of-band buffer";
             default -> null;
         };
         String hex = String.format("0x%02x", op);
