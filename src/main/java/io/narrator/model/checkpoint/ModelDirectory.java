@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * Where a model's three files come from: a directory ({@code config.json}, {@code tokenizer.json},
  * {@code model.safetensors} — or its shards, listed by {@code model.safetensors.index.json}) or, for
  * {@value #BUNDLED}, the jar's {@code models/narrator-tiny/}. Files are read directly (nothing is extracted); only
- * JSON and safetensors are parsed, nothing is executed.
+ * JSON and tensor files are parsed ({@link Checkpoint}), nothing is executed.
  */
 public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, ModelDirectory.OnClasspath {
     public static final String CONFIG = "config.json";
