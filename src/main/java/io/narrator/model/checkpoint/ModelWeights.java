@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * ({@link Flamingo#namedParameters()} is the single mapping). Loading is strict: a missing, unexpected or
  * wrongly shaped tensor is an error naming it; the only tolerated differences are a missing
  * {@code special_token_embeddings} (taken from the LM's rows, as when starting from a plain GPT-2) and a
- * {@code lm_head.weight} that merely repeats the tied embeddings.
+ * {@code lm_head.weight} that merely repeats the tied embeddings (GPT-2's {@code transformer.wte.weight}, OPT's
+ * {@code model.decoder.embed_tokens.weight}). Values are set in the model's dtype.
  */
 public final class ModelWeights {
     private static final String SPECIAL = "special_token_embeddings";
@@ -49,17 +50,24 @@ public final class ModelWeights {
                         + " but the config needs " + Arrays.toString(expected.getShape()));
         }
         Tensor head = tensors.get(LM_HEAD);
-        if (head != null && !Arrays.equals(head.shape(), shapes.get("transformer.wte.weight").getShape()))
+        Shape tied = shapes.get(model.lm().tokenEmbeddingsName());
+        if (head != null && !Arrays.equals(head.shape(), tied.getShape()))
             throw new CheckpointException(source + ": tensor " + LM_HEAD + " has shape " + Arrays.toString(head.shape())
-                    + " but the tied head needs " + Arrays.toString(shapes.get("transformer.wte.weight").getShape()));
+                    + " but the tied head needs " + Arrays.toString(tied.getShape()));
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor t = tensors.get(e.getKey());
             if (t == null) continue;
-            set(e.getValue(), manager.create(t.values(), new Shape(t.shape())));
+            NDArray array = manager.create(t.values(), new Shape(t.shape()));
+            if (array.getDataType() != model.dataType()) {
+                NDArray converted = array.toType(model.dataType(), false);
+                array.close(); // the float32 copy is not kept
+                array = converted;
+            }
+            set(e.getValue(), array);
         }
-        if (!tensors.containsKey(SPECIAL)) {
+        if (!tensors.containsKey(SPECIAL) && params.containsKey(SPECIAL)) {
             Parameter special = params.get(SPECIAL);
-            set(special, manager.zeros(shapes.get(SPECIAL)));
+            set(special, manager.zeros(shapes.get(SPECIAL), model.dataType()));
             model.resetSpecialTokenEmbeddings();
         }
     }
