@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,11 +14,8 @@ import io.narrator.model.generate.GenerationResult;
 import io.narrator.model.generate.Media;
 import io.narrator.model.generate.ScoreRequest;
 import io.narrator.model.generate.TokenListener;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -37,39 +33,21 @@ import org.junit.jupiter.api.Test;
  * generation (greedy, beams, shared prompt prefixes) agree.
  */
 class FlamingoMiniStyleTest {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = MiniStyleReference.JSON;
+    static MiniStyleReference ref;
     static FlamingoModel model;
-    static JsonNode reference;
-    static Map<String, Media> media = new HashMap<>();
+    static Map<String, Media> media;
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = Path.of(FlamingoMiniStyleTest.class.getResource("/reference/flamingo-mini-style/config.json").toURI()).getParent();
-        model = FlamingoModel.load(dir);
-        reference = JSON.readTree(Files.readString(dir.resolve("reference.json")));
-        int s = model.config().vision().imageSize();
-        reference.get("media").fields().forEachRemaining(e -> {
-            float[] pixels = JSON.convertValue(e.getValue().get("values"), float[].class);
-            int frames = pixels.length / (3 * s * s);
-            media.put(e.getKey(), new Media(model.encodePixels(pixels, frames)));
-        });
+        ref = MiniStyleReference.load(ModelDtype.F32);
+        model = ref.model;
+        media = ref.media;
     }
 
     @AfterAll
     static void close() {
-        if (model != null) model.close();
-    }
-
-    static List<Media> mediaOf(JsonNode c) {
-        List<Media> out = new ArrayList<>();
-        for (JsonNode n : c.get("media")) out.add(media.get(n.asText()));
-        return out;
-    }
-
-    static List<JsonNode> cases() {
-        List<JsonNode> out = new ArrayList<>();
-        reference.get("cases").forEach(out::add);
-        return out;
+        if (ref != null) ref.close();
     }
 
     @Test
@@ -88,7 +66,7 @@ class FlamingoMiniStyleTest {
 
     @Test
     void promptsTokenizeWithBosAndTheirLessThanSignsAsMedia() {
-        for (JsonNode c : cases()) {
+        for (JsonNode c : ref.cases()) {
             long[] ids = model.tokenizer().encodePrompt(c.get("prompt").asText());
             assertThat(ids).as(c.get("prompt").asText()).containsExactly(JSON.convertValue(c.get("ids"), long[].class));
             assertThat(model.config().specialTokens().countMediaMarkers(ids)).isEqualTo(c.get("media").size());
@@ -102,13 +80,13 @@ class FlamingoMiniStyleTest {
 
     @Test
     void logitsMatchTheReferenceAloneAndLeftPaddedInOneBatch() {
-        List<JsonNode> cases = cases();
+        List<JsonNode> cases = ref.cases();
         try (NDManager m = model.manager().newSubManager()) {
             for (JsonNode c : cases) {
-                float[][] logits = logits(m, List.of(c)).get(0);
+                float[][] logits = ref.logits(m, List.of(c)).get(0);
                 assertClose(logits, JSON.convertValue(c.get("logits"), float[][].class), c.get("prompt").asText());
             }
-            List<float[][]> batched = logits(m, cases);
+            List<float[][]> batched = ref.logits(m, cases);
             for (int i = 0; i < cases.size(); i++)
                 assertClose(batched.get(i), JSON.convertValue(cases.get(i).get("logits"), float[][].class), "batched " + i);
         }
@@ -116,7 +94,7 @@ class FlamingoMiniStyleTest {
 
     @Test
     void aLessThanSignAfterThePromptIsTextNotMedia() {
-        JsonNode forced = reference.get("forced");
+        JsonNode forced = ref.reference.get("forced");
         long[] prompt = JSON.convertValue(forced.get("ids"), long[].class);
         long[] continuation = JSON.convertValue(forced.get("continuation"), long[].class);
         long[] ids = new long[prompt.length + continuation.length];
@@ -124,26 +102,26 @@ class FlamingoMiniStyleTest {
         System.arraycopy(continuation, 0, ids, prompt.length, continuation.length);
         try (NDManager m = model.manager().newSubManager()) {
             Flamingo f = model.block();
-            VisualTokens visual = f.visualTokens(m, List.of(List.of(array(m, mediaOf(forced).get(0)))));
+            VisualTokens visual = f.visualTokens(m, List.of(List.of(MiniStyleReference.array(m, ref.mediaOf(forced).get(0)))));
             int[][] mask = {ones(ids.length)};
             FlamingoState asMedia = f.start(m, visual, false);
             assertThatThrownBy(() -> f.forward(m.create(ids, new Shape(1, ids.length)), mask, asMedia))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more media markers (<image>) than media (1)");
             FlamingoState state = f.start(m, visual, false);
             state.limitMediaTo(new int[] {prompt.length});
-            float[] logits = Attention32.of(f.forward(m.create(ids, new Shape(1, ids.length)), mask, state));
-            assertClose(rows(logits, ids.length), JSON.convertValue(forced.get("logits"), float[][].class), "forced");
+            float[] logits = MiniStyleReference.float32(f.forward(m.create(ids, new Shape(1, ids.length)), mask, state));
+            assertClose(MiniStyleReference.rows(logits, ids.length), JSON.convertValue(forced.get("logits"), float[][].class), "forced");
         }
     }
 
     @Test
     void greedyGenerationGivesTheReferenceTokensCachedOrNot() {
         List<GenerationRequest> requests = new ArrayList<>();
-        for (JsonNode c : cases()) requests.add(new GenerationRequest(c.get("prompt").asText(), mediaOf(c), DecodingOptions.greedy(6)));
+        for (JsonNode c : ref.cases()) requests.add(new GenerationRequest(c.get("prompt").asText(), ref.mediaOf(c), DecodingOptions.greedy(6)));
         List<GenerationResult> cached = model.generate(requests, true, TokenListener.NONE);
         List<GenerationResult> recomputed = model.generate(requests, false, TokenListener.NONE);
         for (int i = 0; i < requests.size(); i++) {
-            long[] expected = JSON.convertValue(cases().get(i).get("greedy"), long[].class);
+            long[] expected = JSON.convertValue(ref.cases().get(i).get("greedy"), long[].class);
             assertThat(cached.get(i).tokenIds()).as("case %d cached", i).containsExactly(expected);
             assertThat(recomputed.get(i).tokenIds()).as("case %d recomputed", i).containsExactly(expected);
             assertThat(model.generate(List.of(requests.get(i))).get(0).tokenIds()).as("case %d alone", i).containsExactly(expected);
@@ -175,53 +153,6 @@ class FlamingoMiniStyleTest {
         assertThat(after).isNotCloseTo(afterOther, within(1e-4));
     }
 
-    /** Each case's logits (T, W) from one forward pass over the cases left-padded together. */
-    static List<float[][]> logits(NDManager m, List<JsonNode> cases) {
-        Flamingo f = model.block();
-        List<List<NDArray>> rowMedia = new ArrayList<>();
-        List<long[]> ids = new ArrayList<>();
-        for (JsonNode c : cases) {
-            List<NDArray> row = new ArrayList<>();
-            for (Media item : mediaOf(c)) row.add(array(m, item));
-            rowMedia.add(row);
-            ids.add(JSON.convertValue(c.get("ids"), long[].class));
-        }
-        int t = ids.stream().mapToInt(a -> a.length).max().orElseThrow();
-        long[] flat = new long[ids.size() * t];
-        int[][] mask = new int[ids.size()][t];
-        for (int r = 0; r < ids.size(); r++) {
-            int offset = t - ids.get(r).length;
-            Arrays.fill(flat, r * t, r * t + offset, model.config().specialTokens().pad());
-            System.arraycopy(ids.get(r), 0, flat, r * t + offset, ids.get(r).length);
-            Arrays.fill(mask[r], offset, t, 1);
-        }
-        FlamingoState state = f.start(m, f.visualTokens(m, rowMedia), false);
-        float[] all = Attention32.of(f.forward(m.create(flat, new Shape(ids.size(), t)), mask, state)); // (B, T, W)
-        int w = model.config().text().vocabSize();
-        List<float[][]> out = new ArrayList<>();
-        for (int r = 0; r < ids.size(); r++) {
-            int n = ids.get(r).length;
-            float[] mine = Arrays.copyOfRange(all, (r * t + t - n) * w, (r + 1) * t * w);
-            out.add(rows(mine, n));
-        }
-        return out;
-    }
-
-    static NDArray array(NDManager m, Media item) {
-        int p = item.frames().get(0).patches();
-        int d = item.frames().get(0).dim();
-        float[] all = new float[item.frames().size() * p * d];
-        for (int i = 0; i < item.frames().size(); i++) System.arraycopy(item.frames().get(i).values(), 0, all, i * p * d, p * d);
-        return m.create(all, new Shape(item.frames().size(), p, d));
-    }
-
-    static float[][] rows(float[] flat, int n) {
-        int w = flat.length / n;
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) out[i] = Arrays.copyOfRange(flat, i * w, (i + 1) * w);
-        return out;
-    }
-
     static void assertClose(float[][] actual, float[][] expected, String what) {
         assertThat(actual.length).as(what).isEqualTo(expected.length);
         for (int i = 0; i < expected.length; i++)
@@ -233,12 +164,5 @@ class FlamingoMiniStyleTest {
         int[] a = new int[n];
         Arrays.fill(a, 1);
         return a;
-    }
-
-    /** Float32 values of an array in any float dtype. */
-    static final class Attention32 {
-        static float[] of(NDArray x) {
-            return io.narrator.model.nn.Attention.inType(x, ai.djl.ndarray.types.DataType.FLOAT32).toFloatArray();
-        }
     }
 }
