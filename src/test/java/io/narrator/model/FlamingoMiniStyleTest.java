@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,6 +112,20 @@ class FlamingoMiniStyleTest {
             state.limitMediaTo(new int[] {prompt.length});
             float[] logits = MiniStyleReference.float32(f.forward(m.create(ids, new Shape(1, ids.length)), mask, state));
             assertClose(MiniStyleReference.rows(logits, ids.length), JSON.convertValue(forced.get("logits"), float[][].class), "forced");
+        }
+    }
+
+    @Test
+    void aGeneratedLessThanSignIsTextCachedOrNot() throws Exception {
+        try (MiniStyleReference other = MiniStyleReference.load(ModelDtype.F32)) {
+            // make " <" (67) likely: its row of the tied embeddings, a longer copy of a row greedy decoding picks (66)
+            NDArray table = other.model.block().lm().tokenEmbeddings().getArray();
+            table.set(new ai.djl.ndarray.index.NDIndex(67), table.get(66).mul(1.5f));
+            GenerationRequest r = new GenerationRequest("a photo of <image>", List.of(other.media.get("clip")), DecodingOptions.greedy(8).exactly(8));
+            GenerationResult cached = other.model.generate(List.of(r), true, TokenListener.NONE).get(0);
+            GenerationResult recomputed = other.model.generate(List.of(r), false, TokenListener.NONE).get(0);
+            assertThat(cached.tokenIds()).contains(67L).containsExactly(recomputed.tokenIds());
+            assertThat(cached.logProbs()).containsExactly(recomputed.logProbs(), within(1e-4f));
         }
     }
 
