@@ -228,7 +228,7 @@ public final class Flamingo extends NamedBlock {
                 throw new IllegalArgumentException("row " + r + " has more media markers (" + config.specialTokens().mediaText()
                         + ") than media (" + state.mediaSlots() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m, dtype); // (B, 1, T, S+T), or null when nothing is masked
+        NDArray bias = lm.selfAttentionBias(p, m, dtype); // (B, 1, T, S+T), or null when nothing is masked
         boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
         List<PreparedMedia> media = state.media();
         MediaMask mediaMask;

@@ -9,12 +9,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
 import io.narrator.model.generate.GenerationResult;
 import io.narrator.model.generate.Media;
 import io.narrator.model.generate.ScoreRequest;
 import io.narrator.model.generate.TokenListener;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A whole model of flamingo-mini's variants, loaded from a model directory like any other, against an independent
@@ -126,6 +130,28 @@ class FlamingoMiniStyleTest {
             GenerationResult recomputed = other.model.generate(List.of(r), false, TokenListener.NONE).get(0);
             assertThat(cached.tokenIds()).contains(67L).containsExactly(recomputed.tokenIds());
             assertThat(cached.logProbs()).containsExactly(recomputed.logProbs(), within(1e-4f));
+        }
+    }
+
+    @Test
+    void theEndOfChunkRowMayBeATrainableSpecialTokenTakenFromTheEmbeddings(@TempDir Path tmp) throws Exception {
+        // the same files with special_tokens.trainable [<EOC>]: the checkpoint has no special_token_embeddings, so its
+        // row is copied from the LM's embeddings, and the model computes what the model without it computes
+        Path dir = MiniStyleReference.dir();
+        for (String f : List.of("tokenizer.json", "model.safetensors")) Files.copy(dir.resolve(f), tmp.resolve(f));
+        ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(dir.resolve("config.json")));
+        int eoc = model.config().specialTokens().endOfChunk();
+        ((ObjectNode) config.get("special_tokens")).putArray("trainable").add(eoc);
+        Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(config));
+        try (FlamingoModel trainable = FlamingoModel.load(tmp)) {
+            assertThat(trainable.block().specialTokenEmbeddings().getArray().toFloatArray())
+                    .containsExactly(trainable.block().lm().tokenEmbeddings().getArray().get(eoc).toFloatArray());
+            GenerationRequest r = new GenerationRequest(model.prompt(List.of("a red cat")), List.of(media.get("two"), media.get("one")),
+                    DecodingOptions.greedy(5).exactly(5));
+            GenerationResult withRow = trainable.generate(List.of(r)).get(0);
+            GenerationResult without = model.generate(List.of(r)).get(0);
+            assertThat(withRow.tokenIds()).containsExactly(without.tokenIds());
+            assertThat(withRow.logProbs()).containsExactly(without.logProbs(), within(1e-5f));
         }
     }
 

@@ -2,6 +2,7 @@ package io.narrator.model.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.nn.NamedBlock;
@@ -41,6 +42,14 @@ public abstract class LanguageModel extends NamedBlock {
      */
     public abstract NDArray embed(NDArray ids, NDArray positions, NDArray table);
 
+    /**
+     * The additive self-attention bias every layer gets, (B, 1, T, S+T) in {@code dtype}, or null when nothing is masked:
+     * causal and padding masking. A family with position-dependent attention biases (ALiBi) adds them here.
+     */
+    public NDArray selfAttentionBias(Positions p, NDManager m, DataType dtype) {
+        return p.selfAttentionBias(m, dtype);
+    }
+
     /** The decoder layers, in order. */
     public abstract List<? extends DecoderLayer> layers();
 
@@ -56,7 +65,7 @@ public abstract class LanguageModel extends NamedBlock {
         Positions p = Positions.of(mask, null);
         NDArray table = tokenEmbeddings().getArray();
         NDArray x = embed(ids, p.positions(m), table); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m, x.getDataType()); // (B, 1, T, T), or null
+        NDArray bias = selfAttentionBias(p, m, x.getDataType()); // (B, 1, T, T), or null
         for (DecoderLayer layer : layers()) x = layer.forward(x, bias, null); // (B, T, D)
         return logits(x, table); // (B, T, W)
     }
