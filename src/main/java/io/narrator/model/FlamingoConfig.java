@@ -65,7 +65,7 @@ public record FlamingoConfig(
         return new FlamingoConfig(modelType, newName, newVersion, vision, text, perceiver, crossAttention, specialTokens, generation);
     }
 
-    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std) and activation. */
+    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std), activation, and which tokens of a frame are its features. */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Vision(
             @JsonProperty("image_size") int imageSize,
@@ -407,21 +407,19 @@ public record FlamingoConfig(
 
         /** Fails unless every id lies in a vocabulary of {@code vocabSize} tokens. */
         void requireWithin(int vocabSize) {
-            for (String field : List.of("image", "end_of_chunk", "eos", "pad", "bos")) {
-                int id = switch (field) {
-                    case "image" -> image;
-                    case "end_of_chunk" -> endOfChunk;
-                    case "eos" -> eos;
-                    case "pad" -> pad;
-                    default -> bos;
-                };
-                boolean optional = field.equals("image") || field.equals("bos");
-                require(id < vocabSize && (id >= 0 || optional && id == NONE),
-                        "special_tokens." + field + " (" + id + ") is outside the vocabulary [0, " + vocabSize + ")");
-            }
-            for (int[] ids : List.of(mediaMarkers, trainable, banned))
-                for (int id : ids)
-                    require(id >= 0 && id < vocabSize, "special token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+            requireToken("image", image, vocabSize, true);
+            requireToken("end_of_chunk", endOfChunk, vocabSize, false);
+            requireToken("eos", eos, vocabSize, false);
+            requireToken("pad", pad, vocabSize, false);
+            requireToken("bos", bos, vocabSize, true);
+            for (int id : mediaMarkers) requireToken("media_markers", id, vocabSize, false);
+            for (int id : trainable) requireToken("trainable", id, vocabSize, false);
+            for (int id : banned) requireToken("banned", id, vocabSize, false);
+        }
+
+        private static void requireToken(String field, int id, int vocabSize, boolean optional) {
+            require(id < vocabSize && (id >= 0 || optional && id == NONE),
+                    "special_tokens." + field + " (" + id + ") is outside the vocabulary [0, " + vocabSize + ")");
         }
 
         /** True if {@code id} marks a media item in a prompt. */
