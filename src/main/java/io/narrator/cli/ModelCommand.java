@@ -85,8 +85,8 @@ final class ModelCommand implements Runnable {
                         v.imageSize(), v.imageSize(), v.resizeMode(), v.patchSize(), v.patches(), stem, v.hiddenSize(), v.layers(), v.heads());
                 out.printf(Locale.ROOT, "perceiver   %d latents, depth %d, %d heads x %d, up to %d frames%n",
                         p.latents(), p.depth(), p.heads(), p.dimHead(), p.maxFrames());
-                out.printf(Locale.ROOT, "lm          GPT-2, vocabulary %d, %d positions, width %d, %d layers, %d heads%n",
-                        t.vocabSize(), t.positions(), t.width(), t.layers(), t.heads());
+                out.printf(Locale.ROOT, "lm          %s, vocabulary %d, %d positions, width %d, %d layers, %d heads%n",
+                        t instanceof FlamingoConfig.Opt ? "OPT" : "GPT-2", t.vocabSize(), t.positions(), t.width(), t.layers(), t.heads());
                 out.printf(Locale.ROOT, "xattn       before every %d LM layer(s), %d heads x %d, only immediate media: %s%n",
                         config.crossAttention().everyNLayers(), config.crossAttention().heads(), config.crossAttention().dimHead(),
                         config.crossAttention().onlyAttendImmediateMedia());

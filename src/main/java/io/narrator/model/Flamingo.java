@@ -8,10 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.NormalInitializer;
-import io.narrator.model.lm.Gpt2;
-import io.narrator.model.lm.Gpt2Block;
+import io.narrator.model.lm.DecoderLayer;
 import io.narrator.model.lm.KvCache;
+import io.narrator.model.lm.LanguageModel;
 import io.narrator.model.lm.Positions;
+import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.BlockList;
 import io.narrator.model.nn.NamedBlock;
 import io.narrator.model.resampler.PerceiverResampler;
@@ -29,42 +30,61 @@ import java.util.TreeMap;
 /**
  * The Flamingo visual language model (arXiv 2204.14198) as one DJL block:
  * <pre>
- *   frames ─► vision_model (frozen CLIP ViT) ─► patch tokens per frame
+ *   frames ─► vision_model (frozen CLIP ViT) ─► feature tokens per frame
  *          ─► perceiver (+ temporal embedding per frame, Perceiver Resampler) ─► V visual tokens per media
- *   text with &lt;image&gt; ─► [gated_cross_attn_layers.i ─► transformer.h.i] × layers (frozen GPT-2) ─► logits
+ *   text with media markers ─► [gated_cross_attn_layers.i ─► LM layer i] × layers (frozen LM) ─► logits
  * </pre>
- * Tensor names follow Hugging Face (GPT-2, CLIP vision) and OpenFlamingo (perceiver, gated cross-attention),
- * plus {@code special_token_embeddings}: trainable rows for {@code <image>} and {@code <|endofchunk|>} that
- * override those rows of the frozen {@code transformer.wte.weight}.
+ * Tensor names follow Hugging Face (the LM: GPT-2's {@code transformer.*} or OPT's {@code model.decoder.*}; CLIP
+ * vision) and OpenFlamingo (perceiver, gated cross-attention, indexed by the LM layer they precede), plus
+ * {@code special_token_embeddings}: trainable rows for {@code special_tokens.trainable} (Narrator: {@code <image>} and
+ * {@code <|endofchunk|>}) that override those rows of the frozen token embeddings.
  *
- * <p>Shapes: B batch rows, T text tokens, M media per row, F frames, P patches, V visual tokens,
- * D text width, Dv visual width, W vocabulary.
+ * <p>A token's text time is the number of media markers up to and including it, counted in the prompt only
+ * ({@link FlamingoState#limitMediaTo}): generated tokens never count as media. Parameters and computation are in
+ * {@link #dataType()}; masks and constants follow it.
+ *
+ * <p>Shapes: B batch rows, T text tokens, M media per row, F frames, P tokens per frame, V visual tokens,
+ * D text width, E token embedding width, Dv visual width, W vocabulary.
  */
 public final class Flamingo extends NamedBlock {
     private final FlamingoConfig config;
+    private final DataType dtype;
     private final ClipVisionEncoder vision;
     private final PerceiverResampler perceiver;
-    private final Gpt2 lm;
+    private final LanguageModel lm;
     private final BlockList<GatedCrossAttentionBlock> crossAttention;
     private final Parameter specialTokenEmbeddings;
     private final GatedCrossAttentionBlock[] crossAttentionBefore;
 
+    /** A float32 model. */
     public Flamingo(FlamingoConfig config) {
+        this(config, DataType.FLOAT32);
+    }
+
+    /** A model whose parameters and computation are in {@code dtype} (see {@link ModelDtype}: float32 or float16). */
+    public Flamingo(FlamingoConfig config, DataType dtype) {
         this.config = config;
+        this.dtype = ModelDtype.of(dtype).dataType();
         vision = child("vision_model", new ClipVisionEncoder(config.vision()));
         perceiver = child("perceiver", new PerceiverResampler(config));
-        lm = inline(new Gpt2(config.text()));
+        lm = inline(LanguageModel.of(config.text()));
         int layers = config.text().layers();
         int[] xattnLayers = java.util.stream.IntStream.range(0, layers).filter(config::hasCrossAttentionBefore).toArray();
         crossAttention = child("gated_cross_attn_layers", new BlockList<>(xattnLayers, i -> new GatedCrossAttentionBlock(config)));
-        specialTokenEmbeddings = param("special_token_embeddings",
-                new Shape(config.specialTokens().trainable().length, config.text().width()), new NormalInitializer(0.02f));
+        int trainable = config.specialTokens().trainable().length;
+        specialTokenEmbeddings = trainable == 0 ? null
+                : param("special_token_embeddings", new Shape(trainable, config.text().embedWidth()), new NormalInitializer(0.02f));
         crossAttentionBefore = new GatedCrossAttentionBlock[layers];
         for (int k = 0; k < xattnLayers.length; k++) crossAttentionBefore[xattnLayers[k]] = crossAttention.get(k);
     }
 
     public FlamingoConfig config() {
         return config;
+    }
+
+    /** The dtype of every parameter and of the computation (float32 unless made otherwise). */
+    public DataType dataType() {
+        return dtype;
     }
 
     public ClipVisionEncoder vision() {
@@ -75,7 +95,7 @@ public final class Flamingo extends NamedBlock {
         return perceiver;
     }
 
-    public Gpt2 lm() {
+    public LanguageModel lm() {
         return lm;
     }
 
@@ -83,12 +103,14 @@ public final class Flamingo extends NamedBlock {
         return crossAttention.blocks();
     }
 
+    /** The trainable special rows (n, E), or null when {@code special_tokens.trainable} is empty. */
     public Parameter specialTokenEmbeddings() {
         return specialTokenEmbeddings;
     }
 
-    /** Copies the LM's own embeddings of the special tokens into {@code special_token_embeddings}. */
+    /** Copies the LM's own embeddings of the trainable special tokens into {@code special_token_embeddings}. */
     public void resetSpecialTokenEmbeddings() {
+        if (specialTokenEmbeddings == null) return;
         NDArray wte = lm.tokenEmbeddings().getArray();
         NDArray target = specialTokenEmbeddings.getArray();
         boolean trainable = specialTokenEmbeddings.requiresGradient();
@@ -102,21 +124,27 @@ public final class Flamingo extends NamedBlock {
         target.setRequiresGradient(trainable);
     }
 
-    /** (N, 3, S, S) normalised pixels → (N, P, Dv) patch tokens, each frame independently. */
-    public NDArray encodeFrames(NDArray pixels) {
-        return vision.forward(pixels);
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        super.initialize(manager, dtype, inputShapes); // always this model's dtype
     }
 
-    /** (N, F, P, Dv) frames of N media → (N, V, Dv) visual tokens. */
+    /** (N, 3, S, S) normalised pixels (any float dtype) → (N, P, Dv) feature tokens, each frame independently. */
+    public NDArray encodeFrames(NDArray pixels) {
+        return vision.forward(Attention.inType(pixels, dtype));
+    }
+
+    /** (N, F, P, Dv) frames of N media (any float dtype) → (N, V, Dv) visual tokens. */
     public NDArray resample(NDArray frames) {
-        return perceiver.forward(frames);
+        return perceiver.forward(Attention.inType(frames, dtype));
     }
 
     /**
-     * The effective token embedding table on {@code m}: the LM's {@code wte} with the special tokens' rows
-     * replaced by {@code special_token_embeddings}, (W, D).
+     * The effective token embedding table on {@code m}: the LM's token embeddings with the trainable special tokens'
+     * rows replaced by {@code special_token_embeddings}, (W, E); the LM's own table when nothing is trainable.
      */
     public NDArray embeddingTable(NDManager m) {
+        if (specialTokenEmbeddings == null) return lm.tokenEmbeddings().getArray();
         int vocab = config.text().vocabSize();
         int[] ids = config.specialTokens().trainable();
         float[] keep = new float[vocab];
@@ -126,10 +154,10 @@ public final class Flamingo extends NamedBlock {
             keep[ids[i]] = 0f;
             select[ids[i] * ids.length + i] = 1f;
         }
-        NDArray keepRows = m.create(keep, new Shape(vocab, 1)); // (W, 1)
-        NDArray selectRows = m.create(select, new Shape(vocab, ids.length)); // (W, 2)
-        return keepRows.mul(lm.tokenEmbeddings().getArray()) // (W, D)
-                .add(selectRows.matMul(specialTokenEmbeddings.getArray())); // (W, D)
+        NDArray keepRows = Attention.inType(m.create(keep, new Shape(vocab, 1)), dtype); // (W, 1)
+        NDArray selectRows = Attention.inType(m.create(select, new Shape(vocab, ids.length)), dtype); // (W, n)
+        return keepRows.mul(lm.tokenEmbeddings().getArray()) // (W, E)
+                .add(selectRows.matMul(specialTokenEmbeddings.getArray())); // (W, E)
     }
 
     /**
@@ -143,7 +171,7 @@ public final class Flamingo extends NamedBlock {
         Shape s = visual.getShape();
         if (s.dimension() != 4 || s.get(3) != config.visualDim())
             throw new IllegalArgumentException("visual tokens must be (rows, media, tokens, " + config.visualDim() + "), got " + s);
-        return start(m, VisualTokens.of(visual), cached);
+        return start(m, VisualTokens.of(Attention.inType(visual, dtype)), cached);
     }
 
     /**
@@ -157,7 +185,7 @@ public final class Flamingo extends NamedBlock {
         List<PreparedMedia> media = new ArrayList<>();
         for (GatedCrossAttentionBlock block : crossAttention.blocks()) media.add(block.prepare(visual));
         return new FlamingoState(m, embeddingTable(m), media, visual.slots(), visual.tokensPerItem(),
-                cached ? new KvCache(config.text().layers(), m) : null, visual.rows());
+                cached ? new KvCache(config.text().layers(), m) : null, visual.rows(), dtype);
     }
 
     /**
@@ -166,7 +194,7 @@ public final class Flamingo extends NamedBlock {
      * @param ids (B, T) int64 token ids
      * @param mask (B, T) 1 for tokens, 0 for left padding
      * @param state from {@link #start}; its cache (if any) and text times advance past these tokens
-     * @return (B, T, W) logits
+     * @return (B, T, W) logits, in {@link #dataType()}
      */
     public NDArray forward(NDArray ids, int[][] mask, FlamingoState state) {
         return lm.logits(hidden(ids, mask, state), state.table()); // (B, T, W)
@@ -187,19 +215,20 @@ public final class Flamingo extends NamedBlock {
         int b = mask.length;
         int t = mask[0].length;
         if (b != state.rows()) throw new IllegalArgumentException("state has " + state.rows() + " rows, ids have " + b);
-        // a pass without cache always feeds whole sequences, so text time starts from zero
-        int[] seen = state.cache() == null ? new int[b] : state.mediaSeen().clone();
-        int[][] textTime = textTimes(ids.toLongArray(), mask, seen);
-        for (int r = 0; r < b; r++)
-            if (seen[r] > state.mediaSlots())
-                throw new IllegalArgumentException("row " + r + " has more " + "<image> tokens than media (" + state.mediaSlots() + ")");
         KvCache cache = state.cache();
         Positions p = Positions.of(mask, cache);
-        if (p.longestRow() > config.text().positions())
-            throw new IllegalArgumentException("sequence of " + p.longestRow() + " tokens exceeds n_positions ("
-                    + config.text().positions() + ")");
+        if (p.longestRow() > lm.maxPositions())
+            throw new IllegalArgumentException("sequence of " + p.longestRow() + " tokens exceeds the language model's "
+                    + lm.maxPositions() + " positions");
+        // a pass without cache always feeds whole sequences, so text time starts from zero
+        int[] seen = cache == null ? new int[b] : state.mediaSeen().clone();
+        int[][] textTime = textTimes(ids.toLongArray(), mask, seen, p.ofTokens(), state.mediaLimits());
+        for (int r = 0; r < b; r++)
+            if (seen[r] > state.mediaSlots())
+                throw new IllegalArgumentException("row " + r + " has more media markers (" + config.specialTokens().mediaText()
+                        + ") than media (" + state.mediaSlots() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m); // (B, 1, T, S+T), or null when nothing is masked
+        NDArray bias = lm.selfAttentionBias(p, m, dtype); // (B, 1, T, S+T), or null when nothing is masked
         boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
         List<PreparedMedia> media = state.media();
         MediaMask mediaMask;
@@ -208,14 +237,14 @@ public final class Flamingo extends NamedBlock {
             media = view.media();
             mediaMask = view.mask();
         } else {
-            mediaMask = MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(), onlyImmediate); // (B, 1, T, M·V)
+            mediaMask = MediaMask.of(m, textTime, state.mediaSlots(), state.tokensPerMedia(), onlyImmediate, dtype); // (B, 1, T, M·V)
         }
-        List<Gpt2Block> blocks = lm.blocks();
+        List<? extends DecoderLayer> layers = lm.layers();
         int k = 0;
-        for (int layer = 0; layer < blocks.size(); layer++) {
+        for (int layer = 0; layer < layers.size(); layer++) {
             GatedCrossAttentionBlock xattn = crossAttentionBefore[layer];
             if (xattn != null) x = xattn.forward(x, media.get(k++), mediaMask); // (B, T, D)
-            x = blocks.get(layer).forward(x, bias, cache == null ? null : cache.layer(layer)); // (B, T, D)
+            x = layers.get(layer).forward(x, bias, cache == null ? null : cache.layer(layer)); // (B, T, D)
         }
         if (cache != null) cache.appendMask(mask);
         state.setMediaSeen(seen);
@@ -223,17 +252,27 @@ public final class Flamingo extends NamedBlock {
     }
 
     /**
-     * The text time of each token (B, T): the number of {@code <image>} tokens in its row up to and including
-     * it, starting from {@code seen[row]} (media already consumed); padding gets 0. {@code seen} is advanced.
+     * The text time of each token (B, T): the number of media markers in its row up to and including it, starting from
+     * {@code seen[row]} (media already consumed); padding gets 0. {@code seen} is advanced. Every real token counts.
      */
     public int[][] textTimes(long[] flatIds, int[][] mask, int[] seen) {
+        int[] unlimited = new int[mask.length];
+        java.util.Arrays.fill(unlimited, Integer.MAX_VALUE);
+        return textTimes(flatIds, mask, seen, new Positions(mask, null).ofTokens(), unlimited);
+    }
+
+    /**
+     * {@link #textTimes(long[], int[][], int[])} where a media marker counts only at a position (real tokens before it
+     * in its row, (B, T)) below its row's limit: the prompt's markers are media, a generated one is not.
+     */
+    public int[][] textTimes(long[] flatIds, int[][] mask, int[] seen, int[][] positions, int[] limits) {
         int b = mask.length;
         int t = mask[0].length;
-        int image = config.specialTokens().image();
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
         int[][] textTime = new int[b][t];
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
-                if (mask[r][i] == 1 && flatIds[r * t + i] == image) seen[r]++;
+                if (mask[r][i] == 1 && positions[r][i] < limits[r] && special.isMediaMarker(flatIds[r * t + i])) seen[r]++;
                 textTime[r][i] = mask[r][i] == 1 ? seen[r] : 0;
             }
         }
@@ -296,7 +335,7 @@ public final class Flamingo extends NamedBlock {
             }
         }
         if (groups.isEmpty()) // no row has media: one empty slot each, never attended
-            return VisualTokens.of(m.zeros(new Shape(1, perceiver.latents(), config.visualDim())), slotItems);
+            return VisualTokens.of(m.zeros(new Shape(1, perceiver.latents(), config.visualDim()), dtype), slotItems);
         return VisualTokens.of(groups.size() == 1 ? groups.head() : NDArrays.concat(groups, 0), slotItems); // (G, V, Dv)
     }
 
@@ -311,7 +350,7 @@ public final class Flamingo extends NamedBlock {
     public static String partOf(String tensorName) {
         if (tensorName.startsWith("vision_model.")) return "vision";
         if (tensorName.startsWith("perceiver.")) return "perceiver";
-        if (tensorName.startsWith("transformer.")) return "lm";
+        if (tensorName.startsWith("transformer.") || tensorName.startsWith("model.decoder.")) return "lm";
         if (tensorName.startsWith("gated_cross_attn_layers.")) return "cross_attention";
         if (tensorName.startsWith("special_token_embeddings")) return "special_tokens";
         throw new IllegalArgumentException("tensor " + tensorName + " belongs to no part of the model");

@@ -3,13 +3,20 @@ package io.narrator.model;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Every hyperparameter of a Flamingo model, saved as {@code config.json} beside the weights and
  * passed whole to every block (like nanoGPT's {@code GPTConfig}). JSON names follow Hugging Face's
- * conventions (snake_case) so a config reads like the upstream ones.
+ * conventions (snake_case) so a config reads like the upstream ones. The variants of the released checkpoint
+ * families (GPT-2 or OPT language model, where the cross-attention sits, separate or fused resampler keys and values,
+ * feed-forward activations, which vision tokens, which tokens mark media) are small settings of the sections below;
+ * the keys {@link ConfigDefaults} lists may be left out and then take the values of Narrator's own family.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record FlamingoConfig(
@@ -37,12 +44,10 @@ public record FlamingoConfig(
         require(crossAttention != null, "config needs a \"cross_attention\" section");
         require(specialTokens != null, "config needs a \"special_tokens\" section");
         if (generation == null) generation = Generation.DEFAULT;
-        for (int id : List.of(specialTokens.image(), specialTokens.endOfChunk(), specialTokens.eos(), specialTokens.pad()))
-            require(id >= 0 && id < text.vocabSize(),
-                    "special token id " + id + " is outside the vocabulary [0, " + text.vocabSize() + ")");
-        require(crossAttention.everyNLayers() <= text.layers(),
-                "cross_attention.every_n_layers (" + crossAttention.everyNLayers() + ") exceeds text.n_layer ("
-                        + text.layers() + "): the model would have no cross-attention");
+        specialTokens.requireWithin(text.vocabSize());
+        require(crossAttention.placement().equals(CrossAttention.FIRST_OF_EVERY_N) || crossAttention.everyNLayers() <= text.layers(),
+                "cross_attention.every_n_layers (" + crossAttention.everyNLayers() + ") exceeds the language model's "
+                        + text.layers() + " layers: the model would have no cross-attention");
     }
 
     /** The width of the visual tokens the resampler produces (the vision width, as in OpenFlamingo). */
@@ -50,9 +55,9 @@ public record FlamingoConfig(
         return vision.hiddenSize();
     }
 
-    /** True if a gated cross-attention block sits before LM layer {@code layer} (OpenFlamingo's rule). */
+    /** True if a gated cross-attention block sits before LM layer {@code layer} (see {@link CrossAttention#placement()}). */
     public boolean hasCrossAttentionBefore(int layer) {
-        return (layer + 1) % crossAttention.everyNLayers() == 0;
+        return crossAttention.isBefore(layer);
     }
 
     /** The same model under another name and version (used when a trained model is published). */
@@ -60,7 +65,7 @@ public record FlamingoConfig(
         return new FlamingoConfig(modelType, newName, newVersion, vision, text, perceiver, crossAttention, specialTokens, generation);
     }
 
-    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std) and activation. */
+    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std), activation, and which tokens of a frame are its features. */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Vision(
             @JsonProperty("image_size") int imageSize,
@@ -75,7 +80,8 @@ public record FlamingoConfig(
             @JsonProperty("image_std") float[] imageStd,
             @JsonProperty("resize_mode") String resizeMode,
             @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels,
-            @JsonProperty("resample") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AreaResample.class) String resample) {
+            @JsonProperty("features") String features,
+            @JsonProperty("resample") String resample) {
         /** Scale the short side to image_size and crop the centre (CLIP's geometry). */
         public static final String CENTER_CROP = "center_crop";
         /** Scale the long side to image_size and pad the rest with the mean colour: nothing of the frame is lost. */
@@ -87,25 +93,35 @@ public record FlamingoConfig(
          * CLIPImageProcessor does: with {@code center_crop} this is CLIP's own preprocessing, bit for bit.
          */
         public static final String BICUBIC = "bicubic";
+        /** Features of a frame: its patch tokens after the final LayerNorm, the class token dropped (Narrator, OpenFlamingo's layout). */
+        public static final String PATCHES = "patches";
+        /**
+         * Features of a frame: every token of the last encoder layer, class token first, before the final LayerNorm
+         * (Hugging Face's {@code last_hidden_state}, which flamingo-mini resamples).
+         */
+        public static final String LAST_HIDDEN_STATE = "last_hidden_state";
 
         /** A CLIP ViT: the patch embedding is one convolution of kernel and stride {@code patch_size}. */
         public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
                 double layerNormEps, String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode) {
             this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean,
-                    imageStd, resizeMode, new int[0], AREA);
+                    imageStd, resizeMode, new int[0]);
         }
 
-        /** A ViT with a convolutional stem of {@code convStemChannels}, its frames resampled by area averaging. */
+        /** A ViT with a convolutional stem of {@code convStemChannels}, its patch tokens its features, its frames resampled by area averaging. */
         public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
                 double layerNormEps, String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode, int[] convStemChannels) {
             this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean,
-                    imageStd, resizeMode, convStemChannels, AREA);
+                    imageStd, resizeMode, convStemChannels, PATCHES, AREA);
         }
 
         public Vision {
             if (resizeMode == null) resizeMode = CENTER_CROP;
             if (convStemChannels == null) convStemChannels = new int[0];
+            if (features == null) features = PATCHES;
             if (resample == null) resample = AREA;
+            require(PATCHES.equals(features) || LAST_HIDDEN_STATE.equals(features),
+                    "vision.features must be " + PATCHES + " or " + LAST_HIDDEN_STATE + ", got " + quote(features));
             require(CENTER_CROP.equals(resizeMode) || LETTERBOX.equals(resizeMode),
                     "vision.resize_mode must be center_crop or letterbox, got " + quote(resizeMode));
             require(AREA.equals(resample) || BICUBIC.equals(resample),
@@ -140,45 +156,120 @@ public record FlamingoConfig(
             return convStemChannels.length == 0 ? 3 : convStemChannels[convStemChannels.length - 1];
         }
 
-        /** Leaves {@code resample} out of config.json when it is the default, so configs written before it existed stay as they were. */
-        static final class AreaResample {
-            @Override
-            public boolean equals(Object value) {
-                return AREA.equals(value);
-            }
-
-            @Override
-            public int hashCode() {
-                return AREA.hashCode();
-            }
-        }
-
         /** Patches per frame: (image_size / patch_size)². */
         public int patches() {
             int side = imageSize / patchSize;
             return side * side;
         }
+
+        /** True when a frame's features include the class token (and skip the final LayerNorm): {@link #LAST_HIDDEN_STATE}. */
+        public boolean lastHiddenState() {
+            return LAST_HIDDEN_STATE.equals(features);
+        }
+
+        /** Feature tokens per frame, what the resampler reads: the patches, plus the class token with {@link #LAST_HIDDEN_STATE}. */
+        public int tokensPerFrame() {
+            return patches() + (lastHiddenState() ? 1 : 0);
+        }
     }
 
-    /** GPT-2 language model sizes. {@code vocab_size} includes the special tokens. */
+    /**
+     * The language model's section ({@code text}): its family, named by {@code model_type} ({@code gpt2} when left out,
+     * {@code opt}), and its sizes under the family's own Hugging Face names. {@code vocab_size} includes the added tokens.
+     */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "model_type")
+    @JsonSubTypes({@JsonSubTypes.Type(value = Gpt2.class, name = Gpt2.MODEL_TYPE), @JsonSubTypes.Type(value = Opt.class, name = Opt.MODEL_TYPE)})
+    public sealed interface Text permits Gpt2, Opt {
+        /** Vocabulary size W, added tokens included. */
+        int vocabSize();
+
+        /** The most tokens a sequence may have. */
+        int positions();
+
+        /** Width D of the hidden states (what the cross-attention reads and writes). */
+        int width();
+
+        /** Width of the token embeddings and of the tied output head's input (D, or OPT's {@code word_embed_proj_dim}). */
+        int embedWidth();
+
+        int layers();
+
+        int heads();
+    }
+
+    /** GPT-2 language model sizes (learned positions, pre-LN, tanh-GELU, head tied to the token embeddings). */
     @JsonIgnoreProperties(ignoreUnknown = false)
-    public record Text(
+    public record Gpt2(
             @JsonProperty("vocab_size") int vocabSize,
             @JsonProperty("n_positions") int positions,
             @JsonProperty("n_embd") int width,
             @JsonProperty("n_layer") int layers,
             @JsonProperty("n_head") int heads,
-            @JsonProperty("layer_norm_epsilon") double layerNormEps) {
-        public Text {
+            @JsonProperty("layer_norm_epsilon") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "gpt2";
+
+        public Gpt2 {
             require(vocabSize > 0, "text.vocab_size must be positive");
             require(positions > 0, "text.n_positions must be positive");
             requireHeads("text", width, heads);
             require(layers > 0, "text.n_layer must be positive");
             require(layerNormEps > 0, "text.layer_norm_epsilon must be positive");
         }
+
+        @Override
+        public int embedWidth() {
+            return width;
+        }
     }
 
-    /** Perceiver Resampler: depth, heads, latents, and how many frames have a learned temporal embedding. */
+    /**
+     * OPT language model sizes (Hugging Face's {@code OPTConfig} names): learned positions offset by 2, ReLU (or another
+     * {@code activation_function}) feed-forward of {@code ffn_dim}, pre-LN with a final LayerNorm when
+     * {@code do_layer_norm_before} (opt-125m), else post-LN without one (opt-350m); token embeddings of
+     * {@code word_embed_proj_dim} projected in and out (bias-free) when that differs from {@code hidden_size}.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Opt(
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("max_position_embeddings") int positions,
+            @JsonProperty("hidden_size") int width,
+            @JsonProperty("word_embed_proj_dim") int embedWidth,
+            @JsonProperty("num_hidden_layers") int layers,
+            @JsonProperty("num_attention_heads") int heads,
+            @JsonProperty("ffn_dim") int ffnDim,
+            @JsonProperty("do_layer_norm_before") boolean layerNormBefore,
+            @JsonProperty("activation_function") String activation,
+            @JsonProperty("layer_norm_eps") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "opt";
+        /** OPT's learned position table starts at this row (rows 0 and 1 are never used). */
+        public static final int POSITION_OFFSET = 2;
+
+        public Opt {
+            require(vocabSize > 0, "text.vocab_size must be positive");
+            require(positions > 0, "text.max_position_embeddings must be positive");
+            requireHeads("text", width, heads);
+            require(embedWidth > 0, "text.word_embed_proj_dim must be positive");
+            require(layers > 0, "text.num_hidden_layers must be positive");
+            require(ffnDim > 0, "text.ffn_dim must be positive");
+            require("relu".equals(activation) || "gelu".equals(activation) || "gelu_new".equals(activation),
+                    "text.activation_function must be relu, gelu or gelu_new, got " + quote(activation));
+            require(layerNormEps > 0, "text.layer_norm_eps must be positive");
+        }
+
+        /** True when token embeddings are projected in and out: {@code word_embed_proj_dim} differs from {@code hidden_size}. */
+        public boolean projects() {
+            return embedWidth != width;
+        }
+    }
+
+    /**
+     * Perceiver Resampler: depth, heads, latents, how many frames have a learned temporal embedding
+     * ({@code max_frames}), and the variants: keys and values from one {@code to_kv} ({@code fused}, OpenFlamingo) or
+     * {@code to_k} and {@code to_v} ({@code separate}, flamingo-mini); the feed-forward's {@code activation}; and which
+     * frames of a clip reach it: at most {@code frames_per_media} (0: all) evenly spaced ones ending at the latest, then,
+     * when more than {@code max_frames} remain, either all of them with interpolated temporal embeddings
+     * ({@code interpolate}) or {@code max_frames} of them evenly spaced ({@code sample}).
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Perceiver(
             @JsonProperty("depth") int depth,
@@ -186,45 +277,178 @@ public record FlamingoConfig(
             @JsonProperty("dim_head") int dimHead,
             @JsonProperty("num_latents") int latents,
             @JsonProperty("max_frames") int maxFrames,
-            @JsonProperty("ff_mult") int ffMult) {
+            @JsonProperty("ff_mult") int ffMult,
+            @JsonProperty("kv_projection") String kvProjection,
+            @JsonProperty("activation") String activation,
+            @JsonProperty("frames_policy") String framesPolicy,
+            @JsonProperty("frames_per_media") int framesPerMedia) {
+        /** Keys and values from one projection {@code to_kv} (keys' rows first). */
+        public static final String FUSED = "fused";
+        /** Keys and values from {@code to_k} and {@code to_v}. */
+        public static final String SEPARATE = "separate";
+        /** More frames than {@code max_frames}: all of them, the temporal embeddings linearly interpolated. */
+        public static final String INTERPOLATE = "interpolate";
+        /** More frames than {@code max_frames}: {@code max_frames} of them, evenly spaced, first and last included. */
+        public static final String SAMPLE = "sample";
+
+        /** OpenFlamingo's resampler (fused keys and values, GELU) taking every frame, interpolating past {@code max_frames}. */
+        public Perceiver(int depth, int heads, int dimHead, int latents, int maxFrames, int ffMult) {
+            this(depth, heads, dimHead, latents, maxFrames, ffMult, FUSED, "gelu", INTERPOLATE, 0);
+        }
+
         public Perceiver {
+            if (kvProjection == null) kvProjection = FUSED;
+            if (activation == null) activation = "gelu";
+            if (framesPolicy == null) framesPolicy = INTERPOLATE;
             require(depth > 0, "perceiver.depth must be positive");
             require(heads > 0 && dimHead > 0, "perceiver.heads and perceiver.dim_head must be positive");
             require(latents > 0, "perceiver.num_latents must be positive");
             require(maxFrames > 0, "perceiver.max_frames must be positive");
             require(ffMult > 0, "perceiver.ff_mult must be positive");
+            require(FUSED.equals(kvProjection) || SEPARATE.equals(kvProjection),
+                    "perceiver.kv_projection must be " + FUSED + " or " + SEPARATE + ", got " + quote(kvProjection));
+            requireFeedForwardActivation("perceiver", activation);
+            require(INTERPOLATE.equals(framesPolicy) || SAMPLE.equals(framesPolicy),
+                    "perceiver.frames_policy must be " + INTERPOLATE + " or " + SAMPLE + ", got " + quote(framesPolicy));
+            require(framesPerMedia >= 0, "perceiver.frames_per_media must be 0 (every frame) or positive, got " + framesPerMedia);
+        }
+
+        /** True when keys and values come from {@code to_k} and {@code to_v}. */
+        public boolean separateKeysAndValues() {
+            return SEPARATE.equals(kvProjection);
         }
     }
 
-    /** GATED XATTN-DENSE: placement (before every n-th LM layer), heads, feed-forward width. */
+    /**
+     * GATED XATTN-DENSE: placement, heads, feed-forward width and activation. With {@code every_n_layers} n, a block
+     * sits before LM layer i when (i + 1) % n == 0 ({@code last_of_every_n}: OpenFlamingo, Narrator) or when
+     * i % n == 0 ({@code first_of_every_n}: flamingo-mini).
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record CrossAttention(
             @JsonProperty("every_n_layers") int everyNLayers,
             @JsonProperty("heads") int heads,
             @JsonProperty("dim_head") int dimHead,
             @JsonProperty("ff_mult") int ffMult,
-            @JsonProperty("only_attend_immediate_media") boolean onlyAttendImmediateMedia) {
+            @JsonProperty("only_attend_immediate_media") boolean onlyAttendImmediateMedia,
+            @JsonProperty("placement") String placement,
+            @JsonProperty("activation") String activation) {
+        /** Before the last layer of every n: layers n-1, 2n-1, … (OpenFlamingo). */
+        public static final String LAST_OF_EVERY_N = "last_of_every_n";
+        /** Before the first layer of every n: layers 0, n, 2n, … (flamingo-mini). */
+        public static final String FIRST_OF_EVERY_N = "first_of_every_n";
+
+        /** OpenFlamingo's placement and GELU feed-forward. */
+        public CrossAttention(int everyNLayers, int heads, int dimHead, int ffMult, boolean onlyAttendImmediateMedia) {
+            this(everyNLayers, heads, dimHead, ffMult, onlyAttendImmediateMedia, LAST_OF_EVERY_N, "gelu");
+        }
+
         public CrossAttention {
+            if (placement == null) placement = LAST_OF_EVERY_N;
+            if (activation == null) activation = "gelu";
             require(everyNLayers > 0, "cross_attention.every_n_layers must be positive");
             require(heads > 0 && dimHead > 0, "cross_attention.heads and cross_attention.dim_head must be positive");
             require(ffMult > 0, "cross_attention.ff_mult must be positive");
+            require(LAST_OF_EVERY_N.equals(placement) || FIRST_OF_EVERY_N.equals(placement),
+                    "cross_attention.placement must be " + LAST_OF_EVERY_N + " or " + FIRST_OF_EVERY_N + ", got " + quote(placement));
+            requireFeedForwardActivation("cross_attention", activation);
+        }
+
+        /** True if a block sits before LM layer {@code layer}. */
+        public boolean isBefore(int layer) {
+            return FIRST_OF_EVERY_N.equals(placement) ? layer % everyNLayers == 0 : (layer + 1) % everyNLayers == 0;
         }
     }
 
-    /** Ids of {@code <image>}, {@code <|endofchunk|>}, end-of-text and padding in the tokenizer. */
+    /**
+     * The tokens with a role, and how prompts spell them. {@code image} is the id of the media text when that is one
+     * token (Narrator, OpenFlamingo), or -1 when the media text is plain text whose {@code media_markers} stand for the
+     * media (flamingo-mini: its {@code <} tokens, with and without a space before). Every media marker in a prompt is one
+     * media item; generated tokens never are. {@code bos} (-1: none) begins every prompt. {@code trainable} are the rows
+     * of {@code special_token_embeddings}, which override those rows of the LM's embeddings; {@code banned} are never
+     * generated; {@code end_of_chunk} and {@code eos} end a caption.
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record SpecialTokens(
             @JsonProperty("image") int image,
             @JsonProperty("end_of_chunk") int endOfChunk,
             @JsonProperty("eos") int eos,
-            @JsonProperty("pad") int pad) {
-        public SpecialTokens {
-            require(image != endOfChunk, "special_tokens.image and special_tokens.end_of_chunk must differ");
+            @JsonProperty("pad") int pad,
+            @JsonProperty("media_text") String mediaText,
+            @JsonProperty("end_of_chunk_text") String endOfChunkText,
+            @JsonProperty("media_markers") int[] mediaMarkers,
+            @JsonProperty("bos") int bos,
+            @JsonProperty("trainable") int[] trainable,
+            @JsonProperty("banned") int[] banned) {
+        /** How Narrator's prompts write a media position. */
+        public static final String IMAGE_TEXT = "<image>";
+        /** How Narrator's prompts end an example. */
+        public static final String END_OF_CHUNK_TEXT = "<|endofchunk|>";
+        /** No such token. */
+        public static final int NONE = -1;
+
+        /** Narrator's tokens: {@code <image>} the one media marker, no BOS, {@code <image>} and {@code <|endofchunk|>} trainable. */
+        public SpecialTokens(int image, int endOfChunk, int eos, int pad) {
+            this(image, endOfChunk, eos, pad, null, null, null, NONE, null, null);
         }
 
-        /** The tokens whose embeddings are trainable while the LM is frozen: {@code <image>}, {@code <|endofchunk|>}. */
-        public int[] trainable() {
-            return new int[] {image, endOfChunk};
+        public SpecialTokens {
+            if (mediaText == null) mediaText = IMAGE_TEXT;
+            if (endOfChunkText == null) endOfChunkText = END_OF_CHUNK_TEXT;
+            require(image >= NONE, "special_tokens.image must be a token id, or -1 when the media text is plain text");
+            if (mediaMarkers == null) {
+                require(image != NONE, "special_tokens.media_markers must be given when special_tokens.image is -1");
+                mediaMarkers = new int[] {image};
+            }
+            if (trainable == null) trainable = image == NONE ? new int[] {endOfChunk} : new int[] {image, endOfChunk};
+            if (banned == null) banned = mediaMarkers.clone();
+            require(image == NONE || image != endOfChunk, "special_tokens.image and special_tokens.end_of_chunk must differ");
+            require(!mediaText.isEmpty(), "special_tokens.media_text must not be empty");
+            require(!endOfChunkText.isEmpty(), "special_tokens.end_of_chunk_text must not be empty");
+            require(mediaMarkers.length > 0, "special_tokens.media_markers must name at least one token");
+            require(image == NONE || mediaMarkers.length == 1 && mediaMarkers[0] == image,
+                    "special_tokens.media_markers must be [image] when special_tokens.image is a token, got " + Arrays.toString(mediaMarkers));
+            require(bos >= NONE, "special_tokens.bos must be a token id, or -1 for none");
+            requireDistinct("special_tokens.media_markers", mediaMarkers);
+            requireDistinct("special_tokens.trainable", trainable);
+            for (int id : mediaMarkers)
+                require(id != endOfChunk && id != eos && id != bos,
+                        "special_tokens.media_markers must not include end_of_chunk, eos or bos, got " + id);
+        }
+
+        /** Fails unless every id lies in a vocabulary of {@code vocabSize} tokens. */
+        void requireWithin(int vocabSize) {
+            requireToken("image", image, vocabSize, true);
+            requireToken("end_of_chunk", endOfChunk, vocabSize, false);
+            requireToken("eos", eos, vocabSize, false);
+            requireToken("pad", pad, vocabSize, false);
+            requireToken("bos", bos, vocabSize, true);
+            for (int id : mediaMarkers) requireToken("media_markers", id, vocabSize, false);
+            for (int id : trainable) requireToken("trainable", id, vocabSize, false);
+            for (int id : banned) requireToken("banned", id, vocabSize, false);
+        }
+
+        private static void requireToken(String field, int id, int vocabSize, boolean optional) {
+            require(id < vocabSize && (id >= 0 || optional && id == NONE),
+                    "special_tokens." + field + " (" + id + ") is outside the vocabulary [0, " + vocabSize + ")");
+        }
+
+        /** True if {@code id} marks a media item in a prompt. */
+        public boolean isMediaMarker(long id) {
+            for (int m : mediaMarkers) if (m == id) return true;
+            return false;
+        }
+
+        /** The number of media markers among {@code ids}. */
+        public int countMediaMarkers(long[] ids) {
+            int n = 0;
+            for (long id : ids) if (isMediaMarker(id)) n++;
+            return n;
+        }
+
+        /** True when every prompt begins with {@link #bos()}. */
+        public boolean hasBos() {
+            return bos != NONE;
         }
     }
 
@@ -250,6 +474,16 @@ public record FlamingoConfig(
 
     private static void requireText(String value, String field) {
         require(value != null && !value.isBlank(), "config field \"" + field + "\" must not be blank");
+    }
+
+    private static void requireFeedForwardActivation(String section, String activation) {
+        require("gelu".equals(activation) || "sqrelu".equals(activation) || "relu".equals(activation),
+                section + ".activation must be gelu, sqrelu or relu, got " + quote(activation));
+    }
+
+    private static void requireDistinct(String field, int[] ids) {
+        Set<Integer> seen = new HashSet<>();
+        for (int id : ids) require(seen.add(id), field + " names token " + id + " twice");
     }
 
     private static void requireHeads(String section, int width, int heads) {

@@ -3,6 +3,7 @@ package io.narrator.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.checkpoint.Checkpoint;
 import io.narrator.model.checkpoint.ModelDirectory;
@@ -15,6 +16,7 @@ import io.narrator.model.generate.ScoreRequest;
 import io.narrator.model.generate.ScoreResult;
 import io.narrator.model.generate.Scorer;
 import io.narrator.model.generate.TokenListener;
+import io.narrator.model.nn.Attention;
 import io.narrator.model.tokenizer.NarratorTokenizer;
 import io.narrator.model.vision.ImagePreprocessor;
 import io.narrator.model.vision.VisionFeatures;
@@ -60,8 +62,13 @@ public final class FlamingoModel implements AutoCloseable {
         return load(ModelDirectory.of(dir), Device.cpu());
     }
 
-    /** Loads config, tokenizer and weights; every problem is an {@link IOException} naming the file and what is wrong. */
+    /** Loads config, tokenizer and weights in float32; every problem is an {@link IOException} naming the file and what is wrong. */
     public static FlamingoModel load(ModelDirectory dir, Device device) throws IOException {
+        return load(dir, device, ModelDtype.F32);
+    }
+
+    /** Loads config, tokenizer and weights, the weights converted to {@code dtype} and the model computing in it. */
+    public static FlamingoModel load(ModelDirectory dir, Device device, ModelDtype dtype) throws IOException {
         DjlSetup.configure();
         FlamingoConfig config = dir.config();
         NarratorTokenizer tokenizer;
@@ -70,7 +77,7 @@ public final class FlamingoModel implements AutoCloseable {
         }
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            Flamingo block = new Flamingo(config);
+            Flamingo block = new Flamingo(config, dtype.dataType());
             try (Checkpoint weights = dir.weights()) {
                 ModelWeights.load(block, weights, manager);
             }
@@ -163,8 +170,8 @@ public final class FlamingoModel implements AutoCloseable {
         int s = config.vision().imageSize();
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(pixels, new Shape(n, 3, s, s));
-            NDArray tokens = block.encodeFrames(x); // (N, P, Dv)
-            int p = config.vision().patches();
+            NDArray tokens = Attention.inType(block.encodeFrames(x), DataType.FLOAT32); // (N, P, Dv)
+            int p = config.vision().tokensPerFrame();
             int d = config.visualDim();
             float[] flat = tokens.toFloatArray();
             List<VisionFeatures> out = new ArrayList<>(n);
@@ -190,15 +197,26 @@ public final class FlamingoModel implements AutoCloseable {
     }
 
     /**
-     * The few-shot prompt of the paper: {@code <image>Output: {text}<|endofchunk|>} per example, then
-     * {@code <image>Output:} for the media to describe.
+     * The few-shot prompt of the model's family: {@code <image>Output: {text}<|endofchunk|>} per example, then
+     * {@code <image>Output:} for the media to describe (the paper's, OpenFlamingo's, Narrator's). The media text,
+     * {@code Output:} ({@code generation.prompt_prefix}) and the end of chunk come from the config; with an empty prefix
+     * an example is {@code <image>{text}<EOC>} and the query {@code <image>} (flamingo-mini's captions). An example text
+     * that holds a media marker is refused: it would be read as one more media item.
      */
     public String prompt(List<String> exampleTexts) {
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
         String prefix = config.generation().promptPrefix();
         StringBuilder sb = new StringBuilder();
-        for (String text : exampleTexts)
-            sb.append(NarratorTokenizer.IMAGE).append(prefix).append(' ').append(text.trim()).append(NarratorTokenizer.END_OF_CHUNK);
-        return sb.append(NarratorTokenizer.IMAGE).append(prefix).toString();
+        for (int i = 0; i < exampleTexts.size(); i++) {
+            String text = exampleTexts.get(i).trim();
+            if (special.countMediaMarkers(tokenizer.encode(text)) > 0 || special.countMediaMarkers(tokenizer.encode(" " + text)) > 0)
+                throw new IllegalArgumentException("example " + (i + 1) + " \"" + text + "\" holds a token that marks media in this model ("
+                        + special.mediaText() + "): it would be read as an image; leave it out of the text");
+            sb.append(special.mediaText());
+            if (!prefix.isEmpty()) sb.append(prefix).append(' ');
+            sb.append(text).append(special.endOfChunkText());
+        }
+        return sb.append(special.mediaText()).append(prefix).toString();
     }
 
     @Override

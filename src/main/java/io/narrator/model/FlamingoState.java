@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * Everything a batch of rows carries from one forward pass to the next: the embedding table, each
  * cross-attention layer's keys and values of the rows' visual tokens and tanh of its gates (computed once), the LM's
- * self-attention cache (null when recomputing everything) and how many {@code <image>} tokens each row has
- * seen (its text time). All arrays live on {@link #manager()}, which the caller closes.
+ * self-attention cache (null when recomputing everything), how many media markers each row has seen (its text time)
+ * and up to which position a row's media markers count (its prompt: generated tokens are never media). All arrays
+ * live on {@link #manager()}, which the caller closes.
  */
 public final class FlamingoState {
     private final NDManager manager;
@@ -24,21 +25,26 @@ public final class FlamingoState {
     private final int mediaSlots;
     private final int tokensPerMedia;
     private final KvCache cache;
+    private final DataType dtype;
     private int[] mediaSeen;
+    private int[] mediaLimits;
     /** For each row, the row of the batch given to {@link Flamingo#start} whose visual tokens it holds. */
     private int[] mediaRows;
     private int[] viewTimes;
     private SingleTokenView view;
 
     FlamingoState(NDManager manager, NDArray table, List<PreparedMedia> media, int mediaSlots, int tokensPerMedia,
-            KvCache cache, int rows) {
+            KvCache cache, int rows, DataType dtype) {
         this.manager = manager;
         this.table = table;
         this.media = new ArrayList<>(media);
         this.mediaSlots = mediaSlots;
         this.tokensPerMedia = tokensPerMedia;
         this.cache = cache;
+        this.dtype = dtype;
         this.mediaSeen = new int[rows];
+        this.mediaLimits = new int[rows];
+        Arrays.fill(mediaLimits, Integer.MAX_VALUE);
         this.mediaRows = new int[rows];
         for (int r = 0; r < rows; r++) mediaRows[r] = r;
     }
@@ -82,6 +88,19 @@ public final class FlamingoState {
     }
 
     /**
+     * Media markers count only among each row's first {@code promptLengths[row]} tokens (its prompt): a marker the
+     * model generates after them is text. Until this is called every marker counts (training, scoring).
+     */
+    public void limitMediaTo(int[] promptLengths) {
+        if (promptLengths.length != rows()) throw new IllegalArgumentException("state has " + rows() + " rows, got " + promptLengths.length);
+        mediaLimits = promptLengths.clone();
+    }
+
+    int[] mediaLimits() {
+        return mediaLimits;
+    }
+
+    /**
      * What the cross-attention layers read for one new token per row with these text times (every generation step
      * after the prompt: generated tokens are never {@code <image>}, so it is the same at every step). With
      * {@code onlyImmediate} and several media slots, each layer's keys and values are narrowed to the one media item
@@ -100,10 +119,10 @@ public final class FlamingoState {
             try (NDArray index = rowSlots(slot)) {
                 List<PreparedMedia> own = new ArrayList<>();
                 for (PreparedMedia layer : media) own.add(layer.slotPerRow(index, mediaSlots, tokensPerMedia));
-                view = new SingleTokenView(own, MediaMask.ofOwnMedia(manager, textTime), true);
+                view = new SingleTokenView(own, MediaMask.ofOwnMedia(manager, textTime, dtype), true);
             }
         } else {
-            view = new SingleTokenView(media, MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate), false);
+            view = new SingleTokenView(media, MediaMask.of(manager, textTime, mediaSlots, tokensPerMedia, onlyImmediate, dtype), false);
         }
         viewTimes = times;
         return view;
@@ -189,8 +208,13 @@ public final class FlamingoState {
         }
         if (cache != null) cache.select(index, rows);
         int[] seen = new int[rows.length];
-        for (int i = 0; i < rows.length; i++) seen[i] = mediaSeen[rows[i]];
+        int[] limits = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            seen[i] = mediaSeen[rows[i]];
+            limits[i] = mediaLimits[rows[i]];
+        }
         mediaSeen = seen;
+        mediaLimits = limits;
         index.close();
     }
 }

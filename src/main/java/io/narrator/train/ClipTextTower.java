@@ -23,7 +23,7 @@ final class ClipTextTower extends NamedBlock {
     private final Parameter logitScale;
 
     ClipTextTower(FlamingoConfig model, int embedDim) {
-        FlamingoConfig.Text c = new FlamingoConfig.Text(model.text().vocabSize(), 48, 128, 2, 4, 1e-5);
+        FlamingoConfig.Gpt2 c = new FlamingoConfig.Gpt2(model.text().vocabSize(), 48, 128, 2, 4, 1e-5);
         text = child("text_model", new Gpt2(c));
         textProjection = child("text_projection", Linear.builder().setIn(c.width()).setOut(embedDim).optBias(false).build());
         visualProjection = child("visual_projection",

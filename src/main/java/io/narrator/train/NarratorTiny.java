@@ -34,7 +34,7 @@ public final class NarratorTiny {
                 new FlamingoConfig.Vision(96, 12, 128, 4, 4, 512, 1e-5, "quick_gelu",
                         new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX,
                         new int[] {32, 64}),
-                new FlamingoConfig.Text(vocabSize, 256, 128, 4, 4, 1e-5),
+                new FlamingoConfig.Gpt2(vocabSize, 256, 128, 4, 4, 1e-5),
                 new FlamingoConfig.Perceiver(2, 4, 32, 16, 8, 4),
                 new FlamingoConfig.CrossAttention(2, 4, 32, 4, true),
                 WordLevelTokenizer.specialTokens(),

@@ -131,7 +131,7 @@ class FlamingoTest {
     @Test
     void crossAttentionSitsBeforeEveryNthLayer() {
         FlamingoConfig every2 = new FlamingoConfig(FlamingoConfig.MODEL_TYPE, "x", "1", model.config().vision(),
-                new FlamingoConfig.Text(model.config().text().vocabSize(), 64, 32, 4, 4, 1e-5),
+                new FlamingoConfig.Gpt2(model.config().text().vocabSize(), 64, 32, 4, 4, 1e-5),
                 model.config().perceiver(), new FlamingoConfig.CrossAttention(2, 2, 8, 4, true),
                 model.config().specialTokens(), null);
         Flamingo block = new Flamingo(every2);
@@ -150,7 +150,7 @@ class FlamingoTest {
         int slots = (int) visual.getShape().get(1);
         PreparedMedia kv = first.prepare(VisualTokens.of(visual));
         int[][] times = f.textTimes(ids, ones(ids.length), new int[1]);
-        MediaMask mask = MediaMask.of(m, times, slots, c.perceiver().latents(), true);
+        MediaMask mask = MediaMask.of(m, times, slots, c.perceiver().latents(), true, ai.djl.ndarray.types.DataType.FLOAT32);
         return first.forward(x, kv, mask).toFloatArray();
     }
 

@@ -19,7 +19,7 @@ public final class TinyModels {
                 FlamingoConfig.MODEL_TYPE, "tiny-test", "0.0.1",
                 new FlamingoConfig.Vision(16, 4, 32, 2, 4, 64, 1e-5, "quick_gelu",
                         new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, null),
-                new FlamingoConfig.Text(vocabSize, 64, 32, 2, 4, 1e-5),
+                new FlamingoConfig.Gpt2(vocabSize, 64, 32, 2, 4, 1e-5),
                 new FlamingoConfig.Perceiver(2, 2, 8, 4, 4, 4),
                 new FlamingoConfig.CrossAttention(1, 2, 8, 4, true),
                 WordLevelTokenizer.specialTokens(),

@@ -40,7 +40,7 @@ class TrainablePartsTest {
                 NDArray input = m.create(ids, new Shape(1, ids.length)).toType(DataType.INT64, false);
                 int[][] mask = new int[1][ids.length];
                 java.util.Arrays.fill(mask[0], 1);
-                int p = model.config().vision().patches();
+                int p = model.config().vision().tokensPerFrame();
                 int d = model.config().visualDim();
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray frames = m.randomNormal(new Shape(2, 3, p, d)); // 2 media of 3 frames

@@ -26,7 +26,7 @@ class TrainingSmokeTest {
         return new FlamingoConfig(FlamingoConfig.MODEL_TYPE, "toy", "0", 
                 new FlamingoConfig.Vision(32, 8, 32, 1, 2, 64, 1e-5, "quick_gelu",
                         new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, FlamingoConfig.Vision.LETTERBOX),
-                new FlamingoConfig.Text(vocab, 160, 32, 1, 2, 1e-5),
+                new FlamingoConfig.Gpt2(vocab, 160, 32, 1, 2, 1e-5),
                 new FlamingoConfig.Perceiver(1, 2, 16, 4, 8, 2),
                 new FlamingoConfig.CrossAttention(1, 2, 16, 2, true),
                 WordLevelTokenizer.specialTokens(), null);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.narrator.model.ConfigDefaults;
 import io.narrator.model.FlamingoConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,11 +36,6 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
-
-    /** Optional config field {@code vision.conv_stem_channels}: empty when absent. */
-    private static final String CONV_STEM = "conv_stem_channels";
-    /** Optional config field {@code vision.resample}: {@code area} when absent. */
-    private static final String RESAMPLE = "resample";
 
     /** A directory path, or {@value #BUNDLED}. */
     public static ModelDirectory of(String location) throws IOException {
@@ -114,10 +110,7 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     public static FlamingoConfig parseConfig(byte[] json, String source) throws IOException {
         try {
             JsonNode tree = JSON.readTree(json);
-            if (tree != null && tree.get("vision") instanceof ObjectNode vision) {
-                if (!vision.has(CONV_STEM)) vision.putArray(CONV_STEM); // a CLIP ViT (and every config before it existed) has no stem
-                if (!vision.has(RESAMPLE)) vision.put(RESAMPLE, FlamingoConfig.Vision.AREA); // every config before it existed
-            }
+            ConfigDefaults.fill(tree); // the keys a config may leave out
             return JSON.treeToValue(tree, FlamingoConfig.class);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -127,10 +120,21 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
         }
     }
 
-    /** Writes {@code config.json}. */
+    /** Writes {@code config.json}, without the optional keys that hold the values they take when left out. */
     public static void writeConfig(FlamingoConfig config, Path dir) throws IOException {
         Files.createDirectories(dir);
-        JSON.writeValue(dir.resolve(CONFIG).toFile(), config);
+        ConfigDefaults.Mapper mapper = new ConfigDefaults.Mapper() {
+            @Override
+            public FlamingoConfig read(JsonNode tree) throws IOException {
+                return JSON.treeToValue(tree, FlamingoConfig.class);
+            }
+
+            @Override
+            public ObjectNode write(FlamingoConfig c) {
+                return JSON.valueToTree(c);
+            }
+        };
+        JSON.writeValue(dir.resolve(CONFIG).toFile(), ConfigDefaults.written(config, mapper));
     }
 
     /** A model directory on disk. */

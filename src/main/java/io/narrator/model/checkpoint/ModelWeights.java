@@ -15,36 +15,32 @@ import java.util.TreeSet;
 /**
  * Moves weights between a {@link Flamingo} block and checkpoint tensors, by checkpoint name
  * ({@link Flamingo#namedParameters()} is the single mapping). Loading streams one tensor at a time from a
- * {@link Checkpoint} straight into the engine, and is strict: every missing, unexpected or wrongly shaped tensor is
- * named, all of them at once ({@link WeightMismatchException}), before anything is read. The only tolerated
- * differences are a missing {@code special_token_embeddings} (taken from the LM's rows, as when starting from a plain
- * GPT-2) and a {@code lm_head.weight} that merely repeats the tied embeddings.
+ * {@link Checkpoint} straight into the engine, in the model's dtype, and is strict: every missing, unexpected or
+ * wrongly shaped tensor is named, all of them at once ({@link WeightMismatchException}), before anything is read. The
+ * only tolerated differences are a missing {@code special_token_embeddings} (taken from the LM's rows, as when starting
+ * from a plain GPT-2) and a {@code lm_head.weight} that merely repeats the tied embeddings (GPT-2's
+ * {@code transformer.wte.weight}, OPT's {@code model.decoder.embed_tokens.weight}).
  */
 public final class ModelWeights {
     private static final String SPECIAL = "special_token_embeddings";
     private static final String LM_HEAD = "lm_head.weight";
-    private static final String TIED_EMBEDDINGS = "transformer.wte.weight";
 
     private ModelWeights() {}
 
-    /** Sets every parameter of {@code model} from {@code weights} as float32 arrays on {@code manager}. */
-    public static void load(Flamingo model, Checkpoint weights, NDManager manager) throws CheckpointException {
-        load(model, weights, manager, DataType.FLOAT32);
-    }
-
     /**
-     * Sets every parameter of {@code model} from {@code weights}, read as {@code type} (FLOAT32, or FLOAT16; see
+     * Sets every parameter of {@code model} from {@code weights}, read in the model's dtype (FLOAT32 or FLOAT16; see
      * {@link Checkpoint#read(String, NDManager, DataType)}) into arrays on {@code manager}, one tensor at a time.
      */
-    public static void load(Flamingo model, Checkpoint weights, NDManager manager, DataType type) throws CheckpointException {
+    public static void load(Flamingo model, Checkpoint weights, NDManager manager) throws CheckpointException {
+        DataType type = model.dataType();
         Map<String, Parameter> params = model.namedParameters();
         Map<String, Shape> shapes = model.expectedShapes();
-        check(weights, params, shapes);
+        check(weights, params, shapes, model.lm().tokenEmbeddingsName());
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (!weights.contains(e.getKey())) continue;
             set(e.getValue(), weights.read(e.getKey(), manager, type));
         }
-        if (!weights.contains(SPECIAL)) {
+        if (!weights.contains(SPECIAL) && params.containsKey(SPECIAL)) {
             set(params.get(SPECIAL), manager.zeros(shapes.get(SPECIAL), type));
             model.resetSpecialTokenEmbeddings();
         }
@@ -66,7 +62,8 @@ public final class ModelWeights {
     }
 
     /** Every difference between the checkpoint and the model, all at once. */
-    private static void check(Checkpoint weights, Map<String, Parameter> params, Map<String, Shape> shapes) throws CheckpointException {
+    private static void check(Checkpoint weights, Map<String, Parameter> params, Map<String, Shape> shapes, String tiedEmbeddings)
+            throws CheckpointException {
         TreeSet<String> missing = new TreeSet<>();
         for (String name : params.keySet()) if (!weights.contains(name) && !name.equals(SPECIAL)) missing.add(name);
         TreeSet<String> unexpected = new TreeSet<>();
@@ -81,9 +78,9 @@ public final class ModelWeights {
             else if (!info.dtype().isFloatingPoint())
                 misshapen.add("tensor " + name + " holds " + info.dtype() + " values but the model needs floating point ones");
         }
-        if (weights.contains(LM_HEAD) && shapes.containsKey(TIED_EMBEDDINGS)) {
+        if (weights.contains(LM_HEAD) && shapes.containsKey(tiedEmbeddings)) {
             long[] head = weights.info(LM_HEAD).shape();
-            long[] tied = shapes.get(TIED_EMBEDDINGS).getShape();
+            long[] tied = shapes.get(tiedEmbeddings).getShape();
             if (!Arrays.equals(head, tied))
                 misshapen.add("tensor " + LM_HEAD + " has shape " + Arrays.toString(head) + " but the tied head needs " + Arrays.toString(tied));
         }

@@ -8,6 +8,7 @@ import io.narrator.model.Flamingo;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoState;
 import io.narrator.model.VisualTokens;
+import io.narrator.model.nn.Attention;
 import io.narrator.model.tokenizer.NarratorTokenizer;
 import io.narrator.model.vision.VisionFeatures;
 import java.util.ArrayList;
@@ -54,11 +55,10 @@ public final class Generator {
         int maxNew = 0;
         for (int r = 0; r < requests.size(); r++) {
             GenerationRequest req = requests.get(r);
-            long[] ids = encoded.computeIfAbsent(req.prompt(), tokenizer::encode); // shared, never written
-            int images = 0;
-            for (long id : ids) if (id == special.image()) images++;
+            long[] ids = encoded.computeIfAbsent(req.prompt(), tokenizer::encodePrompt); // shared, never written
+            int images = special.countMediaMarkers(ids);
             if (images != req.media().size())
-                throw new IllegalArgumentException("request " + r + ": the prompt has " + images + " " + NarratorTokenizer.IMAGE
+                throw new IllegalArgumentException("request " + r + ": the prompt has " + images + " " + special.mediaText()
                         + " marker(s) but " + req.media().size() + " media item(s) were given");
             if (ids.length == 0) throw new IllegalArgumentException("request " + r + ": the prompt is empty");
             int limit = config.text().positions();
@@ -77,7 +77,8 @@ public final class Generator {
             if (cached) {
                 VisualTokens visual = model.visualTokens(m, media);
                 state = model.start(m, visual, true);
-                Optional<SharedPrefixes> shared = SharedPrefixes.plan(prompts, media, special.image());
+                state.limitMediaTo(prompts.stream().mapToInt(p -> p.length).toArray()); // generated tokens are never media
+                Optional<SharedPrefixes> shared = SharedPrefixes.plan(prompts, media, special::isMediaMarker);
                 if (shared.isPresent()) {
                     feedPrefixes(m, shared.get(), visual, state);
                     firstPass = shared.get().suffixes();
@@ -93,7 +94,7 @@ public final class Generator {
             List<Integer> active = new ArrayList<>();
             for (int r = 0; r < requests.size(); r++) active.add(r);
 
-            float[][] logProbs = lastLogProbs(m, state, firstPass, null, media, rowRequest); // (R, W), one row per request
+            float[][] logProbs = lastLogProbs(m, state, firstPass, null, media, rowRequest, prompts); // (R, W), one row per request
             List<Integer> rowsOf = new ArrayList<>(); // rows per active request, in batch order
             for (int r = 0; r < requests.size(); r++) rowsOf.add(1);
             for (int step = 0; step <= maxNew && !active.isEmpty(); step++) {
@@ -135,7 +136,7 @@ public final class Generator {
                 rowRequest = nextRowRequest;
                 sequences = nextSequences;
                 long[] next = tokens.stream().mapToLong(Long::longValue).toArray();
-                logProbs = lastLogProbs(m, state, sequences, next, media, rowRequest);
+                logProbs = lastLogProbs(m, state, sequences, next, media, rowRequest, prompts);
             }
             List<GenerationResult> out = new ArrayList<>();
             for (RequestDecoder d : decoders) out.add(d.result());
@@ -155,18 +156,20 @@ public final class Generator {
     }
 
     /**
-     * Runs the model and returns each row's next-token log-probabilities. With the caches ({@code state} not
-     * null), only {@code newTokens} (one per row) are fed after the prompt; without them, the media of each
-     * row's request go through the resampler again and the whole sequence through the LM.
+     * Runs the model and returns each row's next-token log-probabilities (taken in float32). With the caches
+     * ({@code state} not null), only {@code newTokens} (one per row) are fed after the prompt; without them, the media
+     * of each row's request go through the resampler again and the whole sequence through the LM, media markers
+     * counting in each row's prompt only.
      */
     private float[][] lastLogProbs(NDManager m, FlamingoState state, List<long[]> sequences, long[] newTokens,
-            List<List<NDArray>> media, List<Integer> rowRequest) {
+            List<List<NDArray>> media, List<Integer> rowRequest, List<long[]> prompts) {
         try (NDManager step = m.newSubManager()) {
             NDArray logits;
             if (state == null) {
                 List<List<NDArray>> rowMedia = new ArrayList<>();
                 for (int r : rowRequest) rowMedia.add(media.get(r));
                 FlamingoState fresh = model.start(step, model.visualTokens(step, rowMedia), false);
+                fresh.limitMediaTo(rowRequest.stream().mapToInt(r -> prompts.get(r).length).toArray());
                 Batch b = Batch.leftPadded(sequences, model.config().specialTokens().pad());
                 logits = model.forward(b.ids(step), b.mask(), fresh); // (R, T, W)
             } else if (newTokens != null) {
@@ -179,7 +182,8 @@ public final class Generator {
                 logits = model.forward(b.ids(step), b.mask(), state); // (R, T, W)
             }
             long t = logits.getShape().get(1);
-            NDArray last = (t == 1 ? logits : logits.get(":, " + (t - 1) + ", :")).logSoftmax(-1); // (R, 1, W) or (R, W)
+            NDArray last = Attention.inType(t == 1 ? logits : logits.get(":, " + (t - 1) + ", :"), DataType.FLOAT32)
+                    .logSoftmax(-1); // (R, 1, W) or (R, W)
             float[] flat = last.toFloatArray();
             int w = Math.toIntExact(logits.getShape().get(2));
             float[][] out = new float[sequences.size()][];
@@ -188,9 +192,9 @@ public final class Generator {
         }
     }
 
-    /** Tokens a caption may never contain (media markers, padding), and the stop tokens while it may not stop yet. */
+    /** Tokens a caption may never contain ({@code special_tokens.banned}, padding), and the stop tokens while it may not stop yet. */
     private static float[] ban(float[] logProbs, FlamingoConfig.SpecialTokens special, boolean mayStop) {
-        logProbs[special.image()] = Float.NEGATIVE_INFINITY;
+        for (int id : special.banned()) logProbs[id] = Float.NEGATIVE_INFINITY;
         if (!mayStop) {
             logProbs[special.endOfChunk()] = Float.NEGATIVE_INFINITY;
             logProbs[special.eos()] = Float.NEGATIVE_INFINITY;
@@ -215,7 +219,7 @@ public final class Generator {
     }
 
     private void checkFeatures(GenerationRequest req, int index) {
-        int patches = model.config().vision().patches();
+        int patches = model.config().vision().tokensPerFrame();
         int dim = model.config().visualDim();
         for (Media media : req.media())
             for (VisionFeatures f : media.frames())

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.narrator.model.Flamingo;
+import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoState;
+import io.narrator.model.nn.Attention;
 import io.narrator.model.tokenizer.NarratorTokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,19 +28,19 @@ public final class Scorer {
 
     public List<ScoreResult> score(List<ScoreRequest> requests) {
         if (requests.isEmpty()) return List.of();
-        int image = model.config().specialTokens().image();
+        FlamingoConfig.SpecialTokens special = model.config().specialTokens();
         List<long[]> sequences = new ArrayList<>();
         int[] promptLengths = new int[requests.size()];
         for (int r = 0; r < requests.size(); r++) {
             ScoreRequest req = requests.get(r);
-            long[] prompt = tokenizer.encode(req.prompt());
+            long[] prompt = tokenizer.encodePrompt(req.prompt());
             long[] cont = tokenizer.encode(req.continuation());
-            int images = 0;
-            for (long id : prompt) if (id == image) images++;
-            for (long id : cont) if (id == image)
-                throw new IllegalArgumentException("request " + r + ": the scored text must not contain " + NarratorTokenizer.IMAGE);
+            int images = special.countMediaMarkers(prompt);
+            if (special.countMediaMarkers(cont) > 0)
+                throw new IllegalArgumentException("request " + r + ": the scored text must not contain a media marker ("
+                        + special.mediaText() + "): it would be read as media");
             if (images != req.media().size())
-                throw new IllegalArgumentException("request " + r + ": the prompt has " + images + " " + NarratorTokenizer.IMAGE
+                throw new IllegalArgumentException("request " + r + ": the prompt has " + images + " " + special.mediaText()
                         + " marker(s) but " + req.media().size() + " media item(s) were given");
             if (prompt.length == 0) throw new IllegalArgumentException("request " + r + ": the prompt has no tokens");
             if (cont.length == 0) throw new IllegalArgumentException("request " + r + ": the text to score has no tokens");
@@ -56,7 +58,7 @@ public final class Scorer {
             FlamingoState state = model.start(m, model.visualTokens(m, media), false);
             Batch batch = Batch.leftPadded(sequences, model.config().specialTokens().pad());
             NDArray ids = batch.ids(m); // (B, T)
-            NDArray logProbs = model.forward(ids, batch.mask(), state).logSoftmax(-1); // (B, T, W)
+            NDArray logProbs = Attention.inType(model.forward(ids, batch.mask(), state), DataType.FLOAT32).logSoftmax(-1); // (B, T, W)
             long t = ids.getShape().get(1);
             NDArray targets = ids.get(":, 1:").expandDims(-1); // (B, T-1, 1)
             NDArray picked = logProbs.get(":, :" + (t - 1) + ", :").gather(targets, 2).squeeze(-1); // (B, T-1)

@@ -7,11 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /**
  * How a batch's prompts split into a shared prefix and each request's own suffix. A prompt's prefix is
- * everything before its last {@code <image>} (a text-only prompt: everything but its last token): for a
- * few-shot prompt, the examples. Requests whose prefixes have the same tokens and the same media arrays
+ * everything before its last media marker (a text-only prompt: everything but its last token): for a
+ * few-shot prompt, the examples (and the BOS token before them, if the model has one). Requests whose prefixes have the same tokens and the same media arrays
  * (equal media share one array, see {@link MediaArrays}) get the same prefix states, since with media
  * masking no prefix token sees a later media item; so each distinct prefix goes through the language model
  * once, and every request then feeds only its suffix. Streams narrated with one few-shot prompt share its
@@ -25,7 +26,7 @@ import java.util.Optional;
 record SharedPrefixes(List<long[]> prefixes, int[] representatives, int[] prefixOf, List<long[]> suffixes) {
 
     /** The split of {@code prompts}, or empty when no two requests share a prefix (one pass over whole prompts is cheaper). */
-    static Optional<SharedPrefixes> plan(List<long[]> prompts, List<List<NDArray>> media, long image) {
+    static Optional<SharedPrefixes> plan(List<long[]> prompts, List<List<NDArray>> media, LongPredicate isMediaMarker) {
         Map<Key, Integer> distinct = new LinkedHashMap<>();
         List<long[]> prefixes = new ArrayList<>();
         List<Integer> representatives = new ArrayList<>();
@@ -36,8 +37,8 @@ record SharedPrefixes(List<long[]> prefixes, int[] representatives, int[] prefix
         for (int r = 0; r < prompts.size(); r++) {
             long[] ids = prompts.get(r);
             int split = ids.length - 1;
-            while (split > 0 && ids[split] != image) split--;
-            if (ids[split] != image) split = ids.length - 1;
+            while (split > 0 && !isMediaMarker.test(ids[split])) split--;
+            if (!isMediaMarker.test(ids[split])) split = ids.length - 1;
             suffixes.add(Arrays.copyOfRange(ids, split, ids.length));
             if (split == 0) {
                 prefixOf[r] = -1;
@@ -45,7 +46,7 @@ record SharedPrefixes(List<long[]> prefixes, int[] representatives, int[] prefix
             }
             long[] prefix = Arrays.copyOf(ids, split);
             int images = 0;
-            for (long id : prefix) if (id == image) images++;
+            for (long id : prefix) if (isMediaMarker.test(id)) images++;
             Key key = new Key(prefix, media.get(r).subList(0, images));
             Integer g = distinct.get(key);
             if (g == null) {

@@ -15,42 +15,47 @@ import io.narrator.model.nn.WeightBlock;
 import java.util.List;
 
 /**
- * The frozen language model: GPT-2 (learned positions, pre-LN blocks, tanh-GELU MLP, output head tied to
- * the token embeddings) with Hugging Face names under {@code transformer.*}. Flamingo interleaves its
- * cross-attention blocks between {@link #blocks()}; {@link #forward} runs the bare LM.
+ * GPT-2 (learned positions, pre-LN blocks, tanh-GELU MLP, output head tied to the token embeddings) with Hugging
+ * Face names under {@code transformer.*}. Flamingo interleaves its cross-attention blocks between {@link #blocks()};
+ * {@link #forward} runs the bare LM.
  *
  * <p>Shapes: B batch, T new tokens, S cached tokens, D width, W vocabulary.
  */
-public final class Gpt2 extends NamedBlock {
-    private final FlamingoConfig.Text c;
+public final class Gpt2 extends LanguageModel {
+    private final FlamingoConfig.Gpt2 c;
     private final Transformer transformer;
 
-    public Gpt2(FlamingoConfig.Text c) {
+    public Gpt2(FlamingoConfig.Gpt2 c) {
         this.c = c;
         transformer = child("transformer", new Transformer(c));
     }
 
     /** The token embedding table {@code transformer.wte.weight}, (W, D). */
+    @Override
     public Parameter tokenEmbeddings() {
         return transformer.wte.weight();
+    }
+
+    @Override
+    public String tokenEmbeddingsName() {
+        return "transformer.wte.weight";
     }
 
     public List<Gpt2Block> blocks() {
         return transformer.h.blocks();
     }
 
-    public FlamingoConfig.Text config() {
+    @Override
+    public List<Gpt2Block> layers() {
+        return blocks();
+    }
+
+    public FlamingoConfig.Gpt2 config() {
         return c;
     }
 
-    /**
-     * Token plus position embeddings.
-     *
-     * @param ids (B, T) int64 token ids
-     * @param positions (B, T) int64 positions
-     * @param table (W, D) the token embedding table to use (the LM's own, or one with trainable special rows)
-     * @return (B, T, D)
-     */
+    /** Token plus position embeddings (both D wide): (B, T) ids and positions → (B, T, D). */
+    @Override
     public NDArray embed(NDArray ids, NDArray positions, NDArray table) {
         NDArray tok = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head(); // (B, T, D)
         NDArray pos = positions.getNDArrayInternal()
@@ -59,12 +64,14 @@ public final class Gpt2 extends NamedBlock {
     }
 
     /** Final LayerNorm then the head tied to {@code table} (W, D): (B, T, D) → (B, T, W) logits. */
+    @Override
     public NDArray logits(NDArray x, NDArray table) {
         NDArray h = transformer.lnF.forward(x); // (B, T, D)
         return h.getNDArrayInternal().linear(h, table, null).head(); // (B, T, W)
     }
 
     /** The bare LM over a full batch without caching: (B, T) ids and padding mask → (B, T, W) logits. */
+    @Override
     public NDArray forward(NDArray ids, int[][] mask) {
         return logits(blocksOutput(ids, mask), tokenEmbeddings().getArray()); // (B, T, W)
     }
@@ -78,12 +85,13 @@ public final class Gpt2 extends NamedBlock {
         NDManager m = ids.getManager();
         Positions p = Positions.of(mask, null);
         NDArray x = embed(ids, p.positions(m), tokenEmbeddings().getArray()); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m); // (B, 1, T, T)
+        NDArray bias = p.selfAttentionBias(m, x.getDataType()); // (B, 1, T, T)
         for (Gpt2Block block : blocks()) x = block.forward(x, bias, null);
         return x; // (B, T, D)
     }
 
     /** Max sequence length the position table covers. */
+    @Override
     public int maxPositions() {
         return c.positions();
     }
@@ -95,7 +103,7 @@ public final class Gpt2 extends NamedBlock {
         final BlockList<Gpt2Block> h;
         final LayerNorm lnF;
 
-        Transformer(FlamingoConfig.Text c) {
+        Transformer(FlamingoConfig.Gpt2 c) {
             wte = child("wte", new WeightBlock(new Shape(c.vocabSize(), c.width()), new NormalInitializer(0.02f)));
             wpe = child("wpe", new WeightBlock(new Shape(c.positions(), c.width()), new NormalInitializer(0.01f)));
             h = child("h", new BlockList<>(c.layers(), i -> new Gpt2Block(c)));

@@ -15,7 +15,7 @@ final class Gpt2Attention extends NamedBlock {
     private final Conv1D cAttn;
     private final Conv1D cProj;
 
-    Gpt2Attention(FlamingoConfig.Text c) {
+    Gpt2Attention(FlamingoConfig.Gpt2 c) {
         width = c.width();
         heads = c.heads();
         scale = (float) Math.pow((double) c.width() / c.heads(), -0.5);

@@ -2,6 +2,7 @@ package io.narrator.model.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.nn.Attention;
 
@@ -42,41 +43,57 @@ public record Positions(int[][] mask, int[][] past) {
         int b = mask.length;
         int t = mask[0].length;
         long[] pos = new long[b * t];
+        int[][] each = ofTokens();
+        for (int r = 0; r < b; r++) for (int i = 0; i < t; i++) pos[r * t + i] = each[r][i];
+        return Gpt2.int64(m, pos, new Shape(b, t));
+    }
+
+    /** The position of each new token, (B, T): the number of real tokens before it in its row (padding: 0). */
+    public int[][] ofTokens() {
+        int b = mask.length;
+        int t = mask[0].length;
+        int[][] pos = new int[b][t];
         for (int r = 0; r < b; r++) {
             int seen = 0;
             if (past != null) for (int v : past[r]) seen += v;
             for (int i = 0; i < t; i++) {
-                pos[r * t + i] = mask[r][i] == 1 ? seen : 0;
+                pos[r][i] = mask[r][i] == 1 ? seen : 0;
                 seen += mask[r][i];
             }
         }
-        return Gpt2.int64(m, pos, new Shape(b, t));
+        return pos;
+    }
+
+    /** {@link #selfAttentionBias(NDManager, DataType)} in float32. */
+    public NDArray selfAttentionBias(NDManager m) {
+        return selfAttentionBias(m, DataType.FLOAT32);
     }
 
     /**
-     * (B, 1, T, S+T) additive bias: 0 where query i may see key j (real, and j ≤ S+i), else masked; null when
-     * nothing is masked (one new token per row and no padding: a generation step of equally long prompts).
+     * (B, 1, T, S+T) additive bias of the given dtype: 0 where query i may see key j (real, and j ≤ S+i), else masked;
+     * null when nothing is masked (one new token per row and no padding: a generation step of equally long prompts).
      */
-    public NDArray selfAttentionBias(NDManager m) {
+    public NDArray selfAttentionBias(NDManager m, DataType dtype) {
         int b = mask.length;
         int t = mask[0].length;
         int s = pastLength();
         int keys = s + t;
         if (t == 1 && allReal()) return null;
         float[] bias = new float[b * t * keys];
+        float masked = Attention.masked(dtype);
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
                 int base = (r * t + i) * keys;
                 for (int j = 0; j < keys; j++) {
                     int real = j < s ? past[r][j] : mask[r][j - s];
                     boolean visible = real == 1 && j <= s + i;
-                    bias[base + j] = visible ? 0f : Attention.MASKED;
+                    bias[base + j] = visible ? 0f : masked;
                 }
                 // a padding query sees itself so its (ignored) softmax row stays well defined
                 if (mask[r][i] == 0) bias[base + s + i] = 0f;
             }
         }
-        return m.create(bias, new Shape(b, 1, t, keys));
+        return Attention.inType(m.create(bias, new Shape(b, 1, t, keys)), dtype);
     }
 
     private boolean allReal() {

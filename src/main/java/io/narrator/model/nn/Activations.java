@@ -28,12 +28,28 @@ public final class Activations {
         return Scalars.mul(x, 1.702f).getNDArrayInternal().sigmoid().mul(x);
     }
 
-    /** Applies the activation named in a config ({@code quick_gelu}, {@code gelu}, {@code gelu_new}). */
+    /** max(x, 0): OPT's feed-forward. */
+    public static NDArray relu(NDArray x) {
+        return x.getNDArrayInternal().relu();
+    }
+
+    /** max(x, 0)²: the Flamingo paper's feed-forward activation (flamingo-mini's {@code sqrelu}). */
+    public static NDArray squaredRelu(NDArray x) {
+        NDArray r = relu(x);
+        return r.mul(r);
+    }
+
+    /** The activation names a config may use: {@code quick_gelu}, {@code gelu}, {@code gelu_new}, {@code relu}, {@code sqrelu}. */
+    public static final java.util.Set<String> NAMES = java.util.Set.of("quick_gelu", "gelu", "gelu_new", "relu", "sqrelu");
+
+    /** Applies the activation named in a config (one of {@link #NAMES}). */
     public static NDArray byName(String name, NDArray x) {
         return switch (name) {
             case "quick_gelu" -> quickGelu(x);
             case "gelu" -> gelu(x);
             case "gelu_new" -> geluTanh(x);
+            case "relu" -> relu(x);
+            case "sqrelu" -> squaredRelu(x);
             default -> throw new IllegalArgumentException("unknown activation " + name);
         };
     }

@@ -1,6 +1,7 @@
 package io.narrator.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * Scaled dot-product attention over heads, shared by every attention block.
@@ -12,6 +13,16 @@ public final class Attention {
     public static final float MASKED = -1e9f;
 
     private Attention() {}
+
+    /** {@link #MASKED} in a dtype: float16 cannot hold it, so there the most negative finite float16 (as in PyTorch's finfo.min). */
+    public static float masked(DataType dtype) {
+        return dtype == DataType.FLOAT16 ? -65504f : MASKED;
+    }
+
+    /** A float32 mask or bias in the model's dtype (itself when that is float32). */
+    public static NDArray inType(NDArray x, DataType dtype) {
+        return x.getDataType() == dtype ? x : x.toType(dtype, false);
+    }
 
     /**
      * softmax(q·kᵀ·scale + bias)·v.

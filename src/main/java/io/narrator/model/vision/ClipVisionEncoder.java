@@ -15,10 +15,12 @@ import io.narrator.model.nn.WeightBlock;
 
 /**
  * The frozen vision encoder: a CLIP ViT with Hugging Face {@code CLIPVisionModel} tensor names
- * (this block is {@code vision_model}). Each frame is encoded independently; the output is the patch
- * tokens of each frame after the final LayerNorm (the class token is dropped, as in OpenFlamingo).
+ * (this block is {@code vision_model}). Each frame is encoded independently; its features are, as
+ * {@code vision.features} says, the patch tokens after the final LayerNorm (the class token dropped, as in
+ * OpenFlamingo), or every token of the last layer before that LayerNorm, class token first (Hugging Face's
+ * {@code last_hidden_state}, as flamingo-mini reads them).
  *
- * <p>Shapes: N frames, S image side, p patch side, P = (S/p)² patches, D vision width.
+ * <p>Shapes: N frames, S image side, p patch side, P = (S/p)² patches, L tokens per frame (P, or P+1), D vision width.
  */
 public final class ClipVisionEncoder extends NamedBlock {
     private final FlamingoConfig.Vision c;
@@ -35,9 +37,10 @@ public final class ClipVisionEncoder extends NamedBlock {
         postLayerNorm = child("post_layernorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
-    /** (N, 3, S, S) normalised pixels → (N, P, D) patch tokens. */
+    /** (N, 3, S, S) normalised pixels → (N, L, D) features: the patch tokens, or the last hidden state. */
     @Override
     public NDArray forward(NDArray pixels) {
+        if (c.lastHiddenState()) return lastHiddenState(pixels); // (N, P+1, D)
         return allTokens(pixels).get(":, 1:, :"); // (N, P, D)
     }
 
@@ -48,13 +51,18 @@ public final class ClipVisionEncoder extends NamedBlock {
 
     /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, after the final LayerNorm. */
     public NDArray allTokens(NDArray pixels) {
+        return postLayerNorm.forward(lastHiddenState(pixels)); // (N, P+1, D)
+    }
+
+    /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, the last encoder layer's output (no final LayerNorm). */
+    public NDArray lastHiddenState(NDArray pixels) {
         Shape s = pixels.getShape();
         if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != c.imageSize() || s.get(3) != c.imageSize())
             throw new IllegalArgumentException("vision encoder expects (N, 3, " + c.imageSize() + ", " + c.imageSize()
                     + ") pixels, got " + s);
         NDArray x = preLayerNorm.forward(embeddings.forward(pixels)); // (N, P+1, D)
         for (ClipEncoderLayer layer : encoder.layers.blocks()) x = layer.forward(x); // (N, P+1, D)
-        return postLayerNorm.forward(x); // (N, P+1, D)
+        return x;
     }
 
     /** (N, 3, S, S) → (N, P+1, D): the embeddings before the pre-LayerNorm (tests check their layout). */
@@ -64,7 +72,7 @@ public final class ClipVisionEncoder extends NamedBlock {
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), c.patches(), c.hiddenSize())};
+        return new Shape[] {new Shape(inputShapes[0].get(0), c.tokensPerFrame(), c.hiddenSize())};
     }
 
     /**

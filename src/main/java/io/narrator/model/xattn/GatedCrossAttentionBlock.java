@@ -16,7 +16,9 @@ import io.narrator.model.nn.NamedBlock;
  *   y = y + tanh(attn_gate) · attn(q = y, kv = visual tokens)
  *   y = y + tanh(ff_gate)   · ffw(y)
  * </pre>
- * Both gates start at 0, so a freshly initialised model computes exactly what the LM computes.
+ * Both gates start at 0, so a freshly initialised model computes exactly what the LM computes. The feed-forward's
+ * activation is {@code cross_attention.activation} (GELU in OpenFlamingo, squared ReLU in the paper and flamingo-mini,
+ * whose {@code alpha_attn}/{@code alpha_ffw} are these gates).
  */
 public final class GatedCrossAttentionBlock extends NamedBlock {
     private final MaskedCrossAttention attn;
@@ -27,7 +29,7 @@ public final class GatedCrossAttentionBlock extends NamedBlock {
     public GatedCrossAttentionBlock(FlamingoConfig config) {
         attn = child("attn", new MaskedCrossAttention(config));
         attnGate = param("attn_gate", new Shape(1), Initializer.ZEROS);
-        ff = child("ff", new FeedForward(config.text().width(), config.crossAttention().ffMult(), 1e-5));
+        ff = child("ff", new FeedForward(config.text().width(), config.crossAttention().ffMult(), 1e-5, config.crossAttention().activation()));
         ffGate = param("ff_gate", new Shape(1), Initializer.ZEROS);
     }
 

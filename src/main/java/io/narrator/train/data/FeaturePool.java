@@ -33,7 +33,7 @@ public final class FeaturePool {
     /** Renders and encodes {@code size} clips from {@code seed}, deterministically. */
     public static FeaturePool build(FlamingoModel model, World world, long seed, int size, IntConsumer progress) {
         int max = model.config().perceiver().maxFrames();
-        int p = model.config().vision().patches();
+        int p = model.config().vision().tokensPerFrame();
         int d = model.config().visualDim();
         int s = model.config().vision().imageSize();
         int perBatch = 8; // clips encoded together: one vision forward pass of ~64 frames

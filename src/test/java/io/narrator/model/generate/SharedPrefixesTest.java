@@ -40,7 +40,7 @@ class SharedPrefixesTest {
                 List.of(fewShot, fewShot, zeroShot, fewShot, text, new long[] {20, 21, 23}),
                 List.of(List.of(exampleA, ownA), List.of(exampleA, ownB), List.of(ownC),
                         List.of(exampleB, ownC), List.of(), List.of()),
-                IMAGE).orElseThrow();
+                id -> id == IMAGE).orElseThrow();
         assertThat(plan.prefixOf()).containsExactly(0, 0, -1, 1, 2, 2);
         assertThat(plan.representatives()).containsExactly(0, 3, 4);
         assertThat(plan.prefixes()).satisfiesExactly(
@@ -60,8 +60,8 @@ class SharedPrefixesTest {
     void withNothingSharedThePromptsGoWhole() {
         long[] fewShot = {IMAGE, 10, 11, 4, IMAGE, 10};
         Optional<SharedPrefixes> plan = SharedPrefixes.plan(List.of(fewShot, fewShot, new long[] {IMAGE, 10}),
-                List.of(List.of(exampleA, ownA), List.of(exampleB, ownB), List.of(ownC)), IMAGE);
+                List.of(List.of(exampleA, ownA), List.of(exampleB, ownB), List.of(ownC)), id -> id == IMAGE);
         assertThat(plan).isEmpty();
-        assertThat(SharedPrefixes.plan(List.of(new long[] {20}, new long[] {20}), List.of(List.of(), List.of()), IMAGE)).isEmpty();
+        assertThat(SharedPrefixes.plan(List.of(new long[] {20}, new long[] {20}), List.of(List.of(), List.of()), id -> id == IMAGE)).isEmpty();
     }
 }

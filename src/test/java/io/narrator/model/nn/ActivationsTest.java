@@ -24,6 +24,18 @@ class ActivationsTest {
     }
 
     @Test
+    void reluAndSquaredReluAreByName() {
+        float[] x = {-2f, -0.5f, 0f, 0.5f, 3f};
+        try (NDManager m = NDManager.newBaseManager()) {
+            var a = m.create(x);
+            assertThat(Activations.byName("relu", a).toFloatArray()).containsExactly(0f, 0f, 0f, 0.5f, 3f);
+            assertThat(Activations.byName("sqrelu", a).toFloatArray()).containsExactly(0f, 0f, 0f, 0.25f, 9f);
+            assertThat(Activations.byName("gelu", a).toFloatArray()).containsExactly(Activations.gelu(a).toFloatArray());
+        }
+        assertThat(Activations.NAMES).containsExactlyInAnyOrder("quick_gelu", "gelu", "gelu_new", "relu", "sqrelu");
+    }
+
+    @Test
     void scalarConstantsAreSharedAndKeepTheirValue() {
         try (NDManager m = NDManager.newBaseManager()) {
             var x = m.create(new float[] {1f, 2f});

@@ -13,16 +13,22 @@ import io.narrator.model.resampler.PerceiverAttention.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PerceiverAttentionTest {
     private static final int DIM = 32;
     private static final FlamingoConfig.Perceiver CONFIG = new FlamingoConfig.Perceiver(2, 4, 8, 5, 4, 4);
+    /** flamingo-mini's: keys and values from to_k and to_v. */
+    private static final FlamingoConfig.Perceiver SEPARATE = new FlamingoConfig.Perceiver(2, 4, 8, 5, 4, 4,
+            FlamingoConfig.Perceiver.SEPARATE, "sqrelu", FlamingoConfig.Perceiver.INTERPOLATE, 0);
 
-    @Test
-    void foldedAttentionGivesTheProjectedResultAndItsGradients() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void foldedAttentionGivesTheProjectedResultAndItsGradients(boolean separate) {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
-            PerceiverAttention attention = new PerceiverAttention(DIM, CONFIG, 1e-5);
+            PerceiverAttention attention = new PerceiverAttention(DIM, separate ? SEPARATE : CONFIG, 1e-5);
             attention.initialize(m);
             NDArray media = m.randomNormal(new Shape(3, 2 * 7, DIM)); // 3 media of 2 frames × 7 patches
             NDArray latents = m.randomNormal(new Shape(3, CONFIG.latents(), DIM));
@@ -33,7 +39,9 @@ class PerceiverAttentionTest {
             float[] outFolded = run(attention, media, latents, Path.FOLDED, folded);
 
             assertThat(maxAbsDiff(outFolded, outProjected)).isLessThan(1e-5).isLessThan(1e-4 * maxAbs(outProjected));
-            assertThat(folded.keySet()).containsExactlyElementsOf(projected.keySet()).contains("to_kv.weight", "to_q.weight");
+            assertThat(folded.keySet()).containsExactlyElementsOf(projected.keySet()).contains("to_q.weight");
+            if (separate) assertThat(folded.keySet()).contains("to_k.weight", "to_v.weight").doesNotContain("to_kv.weight");
+            else assertThat(folded.keySet()).contains("to_kv.weight").doesNotContain("to_k.weight");
             projected.forEach((name, g) -> {
                 assertThat(maxAbs(g)).as("gradient of %s", name).isGreaterThan(0);
                 assertThat(maxAbsDiff(folded.get(name), g)).as("gradient of %s", name).isLessThan(1e-4 * maxAbs(g) + 1e-6);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.narrator.model.FlamingoConfig;
+import io.narrator.model.FlamingoConfig.Perceiver;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.TinyModels;
 import java.nio.file.Path;
@@ -65,6 +67,48 @@ class PerceiverResamplerTest {
             }
             assertThat(table.toFloatArray()).containsExactly(saved);
         }
+    }
+
+    @Test
+    void framePolicyChoosesWhichFramesOfAClipAreRead() {
+        // 8 frames of a clip, 4 learned temporal embeddings
+        assertThat(frames(4, Perceiver.INTERPOLATE, 0).frameIndices(8)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(frames(4, Perceiver.SAMPLE, 0).frameIndices(8)).containsExactly(0, 2, 5, 7);
+        assertThat(frames(4, Perceiver.SAMPLE, 0).frameIndices(3)).containsExactly(0, 1, 2);
+        assertThat(frames(4, Perceiver.INTERPOLATE, 1).frameIndices(8)).containsExactly(7); // the latest frame
+        assertThat(frames(4, Perceiver.SAMPLE, 1).frameIndices(1)).containsExactly(0);
+        assertThat(frames(4, Perceiver.INTERPOLATE, 6).frameIndices(8)).containsExactly(0, 1, 3, 4, 6, 7);
+        assertThat(frames(4, Perceiver.SAMPLE, 6).frameIndices(8)).containsExactly(0, 3, 4, 7); // 4 of those 6
+        assertThat(frames(1, Perceiver.SAMPLE, 0).frameIndices(8)).containsExactly(7);
+    }
+
+    @Test
+    void aClipCutToItsLatestFrameResamplesLikeThatFrameAlone() {
+        FlamingoConfig c = model.config();
+        FlamingoConfig latest = new FlamingoConfig(c.modelType(), c.name(), c.version(), c.vision(), c.text(),
+                withFrames(c.perceiver(), Perceiver.INTERPOLATE, 1), c.crossAttention(), c.specialTokens(), c.generation());
+        PerceiverResampler cut = new PerceiverResampler(latest);
+        try (NDManager m = model.manager().newSubManager()) {
+            cut.initialize(m);
+            resampler.namedParameters().forEach((name, p) -> cut.namedParameters().get(name).getArray().set(p.getArray().toFloatArray()));
+            NDArray clip = m.randomNormal(new Shape(2, 5, patches, dim));
+            NDArray last = clip.get(":, 4:5"); // (2, 1, P, D)
+            assertThat(cut.forward(clip).toFloatArray()).containsExactly(resampler.forward(last).toFloatArray());
+            assertThat(meanAbsDiff(resampler.forward(clip), resampler.forward(last))).isGreaterThan(1e-4);
+        }
+    }
+
+    private static PerceiverResampler frames(int maxFrames, String policy, int perMedia) {
+        FlamingoConfig c = model.config();
+        Perceiver p = new Perceiver(c.perceiver().depth(), c.perceiver().heads(), c.perceiver().dimHead(), c.perceiver().latents(),
+                maxFrames, c.perceiver().ffMult());
+        return new PerceiverResampler(new FlamingoConfig(c.modelType(), c.name(), c.version(), c.vision(), c.text(),
+                withFrames(p, policy, perMedia), c.crossAttention(), c.specialTokens(), c.generation()));
+    }
+
+    private static Perceiver withFrames(Perceiver p, String policy, int perMedia) {
+        return new Perceiver(p.depth(), p.heads(), p.dimHead(), p.latents(), p.maxFrames(), p.ffMult(), p.kvProjection(),
+                p.activation(), policy, perMedia);
     }
 
     private static double meanAbsDiff(NDArray a, NDArray b) {

@@ -34,7 +34,7 @@ class ClipPreprocessingTest {
     @TempDir Path tmp;
 
     static FlamingoConfig.Vision clipVision(int size, float[] mean, float[] std, String resizeMode) {
-        return new FlamingoConfig.Vision(size, size, 16, 1, 2, 32, 1e-5, "quick_gelu", mean, std, resizeMode, new int[0],
+        return new FlamingoConfig.Vision(size, size, 16, 1, 2, 32, 1e-5, "quick_gelu", mean, std, resizeMode, new int[0], FlamingoConfig.Vision.PATCHES,
                 FlamingoConfig.Vision.BICUBIC);
     }
 
@@ -116,7 +116,7 @@ class ClipPreprocessingTest {
         FlamingoConfig clip = new FlamingoConfig(bundled.modelType(), bundled.name(), bundled.version(),
                 new FlamingoConfig.Vision(v.imageSize(), v.patchSize(), v.hiddenSize(), v.layers(), v.heads(), v.intermediateSize(),
                         v.layerNormEps(), v.hiddenAct(), v.imageMean(), v.imageStd(), FlamingoConfig.Vision.CENTER_CROP,
-                        v.convStemChannels(), FlamingoConfig.Vision.BICUBIC),
+                        v.convStemChannels(), v.features(), FlamingoConfig.Vision.BICUBIC),
                 bundled.text(), bundled.perceiver(), bundled.crossAttention(), bundled.specialTokens(), bundled.generation());
         ModelDirectory.writeConfig(clip, tmp.resolve("clip"));
         String json = Files.readString(tmp.resolve("clip").resolve(ModelDirectory.CONFIG));

@@ -34,10 +34,10 @@ class PreparedMediaTest {
     @Test
     void ownMediaMasksNothingButTokensBeforeAnyMedia() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MediaMask some = MediaMask.ofOwnMedia(m, new int[][] {{2}, {0}, {1}});
+            MediaMask some = MediaMask.ofOwnMedia(m, new int[][] {{2}, {0}, {1}}, ai.djl.ndarray.types.DataType.FLOAT32);
             assertThat(some.bias()).isNull();
             assertThat(some.hasMedia().toFloatArray()).containsExactly(1f, 0f, 1f);
-            MediaMask every = MediaMask.ofOwnMedia(m, new int[][] {{1}, {3}});
+            MediaMask every = MediaMask.ofOwnMedia(m, new int[][] {{1}, {3}}, ai.djl.ndarray.types.DataType.FLOAT32);
             assertThat(every.bias()).isNull();
             assertThat(every.hasMedia()).isNull();
         }
