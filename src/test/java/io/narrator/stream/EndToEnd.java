@@ -128,12 +128,13 @@ final class EndToEnd {
 
     /**
      * The windows that frames at seconds 0 to {@code lastSecond} close, per stream in clip order, with the frames each
-     * holds, by the window rule of {@code config} (a window closes when a frame at or after its end arrives).
+     * holds (the latest {@code maxFrames}, the model's), by the window rule of {@code config} (a window closes when a
+     * frame at or after its end arrives).
      */
-    static Map<String, List<ClipWindows.Clip<Integer>>> windows(NarratorConfig config, List<String> streams, int lastSecond) {
+    static Map<String, List<ClipWindows.Clip<Integer>>> windows(NarratorConfig config, List<String> streams, int lastSecond, int maxFrames) {
         Map<String, List<ClipWindows.Clip<Integer>>> windows = new LinkedHashMap<>();
         for (String stream : streams) {
-            ClipWindows<Integer> rule = config.clipWindows(stream, Integer.MAX_VALUE);
+            ClipWindows<Integer> rule = config.clipWindows(stream, maxFrames);
             List<ClipWindows.Clip<Integer>> closed = new ArrayList<>();
             for (int t = 0; t <= lastSecond; t++) closed.addAll(rule.add(t * 1_000_000L, t));
             windows.put(stream, closed);
@@ -199,6 +200,12 @@ final class EndToEnd {
         System.out.println("on time? " + what + ": " + summary); // the measured figures, in the build's log
         assertThat(late).as(what + ": captions later than " + bound.toMillis() + " ms after their window closed (" + summary + ")").isEmpty();
         return latencies.size();
+    }
+
+    /** The longest any caption {@code which} selects took from its window closing at or after {@code fromMillis}; -1 if none. */
+    static long worstLatencyMs(List<Caption> captions, LiveFeed feed, Predicate<Caption> which, long fromMillis) {
+        return captions.stream().filter(which).filter(c -> feed.sentAtMillis(c.getWindowEndMicros()) >= fromMillis)
+                .mapToLong(c -> c.getCreatedAtMillis() - feed.sentAtMillis(c.getWindowEndMicros())).max().orElse(-1);
     }
 
     /** A narrator in a JVM of its own, so that a test can kill it abruptly (SIGKILL) and start another. */
