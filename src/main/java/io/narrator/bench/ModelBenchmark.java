@@ -86,10 +86,7 @@ public final class ModelBenchmark {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        long fileBytes;
-        try (java.io.InputStream in = ModelDirectory.of(source).open(ModelDirectory.WEIGHTS)) {
-            fileBytes = in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
+        long fileBytes = ModelDirectory.of(source).weightBytes();
         int previousThreads = JniUtils.getNumThreads();
         if (options.threads() > 0) JniUtils.setNumThreads(options.threads());
         try {

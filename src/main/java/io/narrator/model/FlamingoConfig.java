@@ -74,24 +74,42 @@ public record FlamingoConfig(
             @JsonProperty("image_mean") float[] imageMean,
             @JsonProperty("image_std") float[] imageStd,
             @JsonProperty("resize_mode") String resizeMode,
-            @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels) {
-        /** Scale the short side to image_size and crop the centre (CLIP's preprocessing). */
+            @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels,
+            @JsonProperty("resample") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AreaResample.class) String resample) {
+        /** Scale the short side to image_size and crop the centre (CLIP's geometry). */
         public static final String CENTER_CROP = "center_crop";
         /** Scale the long side to image_size and pad the rest with the mean colour: nothing of the frame is lost. */
         public static final String LETTERBOX = "letterbox";
+        /** Resample with an exact area-averaging filter in float (the default; narrator-tiny's preprocessing). */
+        public static final String AREA = "area";
+        /**
+         * Resample with Pillow's bicubic filter on the 8-bit image, then rescale and normalise as Hugging Face's
+         * CLIPImageProcessor does: with {@code center_crop} this is CLIP's own preprocessing, bit for bit.
+         */
+        public static final String BICUBIC = "bicubic";
 
         /** A CLIP ViT: the patch embedding is one convolution of kernel and stride {@code patch_size}. */
         public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
                 double layerNormEps, String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode) {
             this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean,
-                    imageStd, resizeMode, new int[0]);
+                    imageStd, resizeMode, new int[0], AREA);
+        }
+
+        /** A ViT with a convolutional stem of {@code convStemChannels}, its frames resampled by area averaging. */
+        public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
+                double layerNormEps, String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode, int[] convStemChannels) {
+            this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean,
+                    imageStd, resizeMode, convStemChannels, AREA);
         }
 
         public Vision {
             if (resizeMode == null) resizeMode = CENTER_CROP;
             if (convStemChannels == null) convStemChannels = new int[0];
+            if (resample == null) resample = AREA;
             require(CENTER_CROP.equals(resizeMode) || LETTERBOX.equals(resizeMode),
                     "vision.resize_mode must be center_crop or letterbox, got " + quote(resizeMode));
+            require(AREA.equals(resample) || BICUBIC.equals(resample),
+                    "vision.resample must be area or bicubic, got " + quote(resample));
             require(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0,
                     "vision.image_size (" + imageSize + ") must be a positive multiple of vision.patch_size (" + patchSize + ")");
             requireHeads("vision", hiddenSize, heads);
@@ -120,6 +138,19 @@ public record FlamingoConfig(
         /** Input channels of the patch embedding: 3 (RGB), or the last stem layer's channels. */
         public int patchInChannels() {
             return convStemChannels.length == 0 ? 3 : convStemChannels[convStemChannels.length - 1];
+        }
+
+        /** Leaves {@code resample} out of config.json when it is the default, so configs written before it existed stay as they were. */
+        static final class AreaResample {
+            @Override
+            public boolean equals(Object value) {
+                return AREA.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return AREA.hashCode();
+            }
         }
 
         /** Patches per frame: (image_size / patch_size)². */

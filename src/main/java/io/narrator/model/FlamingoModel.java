@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.narrator.model.checkpoint.Checkpoint;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.model.checkpoint.ModelWeights;
 import io.narrator.model.checkpoint.SafeTensors;
@@ -70,7 +71,9 @@ public final class FlamingoModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             Flamingo block = new Flamingo(config);
-            ModelWeights.load(block, dir.weights(), manager, dir.describe() + "/" + ModelDirectory.WEIGHTS);
+            try (Checkpoint weights = dir.weights()) {
+                ModelWeights.load(block, weights, manager);
+            }
             block.freezeParameters(true);
             return new FlamingoModel(config, block, tokenizer, manager);
         } catch (IOException | RuntimeException e) {

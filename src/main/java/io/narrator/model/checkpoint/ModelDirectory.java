@@ -13,17 +13,19 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Where a model's three files come from: a directory ({@code config.json}, {@code tokenizer.json},
- * {@code model.safetensors}) or, for {@value #BUNDLED}, the jar's {@code models/narrator-tiny/}. Files are
- * read directly (nothing is extracted); only JSON and safetensors are parsed, nothing is executed.
+ * {@code model.safetensors} — or its shards, listed by {@code model.safetensors.index.json}) or, for
+ * {@value #BUNDLED}, the jar's {@code models/narrator-tiny/}. Files are read directly (nothing is extracted); only
+ * JSON and tensor files are parsed ({@link Checkpoint}), nothing is executed.
  */
 public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, ModelDirectory.OnClasspath {
     public static final String CONFIG = "config.json";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String WEIGHTS = "model.safetensors";
+    /** The index of a model whose weights are split over several safetensors files. */
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
     /** The name that selects the model shipped in the jar. */
     public static final String BUNDLED = "bundled";
     /** The classpath folder of the bundled model. */
@@ -34,8 +36,10 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
-    /** The one optional config field: {@code vision.conv_stem_channels}, empty when absent. */
+    /** Optional config field {@code vision.conv_stem_channels}: empty when absent. */
     private static final String CONV_STEM = "conv_stem_channels";
+    /** Optional config field {@code vision.resample}: {@code area} when absent. */
+    private static final String RESAMPLE = "resample";
 
     /** A directory path, or {@value #BUNDLED}. */
     public static ModelDirectory of(String location) throws IOException {
@@ -46,10 +50,12 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     public static ModelDirectory of(Path dir) throws IOException {
         if (!Files.exists(dir)) throw new IOException("model directory " + dir + " does not exist");
         if (!Files.isDirectory(dir)) throw new IOException(dir + " is not a model directory (it is a file)");
-        for (String f : new String[] {CONFIG, TOKENIZER, WEIGHTS})
-            if (!Files.isRegularFile(dir.resolve(f)))
+        for (String f : new String[] {CONFIG, TOKENIZER, WEIGHTS}) {
+            boolean present = Files.isRegularFile(dir.resolve(f)) || f.equals(WEIGHTS) && Files.isRegularFile(dir.resolve(WEIGHTS_INDEX));
+            if (!present)
                 throw new IOException("model directory " + dir + " has no " + f + " (a model needs " + CONFIG + ", " + TOKENIZER
-                        + " and " + WEIGHTS + ")");
+                        + " and " + WEIGHTS + " or its shards' " + WEIGHTS_INDEX + ")");
+        }
         return new OnDisk(dir);
     }
 
@@ -74,12 +80,33 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
         }
     }
 
-    /** Reads {@code model.safetensors}. */
-    public Map<String, Tensor> weights() throws IOException {
-        if (this instanceof OnDisk d) return SafeTensors.read(d.dir.resolve(WEIGHTS));
+    /**
+     * Opens the weights ({@code model.safetensors}, or the shards {@code model.safetensors.index.json} lists): headers
+     * are checked now, values read on request. The caller closes it. The bundled model's file is read into memory
+     * (it is small and inside the jar); files on disk are read in place.
+     */
+    public Checkpoint weights() throws IOException {
+        if (this instanceof OnDisk d)
+            return Files.isRegularFile(d.dir.resolve(WEIGHTS)) ? SafeTensors.open(d.dir.resolve(WEIGHTS))
+                    : ShardedCheckpoint.open(d.dir.resolve(WEIGHTS_INDEX));
         try (InputStream in = open(WEIGHTS)) {
             byte[] bytes = in.readAllBytes();
-            return SafeTensors.read(ByteBuffer.wrap(bytes), describe() + "/" + WEIGHTS);
+            return SafeTensors.open(ByteBuffer.wrap(bytes), describe() + "/" + WEIGHTS);
+        }
+    }
+
+    /** Bytes of the weight files (all shards). */
+    public long weightBytes() throws IOException {
+        if (this instanceof OnDisk d) {
+            if (Files.isRegularFile(d.dir.resolve(WEIGHTS))) return Files.size(d.dir.resolve(WEIGHTS));
+            long total = 0;
+            try (ShardedCheckpoint sharded = ShardedCheckpoint.open(d.dir.resolve(WEIGHTS_INDEX))) {
+                for (String shard : sharded.shardFiles()) total += Files.size(Path.of(shard));
+            }
+            return total;
+        }
+        try (InputStream in = open(WEIGHTS)) {
+            return in.transferTo(java.io.OutputStream.nullOutputStream());
         }
     }
 
@@ -87,9 +114,10 @@ public abstract sealed class ModelDirectory permits ModelDirectory.OnDisk, Model
     public static FlamingoConfig parseConfig(byte[] json, String source) throws IOException {
         try {
             JsonNode tree = JSON.readTree(json);
-            if (tree != null && tree.get("vision") instanceof ObjectNode vision
-                    && !vision.has(CONV_STEM))
-                vision.putArray(CONV_STEM); // optional: a CLIP ViT (and every config before it existed) has no stem
+            if (tree != null && tree.get("vision") instanceof ObjectNode vision) {
+                if (!vision.has(CONV_STEM)) vision.putArray(CONV_STEM); // a CLIP ViT (and every config before it existed) has no stem
+                if (!vision.has(RESAMPLE)) vision.put(RESAMPLE, FlamingoConfig.Vision.AREA); // every config before it existed
+            }
             return JSON.treeToValue(tree, FlamingoConfig.class);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

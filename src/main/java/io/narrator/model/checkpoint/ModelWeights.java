@@ -2,6 +2,7 @@ package io.narrator.model.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.narrator.model.Flamingo;
@@ -13,55 +14,45 @@ import java.util.TreeSet;
 
 /**
  * Moves weights between a {@link Flamingo} block and checkpoint tensors, by checkpoint name
- * ({@link Flamingo#namedParameters()} is the single mapping). Loading is strict: a missing, unexpected or
- * wrongly shaped tensor is an error naming it; the only tolerated differences are a missing
- * {@code special_token_embeddings} (taken from the LM's rows, as when starting from a plain GPT-2) and a
- * {@code lm_head.weight} that merely repeats the tied embeddings.
+ * ({@link Flamingo#namedParameters()} is the single mapping). Loading streams one tensor at a time from a
+ * {@link Checkpoint} straight into the engine, and is strict: every missing, unexpected or wrongly shaped tensor is
+ * named, all of them at once ({@link WeightMismatchException}), before anything is read. The only tolerated
+ * differences are a missing {@code special_token_embeddings} (taken from the LM's rows, as when starting from a plain
+ * GPT-2) and a {@code lm_head.weight} that merely repeats the tied embeddings.
  */
 public final class ModelWeights {
     private static final String SPECIAL = "special_token_embeddings";
     private static final String LM_HEAD = "lm_head.weight";
+    private static final String TIED_EMBEDDINGS = "transformer.wte.weight";
 
     private ModelWeights() {}
 
-    /** Sets every parameter of {@code model} from {@code tensors}, creating arrays on {@code manager}. */
-    public static void load(Flamingo model, Map<String, Tensor> tensors, NDManager manager, String source)
-            throws CheckpointException {
+    /** Sets every parameter of {@code model} from {@code weights} as float32 arrays on {@code manager}. */
+    public static void load(Flamingo model, Checkpoint weights, NDManager manager) throws CheckpointException {
+        load(model, weights, manager, DataType.FLOAT32);
+    }
+
+    /**
+     * Sets every parameter of {@code model} from {@code weights}, read as {@code type} (FLOAT32, or FLOAT16; see
+     * {@link Checkpoint#read(String, NDManager, DataType)}) into arrays on {@code manager}, one tensor at a time.
+     */
+    public static void load(Flamingo model, Checkpoint weights, NDManager manager, DataType type) throws CheckpointException {
         Map<String, Parameter> params = model.namedParameters();
         Map<String, Shape> shapes = model.expectedShapes();
-        TreeSet<String> missing = new TreeSet<>();
-        for (String name : params.keySet()) if (!tensors.containsKey(name) && !name.equals(SPECIAL)) missing.add(name);
-        if (!missing.isEmpty())
-            throw new CheckpointException(source + ": missing tensor" + (missing.size() > 1 ? "s " : " ") + String.join(", ", first(missing))
-                    + " (the config describes a model with " + params.size() + " tensors)");
-        TreeSet<String> unexpected = new TreeSet<>();
-        for (String name : tensors.keySet()) if (!params.containsKey(name) && !name.equals(LM_HEAD)) unexpected.add(name);
-        if (!unexpected.isEmpty())
-            throw new CheckpointException(source + ": unexpected tensor" + (unexpected.size() > 1 ? "s " : " ")
-                    + String.join(", ", first(unexpected)) + " (not part of the model that config.json describes)");
+        check(weights, params, shapes);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            String name = e.getKey();
-            Tensor t = tensors.get(name);
-            if (t == null) continue;
-            Shape expected = shapes.get(name);
-            if (!Arrays.equals(expected.getShape(), t.shape()))
-                throw new CheckpointException(source + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
-                        + " but the config needs " + Arrays.toString(expected.getShape()));
+            if (!weights.contains(e.getKey())) continue;
+            set(e.getValue(), weights.read(e.getKey(), manager, type));
         }
-        Tensor head = tensors.get(LM_HEAD);
-        if (head != null && !Arrays.equals(head.shape(), shapes.get("transformer.wte.weight").getShape()))
-            throw new CheckpointException(source + ": tensor " + LM_HEAD + " has shape " + Arrays.toString(head.shape())
-                    + " but the tied head needs " + Arrays.toString(shapes.get("transformer.wte.weight").getShape()));
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor t = tensors.get(e.getKey());
-            if (t == null) continue;
-            set(e.getValue(), manager.create(t.values(), new Shape(t.shape())));
-        }
-        if (!tensors.containsKey(SPECIAL)) {
-            Parameter special = params.get(SPECIAL);
-            set(special, manager.zeros(shapes.get(SPECIAL)));
+        if (!weights.contains(SPECIAL)) {
+            set(params.get(SPECIAL), manager.zeros(shapes.get(SPECIAL), type));
             model.resetSpecialTokenEmbeddings();
         }
+    }
+
+    /** Sets every parameter of {@code model} from in-memory {@code tensors}; {@code source} names them in errors. */
+    public static void load(Flamingo model, Map<String, Tensor> tensors, NDManager manager, String source) throws CheckpointException {
+        load(model, Checkpoint.of(source, tensors.values()), manager);
     }
 
     /** Every parameter as a checkpoint tensor, in the model's declaration order. */
@@ -74,6 +65,33 @@ public final class ModelWeights {
         return out;
     }
 
+    /** Every difference between the checkpoint and the model, all at once. */
+    private static void check(Checkpoint weights, Map<String, Parameter> params, Map<String, Shape> shapes) throws CheckpointException {
+        TreeSet<String> missing = new TreeSet<>();
+        for (String name : params.keySet()) if (!weights.contains(name) && !name.equals(SPECIAL)) missing.add(name);
+        TreeSet<String> unexpected = new TreeSet<>();
+        for (String name : weights.names()) if (!params.containsKey(name) && !name.equals(LM_HEAD)) unexpected.add(name);
+        List<String> misshapen = new ArrayList<>();
+        for (String name : params.keySet()) {
+            if (!weights.contains(name)) continue;
+            TensorInfo info = weights.info(name);
+            long[] expected = shapes.get(name).getShape();
+            if (!Arrays.equals(expected, info.shape()))
+                misshapen.add("tensor " + name + " has shape " + Arrays.toString(info.shape()) + " but the config needs " + Arrays.toString(expected));
+            else if (!info.dtype().isFloatingPoint())
+                misshapen.add("tensor " + name + " holds " + info.dtype() + " values but the model needs floating point ones");
+        }
+        if (weights.contains(LM_HEAD) && shapes.containsKey(TIED_EMBEDDINGS)) {
+            long[] head = weights.info(LM_HEAD).shape();
+            long[] tied = shapes.get(TIED_EMBEDDINGS).getShape();
+            if (!Arrays.equals(head, tied))
+                misshapen.add("tensor " + LM_HEAD + " has shape " + Arrays.toString(head) + " but the tied head needs " + Arrays.toString(tied));
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !misshapen.isEmpty())
+            throw new WeightMismatchException(weights.source(), new ArrayList<>(missing), new ArrayList<>(unexpected), misshapen,
+                    params.size());
+    }
+
     private static void set(Parameter p, NDArray array) {
         if (p.isInitialized()) {
             // replacing a value (e.g. random init) keeps the Parameter object, which optimizers key on
@@ -81,17 +99,5 @@ public final class ModelWeights {
         } else {
             p.setArray(array);
         }
-    }
-
-    private static List<String> first(TreeSet<String> names) {
-        List<String> out = new ArrayList<>();
-        for (String n : names) {
-            if (out.size() == 5) {
-                out.add("… (" + (names.size() - 5) + " more)");
-                break;
-            }
-            out.add(n);
-        }
-        return out;
     }
 }

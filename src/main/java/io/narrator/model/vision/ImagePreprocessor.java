@@ -9,10 +9,17 @@ import java.awt.image.Raster;
 import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
- * The one place images become model input: resize with an exact area-averaging filter (so a 1280×720
- * frame shrinks to the model's size without aliasing), centre-crop or letterbox to a square of
- * {@code image_size}, scale to [0, 1], then normalise with the config's mean and std. Output is
- * channel-first float32, (3, S, S), flattened.
+ * The one place images become model input: centre-crop or letterbox to a square of {@code image_size} S,
+ * resampled as {@code vision.resample} says, scaled to [0, 1] and normalised with the config's mean and std.
+ * Output is channel-first float32, (3, S, S), flattened.
+ * <ul>
+ * <li>{@code area} (narrator-tiny): an exact area-averaging filter in float, so a 1280×720 frame shrinks
+ * without aliasing; the crop is the centred square of the short side.
+ * <li>{@code bicubic}: Hugging Face's CLIPImageProcessor step by step: the short side to S (the long side
+ * {@code int(S · long / short)}) with Pillow's bicubic filter on the 8-bit image ({@link PillowBicubic}), the
+ * centred S×S crop at {@code ((w − S) / 2, (h − S) / 2)} rounded down, then {@code float32(x · (1/255))} and
+ * {@code (x − mean) / std} in float32. With letterbox, the long side goes to S and the rest is padded with the mean.
+ * </ul>
  */
 public final class ImagePreprocessor {
     private final FlamingoConfig.Vision c;
@@ -29,6 +36,7 @@ public final class ImagePreprocessor {
     /** An image of any size → (3, S, S) normalised pixels, channel-first, flattened. */
     public float[] apply(BufferedImage image) {
         if (image == null) throw new IllegalArgumentException("image must not be null");
+        if (FlamingoConfig.Vision.BICUBIC.equals(c.resample())) return bicubic(image);
         int w = image.getWidth();
         int h = image.getHeight();
         int s = c.imageSize();
@@ -104,6 +112,60 @@ public final class ImagePreprocessor {
             }
         }
         return out;
+    }
+
+    /** The {@code bicubic} path: Pillow's resize on the 8-bit image, crop or pad, CLIPImageProcessor's rescale and normalise. */
+    private float[] bicubic(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int s = c.imageSize();
+        int[] pixels;
+        int dstX = 0, dstY = 0, dstW = s, dstH = s;
+        if (FlamingoConfig.Vision.LETTERBOX.equals(c.resizeMode())) {
+            double scale = (double) s / Math.max(w, h);
+            dstW = Math.max(1, (int) Math.round(w * scale));
+            dstH = Math.max(1, (int) Math.round(h * scale));
+            dstX = (s - dstW) / 2;
+            dstY = (s - dstH) / 2;
+            pixels = PillowBicubic.resize(rgb(image), w, h, dstW, dstH);
+        } else {
+            int[] size = shortestEdgeSize(w, h, s);
+            pixels = PillowBicubic.resize(rgb(image), w, h, size[0], size[1], (size[0] - s) / 2, (size[1] - s) / 2, s, s);
+        }
+        float[] mean = c.imageMean();
+        float[] std = c.imageStd();
+        float[][] levels = new float[3][256]; // normalised value of each 8-bit level, per channel
+        for (int ch = 0; ch < 3; ch++)
+            for (int v = 0; v < 256; v++) levels[ch][v] = ((float) (v * RESCALE) - mean[ch]) / std[ch];
+        int plane = s * s;
+        float[] out = new float[3 * plane]; // padding: the mean colour, 0 once normalised
+        for (int y = 0; y < dstH; y++) {
+            for (int x = 0; x < dstW; x++) {
+                int p = pixels[y * dstW + x];
+                int pix = (dstY + y) * s + dstX + x;
+                out[pix] = levels[0][(p >> 16) & 0xff];
+                out[plane + pix] = levels[1][(p >> 8) & 0xff];
+                out[2 * plane + pix] = levels[2][p & 0xff];
+            }
+        }
+        return out;
+    }
+
+    /** CLIPImageProcessor's {@code rescale_factor}: the double nearest 1/255. */
+    private static final double RESCALE = 1.0 / 255;
+
+    /**
+     * {@code {width, height}} of a {@code width × height} image resized so its short side is {@code shortEdge}, the
+     * long side {@code int(shortEdge · long / short)} (truncated), as Hugging Face's
+     * {@code get_resize_output_image_size(default_to_square=False)}.
+     */
+    public static int[] shortestEdgeSize(int width, int height, int shortEdge) {
+        if (width <= 0 || height <= 0 || shortEdge <= 0)
+            throw new IllegalArgumentException("sizes must be positive, got " + width + "x" + height + " to " + shortEdge);
+        int shortSide = Math.min(width, height);
+        int longSide = Math.max(width, height);
+        int newLong = (int) ((double) shortEdge * longSide / shortSide); // (S · long) / short in double, then truncated
+        return width <= height ? new int[] {shortEdge, newLong} : new int[] {newLong, shortEdge};
     }
 
     /**

@@ -130,6 +130,73 @@ class CheckpointTest {
     }
 
     @Test
+    void everyMismatchIsListedAtOnceGrouped() throws Exception {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(SafeTensors.read(saved.resolve("model.safetensors")));
+        tensors.remove("perceiver.latents");
+        tensors.remove("perceiver.norm.weight");
+        tensors.put("perceiver.media_time_embs", new Tensor("perceiver.media_time_embs", new long[] {2}, new float[2]));
+        tensors.put("transformer.wpe.weight", new Tensor("transformer.wpe.weight", new long[] {3, 4}, new float[12]));
+        tensors.put("transformer.ln_f.bias", new Tensor("transformer.ln_f.bias", new long[] {31}, new float[31]));
+        Path dir = copyModel("everything-wrong");
+        SafeTensors.write(dir.resolve("model.safetensors"), new ArrayList<>(tensors.values()), SafeTensors.Precision.F32, Map.of());
+        int count = model.block().namedParameters().size();
+        assertThatThrownBy(() -> FlamingoModel.load(dir))
+                .isInstanceOf(WeightMismatchException.class)
+                .hasMessage(dir.resolve("model.safetensors") + " does not fit the model its config describes (" + count + " tensors): "
+                        + "missing tensors (2) perceiver.latents, perceiver.norm.weight; "
+                        + "unexpected tensor perceiver.media_time_embs (not part of the model that config.json describes); "
+                        + "misshapen (2): tensor transformer.wpe.weight has shape [3, 4] but the config needs [64, 32], "
+                        + "tensor transformer.ln_f.bias has shape [31] but the config needs [32]")
+                .satisfies(e -> {
+                    WeightMismatchException w = (WeightMismatchException) e;
+                    assertThat(w.missing()).containsExactly("perceiver.latents", "perceiver.norm.weight");
+                    assertThat(w.unexpected()).containsExactly("perceiver.media_time_embs");
+                    assertThat(w.misshapen()).hasSize(2);
+                });
+    }
+
+    @Test
+    void aShardedModelDirectoryLoadsBitForBitLikeOneFile() throws Exception {
+        Path dir = copyModel("sharded");
+        Files.delete(dir.resolve("model.safetensors"));
+        List<Tensor> all = new ArrayList<>(SafeTensors.read(saved.resolve("model.safetensors")).values());
+        int half = all.size() / 2;
+        SafeTensors.write(dir.resolve("model-00001-of-00002.safetensors"), all.subList(0, half), SafeTensors.Precision.F32, Map.of());
+        SafeTensors.write(dir.resolve("model-00002-of-00002.safetensors"), all.subList(half, all.size()), SafeTensors.Precision.F32, Map.of());
+        StringBuilder map = new StringBuilder();
+        for (int i = 0; i < all.size(); i++)
+            map.append(i == 0 ? "" : ",").append('"').append(all.get(i).name()).append("\":\"model-0000").append(i < half ? 1 : 2)
+                    .append("-of-00002.safetensors\"");
+        Files.writeString(dir.resolve(ModelDirectory.WEIGHTS_INDEX), "{\"metadata\":{},\"weight_map\":{" + map + "}}");
+        assertThat(ModelDirectory.of(dir).weightBytes()).isEqualTo(Files.size(dir.resolve("model-00001-of-00002.safetensors"))
+                + Files.size(dir.resolve("model-00002-of-00002.safetensors")));
+        try (FlamingoModel loaded = FlamingoModel.load(dir)) {
+            var original = model.block().namedParameters();
+            var copy = loaded.block().namedParameters();
+            for (String name : original.keySet())
+                assertThat(copy.get(name).getArray().toFloatArray()).as(name).containsExactly(original.get(name).getArray().toFloatArray());
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIf("io.narrator.cli.TestModels#bundledModelPresent")
+    void theBundledModelLoadsFromInsideTheJar() throws Exception {
+        ModelDirectory bundled = ModelDirectory.bundled();
+        Map<String, Tensor> file;
+        try (var in = bundled.open(ModelDirectory.WEIGHTS)) {
+            file = SafeTensors.read(ByteBuffer.wrap(in.readAllBytes()), "bundled");
+        }
+        assertThat(bundled.weightBytes()).isGreaterThan(1_000_000);
+        try (Checkpoint weights = bundled.weights(); FlamingoModel loaded = FlamingoModel.load(ModelDirectory.BUNDLED)) {
+            assertThat(weights.source()).isEqualTo("bundled model (classpath:models/narrator-tiny)/model.safetensors");
+            assertThat(weights.names()).containsExactlyElementsOf(file.keySet());
+            var params = loaded.block().namedParameters();
+            for (String name : params.keySet())
+                assertThat(params.get(name).getArray().toFloatArray()).as(name).containsExactly(file.get(name).values());
+        }
+    }
+
+    @Test
     void aMissingSpecialTokenTensorIsTakenFromTheLanguageModel() throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>(SafeTensors.read(saved.resolve("model.safetensors")));
         tensors.remove("special_token_embeddings");
@@ -161,9 +228,9 @@ class CheckpointTest {
         assertThatThrownBy(() -> SafeTensors.read(ByteBuffer.wrap(truncated), "cut"))
                 .hasMessageMatching("(?s)cut: truncated: tensor \\S+ needs bytes \\d+\\.\\.\\d+ but the file ends at byte " + truncated.length + ".*");
 
-        String header = "{\"a\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[0,4]}}";
-        assertThatThrownBy(() -> SafeTensors.read(ByteBuffer.wrap(image(header, 4)), "int16"))
-                .hasMessageContaining("tensor a has dtype I16; only F32, F16 and BF16 are supported");
+        String header = "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}";
+        assertThatThrownBy(() -> SafeTensors.read(ByteBuffer.wrap(image(header, 2)), "fp8"))
+                .hasMessage("fp8: tensor a has dtype F8_E4M3; only F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL are read");
         String badSpan = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2, 2],\"data_offsets\":[0,8]}}";
         assertThatThrownBy(() -> SafeTensors.read(ByteBuffer.wrap(image(badSpan, 8)), "span"))
                 .hasMessageContaining("tensor a has shape [2, 2] of F32 (16 bytes) but data_offsets span 8 bytes");
