@@ -3,6 +3,7 @@ package io.narrator.bench;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Times pieces of work: warm-up runs first, then repeated measured runs; reports the median and mean in
@@ -17,9 +18,14 @@ public final class Timer {
     public record Timing(double medianMs, double meanMs, double minMs, int runs) {}
 
     public static Timing time(int warmup, int runs, Runnable work) {
+        return time(warmup, runs, work, System::nanoTime);
+    }
+
+    /** {@link #time(int, int, Runnable)} on the monotonic clock {@code nanoTime} (nanoseconds, such as {@link System#nanoTime()}). */
+    static Timing time(int warmup, int runs, Runnable work, LongSupplier nanoTime) {
         for (int i = 0; i < warmup; i++) work.run();
         double[] ms = new double[runs];
-        for (int i = 0; i < runs; i++) ms[i] = once(work);
+        for (int i = 0; i < runs; i++) ms[i] = once(work, nanoTime);
         return timing(ms);
     }
 
@@ -31,27 +37,32 @@ public final class Timer {
      * @return each piece's timing, in the order given
      */
     public static Map<String, Timing> interleaved(Map<String, Runnable> pieces, double warmupSeconds, int runs) {
+        return interleaved(pieces, warmupSeconds, runs, System::nanoTime);
+    }
+
+    /** {@link #interleaved(Map, double, int)} on the monotonic clock {@code nanoTime} (nanoseconds, such as {@link System#nanoTime()}). */
+    static Map<String, Timing> interleaved(Map<String, Runnable> pieces, double warmupSeconds, int runs, LongSupplier nanoTime) {
         if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, got " + runs);
         if (warmupSeconds < 0) throw new IllegalArgumentException("warmupSeconds must be at least 0, got " + warmupSeconds);
         if (warmupSeconds > 0) {
-            long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            long until = nanoTime.getAsLong() + (long) (warmupSeconds * 1e9);
             do {
                 pieces.values().forEach(Runnable::run);
-            } while (System.nanoTime() < until);
+            } while (nanoTime.getAsLong() < until);
         }
         Map<String, double[]> ms = new LinkedHashMap<>();
         pieces.keySet().forEach(k -> ms.put(k, new double[runs]));
         for (int round = 0; round < runs; round++)
-            for (Map.Entry<String, Runnable> e : pieces.entrySet()) ms.get(e.getKey())[round] = once(e.getValue());
+            for (Map.Entry<String, Runnable> e : pieces.entrySet()) ms.get(e.getKey())[round] = once(e.getValue(), nanoTime);
         Map<String, Timing> out = new LinkedHashMap<>();
         ms.forEach((k, v) -> out.put(k, timing(v)));
         return out;
     }
 
-    private static double once(Runnable work) {
-        long t0 = System.nanoTime();
+    private static double once(Runnable work, LongSupplier nanoTime) {
+        long t0 = nanoTime.getAsLong();
         work.run();
-        return (System.nanoTime() - t0) / 1e6;
+        return (nanoTime.getAsLong() - t0) / 1e6;
     }
 
     private static Timing timing(double[] ms) {

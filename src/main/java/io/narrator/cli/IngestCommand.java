@@ -5,12 +5,14 @@ import io.narrator.ingest.IngestJob;
 import io.narrator.ingest.IngestMode;
 import io.narrator.ingest.IngestOptions;
 import io.narrator.ingest.IngestResult;
+import io.narrator.ingest.Sleeper;
 import io.narrator.ingest.VideoSource;
 import io.narrator.stream.KafkaIngestSink;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +31,20 @@ import picocli.CommandLine.Spec;
                 "  narrator ingest /dev/video0 --stream-id webcam --fps 2",
                 "  narrator ingest frames/ --stream-id lab --start-time 2025-01-31T12:00:00Z"})
 final class IngestCommand implements Callable<Integer> {
+    /** How the ingest waits, or null for the job's own wait (which a stop cuts short); and the clock {@code --realtime} paces by. */
+    private final Sleeper sleeper;
+    private final LongSupplier nanoTime;
+
+    IngestCommand() {
+        this(null, System::nanoTime);
+    }
+
+    /** An ingest that waits with {@code sleeper} and paces {@code --realtime} by {@code nanoTime} (for a command factory that controls time). */
+    IngestCommand(Sleeper sleeper, LongSupplier nanoTime) {
+        this.sleeper = sleeper;
+        this.nanoTime = nanoTime;
+    }
+
     @Parameters(index = "0", paramLabel = "SOURCE", description = "Video file, http(s)/rtsp URL, /dev/videoN, or folder of images.")
     String source;
 
@@ -83,6 +99,7 @@ final class IngestCommand implements Callable<Integer> {
                 IngestProgressBar bar = noProgress ? null : new IngestProgressBar(spec.commandLine().getErr(), streamId, unit)) {
             IngestJob job = IngestJob.builder().setSource(video).setOptions(options).setSink(sink)
                     .optProgress(bar == null ? io.narrator.ingest.ProgressListener.NONE : bar)
+                    .optSleeper(sleeper).optMonotonicClock(nanoTime)
                     .build();
             stop.onStop(job::stop);
             result = job.run();

@@ -57,8 +57,13 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return execute(out, err, CommandLine.defaultFactory(), args);
+    }
+
+    /** Like {@link #execute(PrintWriter, PrintWriter, String...)}, with the commands made by {@code factory}. */
+    static int execute(PrintWriter out, PrintWriter err, CommandLine.IFactory factory, String... args) {
         ProcessSetup.configure();
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(factory);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors());
@@ -80,7 +85,11 @@ public final class Main implements Runnable {
 
     /** The command tree with Narrator's parsing and help settings (also what docs/cli.md is generated from). */
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    private static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(new Main(), factory);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpWidth(100);
         cl.setUsageHelpAutoWidth(true);

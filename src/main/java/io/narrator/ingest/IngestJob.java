@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class IngestJob {
     private final GrabberFactory grabbers;
     private final InstantSource wall;
     private final Sleeper sleeper;
+    private final LongSupplier nanoTime;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicBoolean started = new AtomicBoolean();
 
@@ -45,6 +47,7 @@ public final class IngestJob {
         this.grabbers = b.grabbers;
         this.wall = b.wall;
         this.sleeper = b.sleeper != null ? b.sleeper : duration -> stop.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+        this.nanoTime = b.nanoTime;
     }
 
     /** A builder; source, options and sink are required. */
@@ -64,7 +67,7 @@ public final class IngestJob {
         FFmpegLogging.install();
         EventClock clock = new EventClock(options.startTime(), wall);
         SinkFeed feed = new SinkFeed(options.streamId(), sink, progress);
-        Pacer pacer = options.realtime() ? new Pacer(sleeper, System::nanoTime) : null;
+        Pacer pacer = options.realtime() ? new Pacer(sleeper, nanoTime) : null;
         if (options.realtime() && source.mayBeLive()) log.info("{} is read as it arrives; --realtime only paces files", source);
         int reconnects = 0;
         boolean reencoded = false;
@@ -125,6 +128,7 @@ public final class IngestJob {
         private GrabberFactory grabbers = GrabberFactory.ffmpeg();
         private InstantSource wall = InstantSource.system();
         private Sleeper sleeper;
+        private LongSupplier nanoTime = System::nanoTime;
 
         private Builder() {}
 
@@ -166,6 +170,12 @@ public final class IngestJob {
             return this;
         }
 
+        /** The monotonic clock (nanoseconds) that {@code --realtime} paces by; {@link System#nanoTime()} by default. */
+        public Builder optMonotonicClock(LongSupplier nanoTime) {
+            this.nanoTime = nanoTime;
+            return this;
+        }
+
         public IngestJob build() {
             if (source == null) throw new IllegalArgumentException("an ingest needs a source");
             if (options == null) throw new IllegalArgumentException("an ingest needs options (at least a stream id)");
@@ -173,6 +183,7 @@ public final class IngestJob {
             Objects.requireNonNull(progress, "progress");
             Objects.requireNonNull(grabbers, "grabbers");
             Objects.requireNonNull(wall, "wall");
+            Objects.requireNonNull(nanoTime, "nanoTime");
             return new IngestJob(this);
         }
     }

@@ -192,12 +192,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(props)) {
             while (true) {
+                Exception last = null;
                 try {
                     if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) return;
                 } catch (Exception e) {
-                    if (System.nanoTime() > deadline)
-                        throw new IllegalStateException("embedded Kafka broker did not become ready within " + timeout, e);
+                    last = e;
                 }
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("embedded Kafka broker did not become ready within " + timeout, last);
             }
         }
     }

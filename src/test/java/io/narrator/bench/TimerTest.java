@@ -24,29 +24,32 @@ class TimerTest {
     @Test
     void warmUpRunsWholeRoundsUntilItsTimeHasPassedAndIsNotTimed() {
         List<String> calls = new ArrayList<>();
-        long start = System.nanoTime();
+        long[] now = {5_000_000_000L}; // a clock that only the pieces move: each takes 10 ms
+        Map<String, Runnable> pieces = new LinkedHashMap<>();
+        for (String name : List.of("a", "b")) pieces.put(name, () -> {
+            calls.add(name);
+            now[0] += 10_000_000L;
+        });
 
-        Map<String, Timer.Timing> timed = Timer.interleaved(recording(calls, "a", "b"), 0.05, 2);
+        Map<String, Timer.Timing> timed = Timer.interleaved(pieces, 0.05, 2, () -> now[0]);
 
-        assertThat((System.nanoTime() - start) / 1e9).isGreaterThanOrEqualTo(0.05);
-        assertThat(calls.size()).as("whole rounds only").isEven().isGreaterThan(2 * 2);
-        assertThat(calls.subList(calls.size() - 4, calls.size())).containsExactly("a", "b", "a", "b");
+        // rounds of 20 ms until 50 ms have passed: 3 warm-up rounds, then the 2 timed ones
+        assertThat(calls).containsExactly("a", "b", "a", "b", "a", "b", "a", "b", "a", "b");
         assertThat(timed.get("a").runs()).as("warm-up rounds are not counted").isEqualTo(2);
+        assertThat(timed.get("a").medianMs()).isEqualTo(10.0);
     }
 
     @Test
     void medianIsOfTheTimedRunsAndMinimumIsTheFastest() {
+        long[] now = {0};
+        long[] durations = {200, 1, 50, 7}; // ms: one warm-up run, then three timed ones
         int[] call = {0};
-        long[] sleeps = {200, 1, 50}; // ms
-        Timer.Timing t = Timer.time(0, 3, () -> {
-            try {
-                Thread.sleep(sleeps[call[0]++]);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThat(t.minMs()).isGreaterThanOrEqualTo(1).isLessThan(t.medianMs());
-        assertThat(t.medianMs()).isGreaterThanOrEqualTo(50).isLessThan(200);
+        Timer.Timing t = Timer.time(1, 3, () -> now[0] += durations[call[0]++] * 1_000_000L, () -> now[0]);
+        assertThat(call[0]).isEqualTo(4);
+        assertThat(t.runs()).isEqualTo(3);
+        assertThat(t.minMs()).isEqualTo(1.0);
+        assertThat(t.medianMs()).isEqualTo(7.0);
+        assertThat(t.meanMs()).isCloseTo((1 + 50 + 7) / 3.0, org.assertj.core.api.Assertions.within(1e-9));
     }
 
     /** Pieces, in the given order, that record their name in {@code calls} when they run. */

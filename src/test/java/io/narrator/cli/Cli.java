@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
+import picocli.CommandLine;
 
 /** Runs the real {@code narrator} CLI in this JVM through {@link Main#execute} and captures what it prints. */
 final class Cli {
@@ -35,6 +36,17 @@ final class Cli {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** A command factory that hands out {@code commands} for their own classes and makes the others as picocli does. */
+    static CommandLine.IFactory with(Object... commands) {
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                for (Object c : commands) if (type == c.getClass()) return type.cast(c);
+                return CommandLine.defaultFactory().create(type);
+            }
+        };
+    }
+
     /** A command running on its own thread (run, broker, tail), with its output readable while it runs. */
     static final class Running {
         private final StringWriter out = new StringWriter();
@@ -43,7 +55,12 @@ final class Cli {
         private volatile int exitCode = -1;
 
         Running(String... args) {
-            thread = new Thread(() -> exitCode = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args), "cli-" + args[0]);
+            this(CommandLine.defaultFactory(), args);
+        }
+
+        /** A command whose (sub)commands {@code factory} makes, e.g. {@link #with}. */
+        Running(CommandLine.IFactory factory, String... args) {
+            thread = new Thread(() -> exitCode = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), factory, args), "cli-" + args[0]);
             thread.start();
         }
 

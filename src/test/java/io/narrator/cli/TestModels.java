@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Model directories for the CLI tests, and whether the trained bundled model is on the classpath. */
+/** Model directories for the CLI tests. */
 public final class TestModels {
     private TestModels() {}
 
@@ -39,11 +39,6 @@ public final class TestModels {
         }
         SafeTensors.write(weights, tensors, SafeTensors.Precision.F32, Map.of("format", "pt"));
         return dir;
-    }
-
-    /** For {@code @EnabledIf}: the trained narrator-tiny is bundled (tests of what the captions say need it). */
-    public static boolean bundledModelPresent() {
-        return TestModels.class.getClassLoader().getResource(ModelDirectory.BUNDLED_RESOURCE + ModelDirectory.WEIGHTS) != null;
     }
 
     private static float[] filled(int n, float value) {

@@ -2,7 +2,6 @@ package io.narrator.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -14,12 +13,16 @@ import org.junit.jupiter.api.io.TempDir;
 class IngestBenchmarkTest {
     @TempDir Path dir;
 
+    /** The ffmpeg on the PATH; its absence fails these tests (CI installs it: .ci/run). */
+    static Path ffmpeg() {
+        return IngestBenchmark.findFfmpeg().orElseThrow(() -> new AssertionError("ffmpeg is not on the PATH: install it (apt-get install ffmpeg)"));
+    }
+
     @Test
     void runsBothSidesAndReportsTheirRatio() throws Exception {
-        assumeTrue(IngestBenchmark.findFfmpeg().isPresent(), "ffmpeg is not on the PATH (apt-get install ffmpeg)");
         Path clip = TestVideos.h264Mp4(dir.resolve("tiny.mp4"), 160, 120, 15, 45, 15);
 
-        IngestBenchmark.Result result = new IngestBenchmark(IngestBenchmark.findFfmpeg().get(), 1).run(clip);
+        IngestBenchmark.Result result = new IngestBenchmark(ffmpeg(), 1).run(clip);
 
         assertThat(result.javacvFrames()).isEqualTo(3);
         assertThat(result.ffmpegFrames()).isBetween(3L, 4L); // ffmpeg's fps filter may add a frame for the last partial second
@@ -33,9 +36,8 @@ class IngestBenchmarkTest {
 
     @Test
     void failsClearlyWhenFfmpegCannotReadTheFile() throws Exception {
-        assumeTrue(IngestBenchmark.findFfmpeg().isPresent(), "ffmpeg is not on the PATH (apt-get install ffmpeg)");
         Path text = Files.writeString(dir.resolve("notes.mp4"), "not a video");
-        assertThatThrownBy(() -> new IngestBenchmark(IngestBenchmark.findFfmpeg().get(), 1).run(text))
+        assertThatThrownBy(() -> new IngestBenchmark(ffmpeg(), 1).run(text))
                 .isInstanceOf(IngestException.class).hasMessageStartingWith("cannot read video file " + text);
     }
 

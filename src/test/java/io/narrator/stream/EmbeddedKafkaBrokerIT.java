@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,10 +33,10 @@ class EmbeddedKafkaBrokerIT {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dir).start()) {
             port = broker.port();
             try (Admin admin = admin(broker)) {
-                admin.createTopics(List.of(new NewTopic("kept", Optional.of(1), Optional.empty()))).all().get();
+                admin.createTopics(List.of(new NewTopic("kept", Optional.of(1), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
             }
             try (var producer = KafkaTestSupport.producer(broker.bootstrapServers())) {
-                producer.send(new ProducerRecord<>("kept", "k", new byte[] {42})).get();
+                producer.send(new ProducerRecord<>("kept", "k", new byte[] {42})).get(30, TimeUnit.SECONDS);
             }
         }
         assertThat(canConnect(port)).isFalse();
@@ -50,7 +51,11 @@ class EmbeddedKafkaBrokerIT {
                 consumer.assign(List.of(tp));
                 consumer.seekToBeginning(List.of(tp));
                 ConsumerRecords<String, byte[]> records = ConsumerRecords.empty();
-                while (records.isEmpty()) records = consumer.poll(Duration.ofMillis(200));
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (records.isEmpty()) {
+                    if (System.nanoTime() > deadline) throw new AssertionError("the record written before the restart was not read back within 60 s");
+                    records = consumer.poll(Duration.ofMillis(200));
+                }
                 assertThat(records.iterator().next().value()).containsExactly(42);
             }
         }
@@ -72,16 +77,16 @@ class EmbeddedKafkaBrokerIT {
             NarratorConfig config = NarratorConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "topic.prefix", "t1."));
             assertThat(TopicAdmin.ensureTopics(admin, config)).containsExactlyInAnyOrderElementsOf(Topics.from(config).names());
             assertThat(TopicAdmin.ensureTopics(admin, config)).isEmpty();
-            var frames = admin.describeTopics(List.of("t1.frames")).allTopicNames().get().get("t1.frames");
+            var frames = admin.describeTopics(List.of("t1.frames")).allTopicNames().get(30, TimeUnit.SECONDS).get("t1.frames");
             assertThat(frames.partitions()).hasSize(6);
 
             NarratorConfig uneven = NarratorConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "topic.prefix", "t2."));
-            admin.createTopics(List.of(new NewTopic("t2.segments", Optional.of(2), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic("t2.segments", Optional.of(2), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
             assertThatThrownBy(() -> TopicAdmin.ensureTopics(admin, uneven))
                     .hasMessageContaining("t2.frames (6 partitions) and t2.segments (2 partitions) must have the same number of partitions");
 
             NarratorConfig deleting = NarratorConfig.of(Map.of("bootstrap.servers", broker.bootstrapServers(), "topic.prefix", "t3."));
-            admin.createTopics(List.of(new NewTopic("t3.prompts", Optional.of(6), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic("t3.prompts", Optional.of(6), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
             assertThatThrownBy(() -> TopicAdmin.ensureTopics(admin, deleting))
                     .hasMessageContaining("topic t3.prompts must be compacted (cleanup.policy=compact), it has cleanup.policy=delete");
         }

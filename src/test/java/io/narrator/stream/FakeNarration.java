@@ -77,8 +77,8 @@ public final class FakeNarration implements Narration {
     volatile java.util.function.Predicate<List<ClipRequest>> hold = batch -> false;
     final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    /** Batches narrated to the end. */
-    final AtomicInteger finishedBatches = new AtomicInteger();
+    /** Batches narrated to the end, in the order they finished. */
+    final List<List<ClipRequest>> finished = new CopyOnWriteArrayList<>();
 
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
@@ -92,7 +92,7 @@ public final class FakeNarration implements Narration {
             }
         }
         List<ClipNarration> out = clips.stream().map(c -> new ClipNarration(caption(c), -c.frameFeatures().size(), 1, null)).toList();
-        finishedBatches.incrementAndGet();
+        finished.add(List.copyOf(clips));
         return out;
     }
 

@@ -68,7 +68,10 @@ final class KafkaTestSupport {
         producer.send(new ProducerRecord<>(topics.segments().name(), segment.getStreamId(), AvroSerde.of(VideoSegment.class).encode(segment)));
     }
 
-    /** Reads captions as a {@code read_committed} consumer until {@code done} holds for all read so far (or fails after two minutes). */
+    /**
+     * Reads captions as a {@code read_committed} consumer until {@code done} holds for all read so far (or fails after two
+     * minutes), then on to the end of the topic as it is then, so that a duplicate already committed is among them.
+     */
     static List<Caption> readCaptions(String bootstrap, Topics topics, Predicate<List<Caption>> done) {
         AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
         return read(bootstrap, topics.captions().name(), r -> serde.decode(r.value()), done);
@@ -97,7 +100,18 @@ final class KafkaTestSupport {
                 if (System.nanoTime() > deadline) throw new AssertionError("gave up waiting on " + topic + "; read so far: " + out);
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(decode.apply(r));
             }
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue())) {
+                if (System.nanoTime() > deadline) throw new AssertionError("could not read " + topic + " to its end " + end + "; read so far: " + out);
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(decode.apply(r));
+            }
         }
         return out;
+    }
+
+    /** The partition of {@code key} under the Java client's default partitioner (murmur2 of the UTF-8 key), which Kafka Streams expects. */
+    static int partitionOf(String key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                % partitions;
     }
 }

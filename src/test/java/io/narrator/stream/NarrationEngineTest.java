@@ -41,7 +41,7 @@ class NarrationEngineTest {
         public List<ClipNarration> narrate(List<ClipRequest> clips) {
             entered.countDown();
             try {
-                release.await();
+                if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("the test never released the batch");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -74,7 +74,7 @@ class NarrationEngineTest {
             CompletionQueue queue = new CompletionQueue();
             long now = engine.nowMillis();
             engine.submit(job("a", 0, now, queue));
-            narration.entered.await();
+            assertThat(narration.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the first batch is in narration").isTrue();
             for (int i = 0; i < 6; i++) engine.submit(job("s" + i % 3, i, now, queue));
             narration.release.countDown();
             assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
@@ -94,7 +94,7 @@ class NarrationEngineTest {
         try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(8, 0, 2, 60_000), metrics)) {
             CompletionQueue queue = new CompletionQueue();
             engine.submit(job("a", 0, engine.nowMillis(), queue));
-            narration.entered.await();
+            assertThat(narration.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the first batch is in narration").isTrue();
             for (int i = 1; i <= 3; i++) engine.submit(job("a", i, engine.nowMillis(), queue));
             List<NarrationCompletion> rejected = drain(queue);
             assertThat(rejected).extracting(c -> c.job().clipIndex()).containsExactly(3L);

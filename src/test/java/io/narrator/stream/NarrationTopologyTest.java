@@ -31,7 +31,12 @@ class NarrationTopologyTest {
             assertThat(h.narration.held.await(30, TimeUnit.SECONDS)).as("clip 0 is being narrated").isTrue();
             h.frames("cam", new double[] {2}, "blue"); // clip 1 goes to the other thread and finishes first
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (h.narration.finishedBatches.get() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            while (h.narration.finished.isEmpty()) {
+                if (System.nanoTime() > deadline) throw new AssertionError("clip 1 was not narrated within 30 s");
+                Thread.sleep(5);
+            }
+            assertThat(h.narration.finished).as("the batch that finished first").singleElement()
+                    .satisfies(batch -> assertThat(batch).extracting(FakeNarration::caption).as("clip 1: red then green").containsExactly("frames=red,green"));
             h.advance(Duration.ofMillis(h.config.drainIntervalMs()));
             assertThat(h.captions.isEmpty()).as("clip 1 waits for clip 0").isTrue();
             h.narration.release.countDown();

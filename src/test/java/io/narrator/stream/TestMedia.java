@@ -2,6 +2,9 @@ package io.narrator.stream;
 
 import io.narrator.avro.VideoFrame;
 import io.narrator.avro.VideoSegment;
+import io.narrator.train.world.Episode;
+import io.narrator.train.world.FrameRenderer;
+import io.narrator.train.world.World;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -9,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -48,6 +52,18 @@ public final class TestMedia {
 
     public static byte[] png(String colour) {
         return encode(solid(colour, W, H), "png");
+    }
+
+    /**
+     * JPEGs of the synthetic world at 1 FPS: {@code seconds} frames of an episode of 8-second scenes drawn from {@code seed},
+     * what a camera on the world would send (the bundled model was trained on it).
+     */
+    public static List<byte[]> worldJpegs(long seed, int seconds, int width, int height) {
+        Episode episode = World.DEFAULT.episode(seed, (seconds + 7) / 8, 8_000_000L);
+        FrameRenderer renderer = new FrameRenderer(width, height);
+        List<byte[]> jpegs = new ArrayList<>();
+        for (int s = 0; s < seconds; s++) jpegs.add(encode(renderer.render(episode, s * 1_000_000L).image(), "jpeg"));
+        return jpegs;
     }
 
     /** A JPEG frame of a solid colour at {@code seconds} of event time. */

@@ -106,7 +106,10 @@ class VisionEngineTopologyTest {
 
     private static void awaitEncoded(TopologyHarness h, int frames) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (h.narration.encodedFrames.get() < frames && System.nanoTime() < deadline) Thread.sleep(5);
+        while (h.narration.encodedFrames.get() < frames) {
+            if (System.nanoTime() > deadline) throw new AssertionError(h.narration.encodedFrames.get() + " of " + frames + " frames encoded after 30 s");
+            Thread.sleep(5);
+        }
     }
 
     private static StoredFrame stored(long micros, String colour) {

@@ -179,7 +179,6 @@ class CheckpointTest {
     }
 
     @Test
-    @org.junit.jupiter.api.condition.EnabledIf("io.narrator.cli.TestModels#bundledModelPresent")
     void theBundledModelLoadsFromInsideTheJar() throws Exception {
         ModelDirectory bundled = ModelDirectory.bundled();
         Map<String, Tensor> file;

@@ -21,13 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 
 class FeatureProbeTest {
-    static boolean bundledModelPresent() {
-        return BundledModelAccuracyTest.bundledModelPresent();
-    }
-
     private static FlamingoConfig.Vision vision(String resizeMode) {
         return new FlamingoConfig.Vision(96, 12, 128, 4, 4, 512, 1e-5, "quick_gelu", new float[] {0.5f, 0.5f, 0.5f},
                 new float[] {0.25f, 0.25f, 0.25f}, resizeMode, new int[0]);
@@ -83,7 +78,6 @@ class FeatureProbeTest {
     }
 
     @Test
-    @EnabledIf("bundledModelPresent")
     void theBundledVisionEncoderHoldsColourAndCountLinearly() throws Exception {
         try (FlamingoModel model = FlamingoModel.load(ModelDirectory.BUNDLED)) {
             FeatureProbe.Report r = FeatureProbe.run(model, new FeatureProbe.Settings(768, 256, 5), done -> {});
