@@ -21,7 +21,7 @@ public enum ConfigKey {
     TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
     TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
     TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
-    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; frames, segments and prompts must have the same count."),
+    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; existing frames and segments topics must have this many (a record on another partition than its key's under murmur2 is a dead letter, WRONG_PARTITION)."),
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
     TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions and dead-letters topics (7 days)."),

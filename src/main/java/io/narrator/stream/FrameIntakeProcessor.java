@@ -17,7 +17,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * keeps them ({@link FrameKeeper#keepImage}): their image is stored, and the narration engine runs the vision
  * encoder on them, off this thread.
  */
-final class FrameIntakeProcessor implements Processor<String, byte[], String, Object> {
+final class FrameIntakeProcessor implements Processor<byte[], byte[], String, Object> {
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final FpsSampler sampler;
@@ -37,12 +37,17 @@ final class FrameIntakeProcessor implements Processor<String, byte[], String, Ob
         this.keeper = new FrameKeeper(context, engine);
     }
 
+    private org.apache.kafka.streams.processor.api.RecordMetadata origin() {
+        return context.recordMetadata().orElseThrow(() -> new IllegalStateException("input records have metadata"));
+    }
+
     @Override
-    public void process(Record<String, byte[]> record) {
+    public void process(Record<byte[], byte[]> record) {
         NarratorMetrics metrics = engine.metrics();
         metrics.frameIn("frames");
         try {
             String streamId = DeadLetters.requireStreamId(record.key());
+            DeadLetters.requirePartition(record.key(), origin().topic(), origin().partition(), config.topicPartitions());
             DeadLetters.requireSize(record.value(), config.maxRecordBytes());
             VideoFrame frame = DeadLetters.decode(serde, record.value());
             DeadLetters.requireSameStream(streamId, frame.getStreamId());

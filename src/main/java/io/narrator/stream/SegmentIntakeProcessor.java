@@ -14,7 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * frames the sampler keeps by presentation time, with their vision features computed here, together
  * ({@link FrameKeeper#keepEncoded}); corrupt or truncated segments are dead letters.
  */
-final class SegmentIntakeProcessor implements Processor<String, byte[], String, Object> {
+final class SegmentIntakeProcessor implements Processor<byte[], byte[], String, Object> {
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final FpsSampler sampler;
@@ -34,11 +34,16 @@ final class SegmentIntakeProcessor implements Processor<String, byte[], String, 
         this.keeper = new FrameKeeper(context, engine);
     }
 
+    private org.apache.kafka.streams.processor.api.RecordMetadata origin() {
+        return context.recordMetadata().orElseThrow(() -> new IllegalStateException("input records have metadata"));
+    }
+
     @Override
-    public void process(Record<String, byte[]> record) {
+    public void process(Record<byte[], byte[]> record) {
         NarratorMetrics metrics = engine.metrics();
         try {
             String streamId = DeadLetters.requireStreamId(record.key());
+            DeadLetters.requirePartition(record.key(), origin().topic(), origin().partition(), config.topicPartitions());
             DeadLetters.requireSize(record.value(), config.maxRecordBytes());
             VideoSegment segment = DeadLetters.decode(serde, record.value());
             DeadLetters.requireSameStream(streamId, segment.getStreamId());
