@@ -60,6 +60,7 @@ public final class NarratorTopology {
         topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
+        topology.addStateStore(NarratorStores.clocks(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.frames(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
