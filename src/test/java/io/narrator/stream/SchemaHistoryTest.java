@@ -94,7 +94,7 @@ class SchemaHistoryTest {
     }
 
     /** A pending clip written by the first release, its frames as features. */
-    static byte[] pendingClipV1(String stream, long clipIndex, long startMicros, long endMicros, List<byte[]> features) {
+    static byte[] pendingClipV1(String stream, long clipIndex, long startMicros, long endMicros, List<byte[]> features, long closedAtMillis) {
         Schema v1 = SchemaHistory.load("PendingClip").versions().get(0);
         Schema frame = v1.getField("frames").schema().getElementType();
         List<GenericRecord> frames = new ArrayList<>();
@@ -106,7 +106,7 @@ class SchemaHistoryTest {
         r.put("windowEndMicros", endMicros);
         r.put("frames", new GenericData.Array<>(v1.getField("frames").schema(), frames));
         r.put("previousCaption", null);
-        r.put("closedAtMillis", 1_700_000_000_000L);
+        r.put("closedAtMillis", closedAtMillis);
         return encode(v1, r);
     }
 
@@ -128,7 +128,7 @@ class SchemaHistoryTest {
         assertThat(frame.getImage()).isNull();
         assertThat(frame.getVisionMicros()).isEqualTo(13L);
 
-        PendingClip clip = AvroSerde.of(PendingClip.class).decode(pendingClipV1("cam", 4, 0, 2_000_000, List.of(new byte[] {9}, new byte[] {8})));
+        PendingClip clip = AvroSerde.of(PendingClip.class).decode(pendingClipV1("cam", 4, 0, 2_000_000, List.of(new byte[] {9}, new byte[] {8}), 1_700_000_000_000L));
         assertThat(clip.getClipIndex()).isEqualTo(4);
         assertThat(clip.getFrames()).extracting(StoredFrame::getTimestampMicros).containsExactly(0L, 1_000_000L);
         assertThat(clip.getFrames()).extracting(StoredFrame::getFeatures).containsExactly(ByteBuffer.wrap(new byte[] {9}), ByteBuffer.wrap(new byte[] {8}));
