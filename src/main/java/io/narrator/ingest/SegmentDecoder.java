@@ -198,7 +198,13 @@ public final class SegmentDecoder {
                 long timestamp = startMicros + offset;
                 FpsSampler.Decision decision = sampler.decide(last, timestamp);
                 if (decision == FpsSampler.Decision.KEEP) {
-                    T made = keep.apply(converter.convert(frame));
+                    BufferedImage image = converter.convert(frame);
+                    T made;
+                    try {
+                        made = keep.apply(image);
+                    } catch (RuntimeException e) {
+                        throw new KeepFailure(e);
+                    }
                     long now = System.nanoTime();
                     kept.add(new Kept<>(timestamp, made, (now - clock) / 1000));
                     clock = now;
@@ -211,10 +217,28 @@ public final class SegmentDecoder {
             if (decoded > 0) timing.end(frameRate);
         } catch (FrameGrabber.Exception e) {
             throw new InvalidSegmentException("cannot decode " + container + " segment of " + bytes.length + " bytes: " + e.getMessage(), Problem.CORRUPT, e);
+        } catch (InvalidSegmentException e) {
+            throw e;
+        } catch (KeepFailure e) {
+            throw e.getCause(); // the caller's own failure, not the segment's
+        } catch (RuntimeException e) {
+            throw new InvalidSegmentException("the decoder failed on " + container + " segment of " + bytes.length + " bytes: " + e, Problem.CORRUPT, e);
         }
         if (decoded == 0)
             throw new InvalidSegmentException(container + " segment of " + bytes.length + " bytes holds no decodable video frame", Problem.CORRUPT, null);
         return new Decoded<>(kept, last, dropped, decoded);
+    }
+
+    /** A failure of the caller's {@code keep} function, carried past the handling of the decoder's own failures. */
+    private static final class KeepFailure extends RuntimeException {
+        KeepFailure(RuntimeException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized RuntimeException getCause() {
+            return (RuntimeException) super.getCause();
+        }
     }
 
     /** Checks a segment's presentation times (offsets from its first frame) against its declared duration as they come. */

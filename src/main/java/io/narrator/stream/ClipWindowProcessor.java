@@ -140,7 +140,8 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             }
         }
         old.forEach(frames::delete);
-        LOG.info("stream {}: clock jumped back from {} µs to {} µs; windows restart there ({} frames of the old time dropped)", streamId, end, t, old.size());
+        LOG.info("stream {}: its clock jumped back to {} µs (its windows stood at {} µs); windows restart there, {} frames of the old time dropped",
+                streamId, t, end, old.size());
         return new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, clipIndex, p.getPreviousCaption(), now, false);
     }
 
