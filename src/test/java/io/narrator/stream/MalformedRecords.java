@@ -96,6 +96,8 @@ final class MalformedRecords {
                 DeadLetterReason.INVALID_DIMENSIONS, "record says 64x48"));
         all.add(new Bad("declared pixels over max.pixels", Input.FRAMES, key,
                 FRAMES.encode(frame(stream, t, "JPEG", 100_000, 100_000, TestMedia.jpeg("white"))), DeadLetterReason.TOO_MANY_PIXELS, "max.pixels"));
+        all.add(new Bad("an image header over max.pixels", Input.FRAMES, key, FRAMES.encode(frame(stream, t, "PNG", 50, 50,
+                TestMedia.encode(TestMedia.solid("white", 3000, 3000), "png"))), DeadLetterReason.TOO_MANY_PIXELS, "image header says 3000x3000"));
         all.add(new Bad("raw bytes of the wrong size", Input.FRAMES, key, FRAMES.encode(frame(stream, t, "RAW_RGB24", TestMedia.W, TestMedia.H, new byte[100])),
                 DeadLetterReason.RAW_SIZE_MISMATCH, "needs 2304 bytes"));
         all.add(new Bad("a JPEG whose body is garbage", Input.FRAMES, key, FRAMES.encode(jpeg(stream, t, jpegWithGarbageBody())),
@@ -141,6 +143,8 @@ final class MalformedRecords {
         all.add(new Bad("a segment whose presentation times jump an hour", Input.SEGMENTS, key,
                 SEGMENTS.encode(segment(stream, t, 2_000_000, "MPEGTS", tsWithJump(3_600_000_000L))), DeadLetterReason.DURATION_MISMATCH,
                 "beyond the segment's declared duration"));
+        all.add(new Bad("a segment of frames over max.pixels", Input.SEGMENTS, key, SEGMENTS.encode(segment(stream, t, 1_000_000, "MPEGTS", largeTs())),
+                DeadLetterReason.TOO_MANY_PIXELS, "4000x2250"));
         all.add(new Bad("a segment dated 2099", Input.SEGMENTS, key, SEGMENTS.encode(segment(stream, YEAR_2099_MICROS, 2_000_000, "MPEGTS", ts)),
                 DeadLetterReason.TIMESTAMP_SKEW, "ahead of the stream's clock"));
         all.add(new Bad("a segment key that is not UTF-8", Input.SEGMENTS, notUtf8(key), SEGMENTS.encode(segment(stream, t, 2_000_000, "MPEGTS", ts)),
@@ -232,23 +236,34 @@ final class MalformedRecords {
         return Arrays.copyOf(jpeg, startOfScan(jpeg));
     }
 
+    /** One second of H.264 in MPEG-TS at 1 FPS, 4000x2250: 9 million pixels, over the default max.pixels. */
+    static byte[] largeTs() {
+        return ts(4000, 2250, 1, List.of(0L));
+    }
+
     /** Two seconds of H.264 in MPEG-TS at 5 FPS, whose second half's presentation times jump by {@code jumpMicros}. */
     static byte[] tsWithJump(long jumpMicros) {
+        return ts(64, 48, 5, List.of(0L, 200_000L, 400_000L, 600_000L, 800_000L,
+                jumpMicros + 1_000_000, jumpMicros + 1_200_000, jumpMicros + 1_400_000, jumpMicros + 1_600_000, jumpMicros + 1_800_000));
+    }
+
+    /** White frames of H.264 in MPEG-TS, one at each of the given presentation times. */
+    private static byte[] ts(int width, int height, int fps, List<Long> timesMicros) {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, 64, 48);
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out, width, height);
                 Java2DFrameConverter converter = new Java2DFrameConverter()) {
             recorder.setFormat("mpegts");
             recorder.setVideoCodecName("libopenh264");
             recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
             recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
-            recorder.setFrameRate(5);
-            recorder.setGopSize(5);
+            recorder.setFrameRate(fps);
+            recorder.setGopSize(fps);
             recorder.setVideoBitrate(400_000);
             recorder.start();
-            BufferedImage image = TestMedia.solid("white", 64, 48);
-            for (int i = 0; i < 10; i++) {
-                if (i == 5) recorder.setTimestamp(jumpMicros + 1_000_000);
+            BufferedImage image = TestMedia.solid("white", width, height);
+            for (long micros : timesMicros) {
+                recorder.setTimestamp(micros);
                 recorder.record(converter.convert(image));
             }
             recorder.stop();
