@@ -83,6 +83,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         long hop = hopSeconds * 1_000_000L;
         long phase = config.windowPhase().offsetMicros(streamId, hopSeconds);
         WindowProgress p = progress.get(streamId);
+        if (p != null && record.value().clockJumpedBack()) p = restartAt(streamId, p, t, window, hop, phase, now);
         if (p == null) {
             p = new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, 0L, null, now, false);
         } else if (p.getHopMicros() != hop || Math.floorMod(p.getNextWindowEndMicros() - phase, hop) != 0) {
@@ -116,6 +117,32 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     @Override
     public void close() {
         completions.close();
+    }
+
+    /**
+     * The stream's clock jumped back to {@code t} ({@link StreamClocks}): the open window of the old time is closed with
+     * the frames it holds (unless the stream's idle flush closed it already), every other frame of the old time is
+     * dropped, and windows start again from {@code t}, clip indexes going on.
+     */
+    private WindowProgress restartAt(String streamId, WindowProgress p, long t, long window, long hop, long phase, long now) {
+        long end = p.getNextWindowEndMicros();
+        long clipIndex = p.getNextClipIndex();
+        if (!p.getIdleFlushed()) {
+            List<StoredFrame> open = framesIn(streamId, end - window, end).stream()
+                    .filter(f -> f.getTimestampMicros() != t).toList();
+            if (!open.isEmpty()) closeWindow(streamId, clipIndex++, end - window, end, open, p.getPreviousCaption(), now);
+        }
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, 0), StateKeys.of(streamId, Long.MAX_VALUE))) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                if (StateKeys.number(key) != t) old.add(key);
+            }
+        }
+        old.forEach(frames::delete);
+        LOG.info("stream {}: its clock jumped back to {} µs (its windows stood at {} µs); windows restart there, {} frames of the old time dropped",
+                streamId, t, end, old.size());
+        return new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, clipIndex, p.getPreviousCaption(), now, false);
     }
 
     private void flushIdle(long now) {

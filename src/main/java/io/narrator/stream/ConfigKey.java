@@ -21,7 +21,7 @@ public enum ConfigKey {
     TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
     TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
     TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
-    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; frames, segments and prompts must have the same count."),
+    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; existing frames and segments topics must have this many (a record on another partition than its key's under murmur2 is a dead letter, WRONG_PARTITION)."),
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
     TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions and dead-letters topics (7 days)."),
@@ -47,6 +47,9 @@ public enum ConfigKey {
     MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
     MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
     MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),
+    MAX_SEGMENT_SECONDS("max.segment.seconds", "60", "Segments declaring a longer duration are dead letters (INVALID_DURATION), before decoding: one record is decoded at once on a stream thread."),
+    TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
+    TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
     METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics; -1 = off, 0 = a free port.");
 

@@ -49,6 +49,9 @@ public record NarratorConfig(
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
+        int maxSegmentSeconds,
+        long timestampSkewMs,
+        int timestampSkewConfirmations,
         long drainIntervalMs,
         int metricsPort) {
 
@@ -83,6 +86,13 @@ public record NarratorConfig(
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
+        positive(MAX_SEGMENT_SECONDS, maxSegmentSeconds);
+        positive(TIMESTAMP_SKEW_MS, timestampSkewMs);
+        if (timestampSkewMs > Long.MAX_VALUE / 1000)
+            throw new IllegalArgumentException(TIMESTAMP_SKEW_MS.key() + " is out of range: " + timestampSkewMs);
+        if (timestampSkewConfirmations < 2)
+            throw new IllegalArgumentException(TIMESTAMP_SKEW_CONFIRMATIONS.key() + " must be >= 2 (one record must not move a stream's clock), got "
+                    + timestampSkewConfirmations);
         positive(DRAIN_INTERVAL_MS, drainIntervalMs);
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
@@ -157,6 +167,9 @@ public record NarratorConfig(
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
+                integer(p, MAX_SEGMENT_SECONDS),
+                longValue(p, TIMESTAMP_SKEW_MS),
+                integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
                 integer(p, METRICS_PORT));
     }

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.kstream.Consumed;
  * prompts  ─► prompt-validator ─► prompt-table ─► global prompt store (every instance)
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
- * Sources read raw bytes and decode inside the processors, so undecodable records become dead
+ * Sources read raw bytes (keys too) and decode inside the processors, so undecodable records become dead
  * letters with their origin instead of stopping the application or vanishing.
  */
 public final class NarratorTopology {
@@ -50,9 +50,9 @@ public final class NarratorTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()), () -> new PromptTableProcessor(prompts, metrics));
         Topology topology = builder.build();
 
-        topology.addSource(FRAMES_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.frames().name());
-        topology.addSource(SEGMENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
-        topology.addSource(PROMPTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
+        topology.addSource(FRAMES_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.frames().name());
+        topology.addSource(SEGMENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
+        topology.addSource(PROMPTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
 
         topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config), FRAMES_SOURCE);
         topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config), SEGMENTS_SOURCE);
@@ -60,6 +60,7 @@ public final class NarratorTopology {
         topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
+        topology.addStateStore(NarratorStores.clocks(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.frames(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);

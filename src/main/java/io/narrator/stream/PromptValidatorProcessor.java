@@ -12,7 +12,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * {@code <key>@<offset>}), a tombstone removes the key's prompt, anything malformed is a dead letter
  * and the previous prompt stays in force.
  */
-final class PromptValidatorProcessor implements Processor<String, byte[], String, Object> {
+final class PromptValidatorProcessor implements Processor<byte[], byte[], String, Object> {
     private final PromptLibrary library;
     private final NarratorMetrics metrics;
     private final NarratorConfig config;
@@ -31,7 +31,7 @@ final class PromptValidatorProcessor implements Processor<String, byte[], String
     }
 
     @Override
-    public void process(Record<String, byte[]> record) {
+    public void process(Record<byte[], byte[]> record) {
         try {
             String key = DeadLetters.requireStreamId(record.key());
             if (record.value() == null) {

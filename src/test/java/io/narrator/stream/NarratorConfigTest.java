@@ -87,6 +87,10 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("max.segment.seconds", "0"))).hasMessage("max.segment.seconds must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.ms", "-1"))).hasMessage("timestamp.skew.ms must be positive, got -1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.confirmations", "1")))
+                .hasMessage("timestamp.skew.confirmations must be >= 2 (one record must not move a stream's clock), got 1");
         assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
                 .hasMessageContaining("cannot read configuration file /nonexistent/narrator.properties");
     }

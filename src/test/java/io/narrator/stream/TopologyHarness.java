@@ -51,7 +51,8 @@ final class TopologyHarness implements AutoCloseable {
     /** A harness whose state lives in {@code stateDir} (kept on close, so that a second harness there restarts the topology), or a new directory if null. */
     TopologyHarness(Map<String, String> overrides, Path stateDir) {
         Map<String, String> settings = new HashMap<>(Map.of(
-                "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0"));
+                "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0",
+                "topic.partitions", "1")); // the test driver's topics have one partition
         settings.putAll(overrides);
         config = NarratorConfig.of(settings);
         topics = Topics.from(config);
