@@ -58,7 +58,14 @@ public final class Main implements Runnable {
     /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         ProcessSetup.configure();
-        CommandLine cl = commandLine();
+        return execute(commandLine(), out, err, args);
+    }
+
+    /**
+     * Runs a command tree: anything it throws, an {@link Error} included, is one line on {@code err} (the stack trace
+     * with {@code --verbose}) and exit code {@link Errors#FAILED}.
+     */
+    static int execute(CommandLine cl, PrintWriter out, PrintWriter err, String... args) {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors());
@@ -72,6 +79,8 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (Throwable e) { // picocli hands only exceptions to Errors: an Error (out of memory, a native library) ends up here
+            return Errors.report(e, cl);
         } finally {
             out.flush();
             err.flush();

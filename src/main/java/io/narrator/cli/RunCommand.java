@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
                     KafkaStreams.State state = app.state();
                     if (app.failure() != null || state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)
                         throw new IllegalStateException("the narrator stopped: "
-                                + (app.failure() == null ? "Kafka Streams is " + state : KafkaOptions.rootMessage(app.failure())));
+                                + (app.failure() == null ? "Kafka Streams is " + state : app.failureReason()));
                 }
                 out.println("stopping the narrator");
                 out.flush();

@@ -39,6 +39,7 @@ public enum ConfigKey {
     NARRATION_THREADS("narration.threads", "1", "Batches narrated at the same time, each on its own thread; more than one spreads a burst of clips over the cores."),
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
     MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
+    CLIP_TIMEOUT_MS("clip.timeout.ms", "", "A clip submitted for narration and not completed this long after (wall clock) is published with an error caption, so that a lost narration never holds back its stream's later captions; must exceed max.lag.ms and the longest batch; empty = max.lag.ms + 60000."),
     SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),
     CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context."),
     GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),

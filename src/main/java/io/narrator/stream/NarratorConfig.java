@@ -43,6 +43,7 @@ public record NarratorConfig(
         int narrationThreads,
         int queueCapacity,
         long maxLagMs,
+        long clipTimeoutMs,
         boolean suppressRepeats,
         boolean contextPreviousCaption,
         GenerationSettings generation,
@@ -79,6 +80,9 @@ public record NarratorConfig(
         positive(NARRATION_THREADS, narrationThreads);
         positive(QUEUE_CAPACITY, queueCapacity);
         positive(MAX_LAG_MS, maxLagMs);
+        if (clipTimeoutMs <= maxLagMs)
+            throw new IllegalArgumentException(CLIP_TIMEOUT_MS.key() + "=" + clipTimeoutMs + " must exceed " + MAX_LAG_MS.key() + "=" + maxLagMs
+                    + ": a clip may wait that long in the queue before it is narrated");
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
@@ -151,6 +155,7 @@ public record NarratorConfig(
                 integer(p, NARRATION_THREADS),
                 integer(p, QUEUE_CAPACITY),
                 longValue(p, MAX_LAG_MS),
+                p.get(CLIP_TIMEOUT_MS.key()).isBlank() ? longValue(p, MAX_LAG_MS) + 60_000 : longValue(p, CLIP_TIMEOUT_MS),
                 bool(p, SUPPRESS_REPEATS),
                 bool(p, CONTEXT_PREVIOUS_CAPTION),
                 generation,

@@ -29,6 +29,8 @@ public final class FakeNarration implements Narration {
     final List<Integer> encodeBatches = new CopyOnWriteArrayList<>();
     /** When set, the vision encoder throws it. */
     volatile RuntimeException failVision;
+    /** When set, narration throws it (an {@link Error}, to fail the narration engine). */
+    volatile Error failNarration;
     private final int maxFrames;
 
     public FakeNarration() {
@@ -83,6 +85,8 @@ public final class FakeNarration implements Narration {
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         batches.add(List.copyOf(clips));
+        Error error = failNarration;
+        if (error != null) throw error;
         if (hold.test(clips)) {
             held.countDown();
             try {

@@ -43,6 +43,41 @@ class NarratorAppIT {
     }
 
     @Test
+    void healthIsLiveAndReadyWhileRunningAndAnEngineErrorMakesItNotLive() throws Exception {
+        NarratorConfig config = KafkaTestSupport.config(broker.bootstrapServers(), EndToEnd.unique("health"), Map.of("metrics.port", "0"));
+        Topics topics = Topics.from(config);
+        FakeNarration narration = new FakeNarration();
+        try (NarratorApp app = NarratorApp.create(config, narration)) {
+            app.start();
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            assertThat(get(app, "/health/live")).isEqualTo("200 live");
+            assertThat(get(app, "/health/ready")).isEqualTo("200 ready");
+
+            narration.failNarration = new StackOverflowError("in the model");
+            try (KafkaProducer<String, byte[]> producer = KafkaTestSupport.producer(broker.bootstrapServers())) {
+                KafkaTestSupport.send(producer, topics, TestMedia.frame("cam", 0, 0, "red"));
+                KafkaTestSupport.send(producer, topics, TestMedia.frame("cam", 1, 1, "green"));
+            }
+            List<Caption> captions = KafkaTestSupport.readCaptions(broker.bootstrapServers(), topics, got -> got.size() >= 1);
+            assertThat(captions).extracting(Caption::getError).containsExactly("narration engine failed: java.lang.StackOverflowError: in the model");
+            assertThat(app.failure()).isSameAs(narration.failNarration);
+            String reason = "the narration engine failed: java.lang.StackOverflowError: in the model";
+            assertThat(app.failureReason()).isEqualTo(reason);
+            assertThat(get(app, "/health/live")).isEqualTo("503 " + reason);
+            assertThat(get(app, "/health/ready")).isEqualTo("503 " + reason);
+            assertThat(get(app, "/metrics")).contains("narrator_engine_failed 1.0").contains("narrator_engine_threads_alive 0.0")
+                    .contains("narrator_engine_batch_failures_total{kind=\"error\"} 1.0");
+        }
+    }
+
+    /** The status code and body (trimmed) of a GET on the narrator's metrics port. */
+    private static String get(NarratorApp app, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body().strip();
+    }
+
+    @Test
     void segmentsInCaptionsOut() throws Exception {
         NarratorConfig config = KafkaTestSupport.config(broker.bootstrapServers(), EndToEnd.unique("segments"), Map.of());
         Topics topics = Topics.from(config);

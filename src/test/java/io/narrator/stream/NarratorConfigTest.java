@@ -22,6 +22,9 @@ class NarratorConfigTest {
                 "narrator.prompt-table", "narrator.captions", "narrator.dead-letters"));
         assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
+        assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
+        assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
+        assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
     }
 
     @Test
@@ -87,6 +90,8 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("clip.timeout.ms", "60000")))
+                .hasMessage("clip.timeout.ms=60000 must exceed max.lag.ms=60000: a clip may wait that long in the queue before it is narrated");
         assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
                 .hasMessageContaining("cannot read configuration file /nonexistent/narrator.properties");
     }
