@@ -45,6 +45,8 @@ public enum ConfigKey {
     GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),
     GENERATION_BEAMS("generation.beams", "3", "Default beam-search width (prompts may override)."),
     GENERATION_TOP_P("generation.top.p", "0", "Default nucleus-sampling threshold; 0 = beam search (prompts may override)."),
+    PROMPT_MAX_EXAMPLES("prompt.max.examples", "32", "Prompts with more examples than this are dead letters (PROMPT_TOO_LONG); so are prompts whose tokens and generation.max.tokens (twice that with context.previous.caption) do not fit the model's context."),
+    PROMPT_MAX_BYTES("prompt.max.bytes", "4194304", "Prompts whose example media and texts add up to more bytes than this are dead letters (PROMPT_TOO_LONG); checked before any media is decoded."),
     MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
     MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
     MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),

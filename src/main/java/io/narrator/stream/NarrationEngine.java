@@ -79,7 +79,7 @@ public final class NarrationEngine implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable fatal;
     private final List<Consumer<Throwable>> fatalListeners = new ArrayList<>();
-    /** Wall-clock time the last batch was finished (0 = none yet). */
+    /** Wall-clock time the model last finished narrating a batch (0 = never). */
     private final AtomicLong lastBatchMillis = new AtomicLong();
     /** Per thread: wall-clock time its current batch started, 0 while it waits for one. */
     private final AtomicLongArray busySince;
@@ -167,7 +167,7 @@ public final class NarrationEngine implements AutoCloseable {
         return threads.size();
     }
 
-    /** Wall-clock time the last batch was finished, in milliseconds since the epoch; 0 before the first. */
+    /** Wall-clock time the model last finished narrating a batch, in milliseconds since the epoch; 0 before the first. */
     public long lastBatchMillis() {
         return lastBatchMillis.get();
     }
@@ -253,7 +253,6 @@ public final class NarrationEngine implements AutoCloseable {
                 }
                 busySince.set(index, Math.max(1, nowMillis()));
                 narrate(batch);
-                lastBatchMillis.set(nowMillis());
             } catch (InterruptedException e) {
                 failUndelivered(batch, "narration stopped: the engine is closing");
                 if (running) LOG.warn("narration engine interrupted while running");
@@ -363,6 +362,7 @@ public final class NarrationEngine implements AutoCloseable {
             results = requests.stream().map(r -> ClipNarration.failed("narration failed: " + describe(e), took)).toList();
             toNarrate.forEach(s -> metrics.clipSkipped("failed"));
         }
+        lastBatchMillis.set(nowMillis());
         for (int i = 0; i < toNarrate.size(); i++) {
             Submitted s = toNarrate.get(i);
             deliver(s, results.get(i), start - s.submittedAtMillis(), visionMs.get(i));

@@ -47,6 +47,8 @@ public record NarratorConfig(
         boolean suppressRepeats,
         boolean contextPreviousCaption,
         GenerationSettings generation,
+        int promptMaxExamples,
+        long promptMaxBytes,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
@@ -84,6 +86,8 @@ public record NarratorConfig(
             throw new IllegalArgumentException(CLIP_TIMEOUT_MS.key() + "=" + clipTimeoutMs + " must exceed " + MAX_LAG_MS.key() + "=" + maxLagMs
                     + ": a clip may wait that long in the queue before it is narrated");
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
+        positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
+        positive(PROMPT_MAX_BYTES, promptMaxBytes);
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
@@ -159,6 +163,8 @@ public record NarratorConfig(
                 bool(p, SUPPRESS_REPEATS),
                 bool(p, CONTEXT_PREVIOUS_CAPTION),
                 generation,
+                integer(p, PROMPT_MAX_EXAMPLES),
+                longValue(p, PROMPT_MAX_BYTES),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),

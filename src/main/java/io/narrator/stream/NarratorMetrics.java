@@ -19,12 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NarratorMetrics {
     private final MeterRegistry registry;
     private final AtomicLong lagMs = new AtomicLong();
+    private final AtomicLong promptsWaiting = new AtomicLong();
     private final DistributionSummary batchSize;
 
     public NarratorMetrics(MeterRegistry registry) {
         if (registry == null) throw new IllegalArgumentException("registry must not be null");
         this.registry = registry;
         registry.gauge("narrator.narration.lag.ms", lagMs);
+        Gauge.builder("narrator.prompts.waiting", promptsWaiting, AtomicLong::get)
+                .description("prompts received and not validated yet (tombstones behind them included)").register(registry);
         this.batchSize = DistributionSummary.builder("narrator.batch.size")
                 .description("clips per batched generation").publishPercentileHistogram().register(registry);
     }
@@ -131,6 +134,16 @@ public final class NarratorMetrics {
     /** A prompt was applied to the prompt table, or removed by a tombstone. */
     public void prompt(String outcome) {
         counter("narrator.prompts", "outcome", outcome).increment();
+    }
+
+    /** Prompts received and waiting for validation changed by {@code delta}. */
+    public void promptsWaiting(int delta) {
+        promptsWaiting.addAndGet(delta);
+    }
+
+    /** Prompts received and not validated yet, in every task of this application. */
+    public long promptsWaiting() {
+        return promptsWaiting.get();
     }
 
     /** One batched generation of {@code size} clips. */

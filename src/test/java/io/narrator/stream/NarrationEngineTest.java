@@ -24,7 +24,12 @@ class NarrationEngineTest {
 
         @Override
         public ModelInfo modelInfo() {
-            return new ModelInfo("gated", "1", 8, 8);
+            return new ModelInfo("gated", "1", 8, 8, 256);
+        }
+
+        @Override
+        public int promptTokens(List<String> exampleTexts) {
+            return 2 + 4 * exampleTexts.size();
         }
 
         @Override

@@ -23,6 +23,8 @@ class NarratorConfigTest {
         assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
         assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
+        assertThat(c.promptMaxExamples()).isEqualTo(32);
+        assertThat(c.promptMaxBytes()).isEqualTo(4 << 20);
         assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
         assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
     }
@@ -90,6 +92,8 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.examples", "0"))).hasMessage("prompt.max.examples must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.bytes", "-1"))).hasMessage("prompt.max.bytes must be positive, got -1");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("clip.timeout.ms", "60000")))
                 .hasMessage("clip.timeout.ms=60000 must exceed max.lag.ms=60000: a clip may wait that long in the queue before it is narrated");
         assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
