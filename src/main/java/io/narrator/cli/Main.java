@@ -57,7 +57,6 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        ProcessSetup.configure();
         return execute(commandLine(), out, err, args);
     }
 
@@ -71,6 +70,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler(new Errors());
         cl.setExecutionStrategy(parsed -> {
+            ProcessSetup.configure();
             List<CommandLine> chain = parsed.asCommandLineList();
             String leaf = chain.get(chain.size() - 1).getCommandName();
             if (verbose(cl)) logLevel(Level.DEBUG);
@@ -113,13 +113,17 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Narrator's log level: DEBUG (and Kafka's connection warnings) with {@code --verbose}; otherwise INFO for the
-     * long-running services and WARN for commands whose output is what the user asked for.
+     * Narrator's log level: DEBUG (and Kafka's connection warnings, and DJL's native library loading) with
+     * {@code --verbose}; otherwise INFO for the long-running services and WARN for commands whose output is what the
+     * user asked for.
      */
     private static void logLevel(Level level) {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
             logback.getLogger("io.narrator").setLevel(level);
             logback.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(level == Level.DEBUG ? Level.WARN : Level.ERROR);
+            // DJL logs a native library it cannot load with a stack trace; NativeLibraries says it in one line instead
+            for (String djl : List.of("ai.djl.huggingface.tokenizers.jni.LibUtils", "ai.djl.pytorch.jni.LibUtils"))
+                logback.getLogger(djl).setLevel(level == Level.DEBUG ? Level.DEBUG : Level.OFF);
         }
     }
 }
