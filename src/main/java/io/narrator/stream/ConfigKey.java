@@ -14,6 +14,8 @@ public enum ConfigKey {
     BOOTSTRAP_SERVERS("bootstrap.servers", "", "Kafka brokers to connect to; empty = start an embedded broker (the CLI decides)."),
     APPLICATION_ID("application.id", "narrator", "Kafka Streams application id: consumer group, state and internal topic prefix."),
     PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee; exactly_once_v2 publishes each window's caption exactly once."),
+    GROUP_INSTANCE_ID("group.instance.id", "", "Static membership: this instance's own id in the consumer group (Kafka Streams adds the stream thread's number), e.g. the pod or host name (narrator run --group-instance-id). A restarted instance with the same id gets its partitions back at once, without a rebalance, if it returns within session.timeout.ms; it leaves the group when stopped. Every running instance needs its own: of two with the same id, the older stops. Empty = dynamic membership."),
+    SESSION_TIMEOUT_MS("session.timeout.ms", "10000", "How long the group waits for an instance that stopped without leaving (killed, or a static member restarting) before its partitions move to the others (Kafka's own default is 45000)."),
     TOPIC_PREFIX("topic.prefix", "narrator.", "Prefix of the default topic names below."),
     TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = {prefix}frames."),
     TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = {prefix}segments."),
@@ -80,7 +82,7 @@ public enum ConfigKey {
 
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {
-        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE;
+        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE || this == GROUP_INSTANCE_ID || this == SESSION_TIMEOUT_MS;
     }
 
     /** The key with this property name, if it is one of Narrator's. */

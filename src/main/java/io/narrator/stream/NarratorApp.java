@@ -145,7 +145,7 @@ public final class NarratorApp implements AutoCloseable {
     /** Why the narrator failed, in one line (null while it has not): the narration engine's error, or a stream thread's root cause. */
     public String failureReason() {
         Optional<Throwable> engineFailure = engine.failure();
-        if (engineFailure.isPresent()) return "the narration engine failed: " + NarrationEngine.describe(engineFailure.get());
+        if (engineFailure.isPresent()) return "the narration engine failed: " + NarrationEngine.describe(engineFailure.get()) + "; " + advice(engineFailure.get());
         Throwable failed = failure();
         if (failed == null) return null;
         Throwable root = failed;
@@ -155,6 +155,14 @@ public final class NarratorApp implements AutoCloseable {
             why += " (another instance uses group.instance.id " + config.streamsProperties().getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
                     + ": every instance needs its own)";
         return "a stream thread failed: " + why;
+    }
+
+    /** What to do about an {@link Error} that stopped the narration engine. */
+    private static String advice(Throwable error) {
+        if (error instanceof OutOfMemoryError) return "give the JVM more memory (JAVA_OPTS=-Xmx...) or narrate smaller batches (batch.max, narration.threads)";
+        if (error instanceof StackOverflowError) return "give threads a larger stack (JAVA_OPTS=-Xss...)";
+        if (error instanceof LinkageError) return "a native library failed: check the platform and DJL's cache directory (DJL_CACHE_DIR)";
+        return "restart the narrator: its pending clips are narrated again";
     }
 
     /**

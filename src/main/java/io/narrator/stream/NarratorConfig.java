@@ -92,6 +92,9 @@ public record NarratorConfig(
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
         positive(DRAIN_INTERVAL_MS, drainIntervalMs);
+        String instanceId = properties.get(GROUP_INSTANCE_ID.key());
+        if (instanceId != null && !instanceId.isEmpty() && !instanceId.matches("[a-zA-Z0-9._-]{1,240}"))
+            throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
     }

@@ -63,7 +63,7 @@ class NarratorAppIT {
             List<Caption> captions = KafkaTestSupport.readCaptions(broker.bootstrapServers(), topics, got -> got.size() >= 1);
             assertThat(captions).extracting(Caption::getError).containsExactly("narration engine failed: java.lang.StackOverflowError: in the model");
             assertThat(app.failure()).isSameAs(narration.failNarration);
-            String reason = "the narration engine failed: java.lang.StackOverflowError: in the model";
+            String reason = "the narration engine failed: java.lang.StackOverflowError: in the model; give threads a larger stack (JAVA_OPTS=-Xss...)";
             assertThat(app.failureReason()).isEqualTo(reason);
             assertThat(get(app, "/health/live")).isEqualTo("503 " + reason);
             assertThat(get(app, "/health/ready")).isEqualTo("503 " + reason);
@@ -160,6 +160,25 @@ class NarratorAppIT {
         p.put("bootstrap.servers", broker.bootstrapServers());
         p.put("acks", "all");
         return p;
+    }
+
+    @Test
+    void ofTwoInstancesWithOneGroupInstanceIdTheOlderStopsSayingWhy() throws Exception {
+        String name = EndToEnd.unique("twins");
+        NarratorConfig first = KafkaTestSupport.config(broker.bootstrapServers(), name, Map.of("group.instance.id", "twin", "num.stream.threads", "1"));
+        NarratorConfig second = KafkaTestSupport.config(broker.bootstrapServers(), name, Map.of("group.instance.id", "twin", "num.stream.threads", "1"));
+        try (NarratorApp older = NarratorApp.create(first, new FakeNarration()); NarratorApp newer = NarratorApp.create(second, new FakeNarration())) {
+            older.start();
+            assertThat(older.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            newer.start();
+            assertThat(newer.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (older.failure() == null && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(older.failureReason()).startsWith("a stream thread failed: ")
+                    .endsWith("(another instance uses group.instance.id twin: every instance needs its own)");
+            assertThat(older.health().live()).isFalse();
+            assertThat(newer.failure()).isNull();
+        }
     }
 
     @Test

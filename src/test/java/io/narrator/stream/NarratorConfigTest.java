@@ -25,6 +25,11 @@ class NarratorConfigTest {
         assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
         assertThat(c.promptMaxExamples()).isEqualTo(32);
         assertThat(c.promptMaxBytes()).isEqualTo(4 << 20);
+        // a shorter session than Kafka's 45 s, and dynamic membership unless an instance is given its own id
+        assertThat(c.streamsProperties()).containsEntry("session.timeout.ms", "10000").doesNotContainKey("group.instance.id");
+        assertThat(c.clientProperties()).doesNotContainKeys("session.timeout.ms", "group.instance.id");
+        assertThat(c.with("group.instance.id", "narrator-7f9c-abcde").streamsProperties()).containsEntry("group.instance.id", "narrator-7f9c-abcde");
+        assertThat(c.with("consumer.session.timeout.ms", "6000").streamsProperties()).containsEntry("consumer.session.timeout.ms", "6000");
         assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
         assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
     }
@@ -92,6 +97,8 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("group.instance.id", "pod 1")))
+                .hasMessage("group.instance.id must be at most 240 letters, digits, '.', '_' or '-', got 'pod 1'");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.examples", "0"))).hasMessage("prompt.max.examples must be positive, got 0");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.bytes", "-1"))).hasMessage("prompt.max.bytes must be positive, got -1");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("clip.timeout.ms", "60000")))
