@@ -252,9 +252,13 @@ public final class NarrationEngine implements AutoCloseable {
                     batch.add(next);
                 }
                 busySince.set(index, Math.max(1, nowMillis()));
-                narrate(batch);
-            } catch (InterruptedException e) {
-                failUndelivered(batch, "narration stopped: the engine is closing");
+                narrate(batch, index);
+            } catch (InterruptedException e) { // closing: clips taken for a batch stay pending in their processors' state
+                for (Submitted s : batch)
+                    if (s.delivered().compareAndSet(false, true)) {
+                        metrics.completionDropped("engine_closed");
+                        done();
+                    }
                 if (running) LOG.warn("narration engine interrupted while running");
                 return;
             } catch (RuntimeException e) {
@@ -308,7 +312,7 @@ public final class NarrationEngine implements AutoCloseable {
         return e instanceof Error ? e.getClass().getName() + ": " + e.getMessage() : e.getMessage();
     }
 
-    private void narrate(List<Submitted> batch) {
+    private void narrate(List<Submitted> batch, int thread) {
         long start = nowMillis();
         List<Submitted> toNarrate = new ArrayList<>(batch.size());
         long worstLag = 0;
@@ -363,6 +367,7 @@ public final class NarrationEngine implements AutoCloseable {
             toNarrate.forEach(s -> metrics.clipSkipped("failed"));
         }
         lastBatchMillis.set(nowMillis());
+        busySince.set(thread, 0);
         for (int i = 0; i < toNarrate.size(); i++) {
             Submitted s = toNarrate.get(i);
             deliver(s, results.get(i), start - s.submittedAtMillis(), visionMs.get(i));
