@@ -52,7 +52,20 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     /** Clips submitted to the engine and not completed yet, by state key, oldest submission first. */
     private final LinkedHashMap<Bytes, Submission> submitted = new LinkedHashMap<>();
 
-    private record Submission(NarrationJob job, long atMillis) {}
+    /** A clip in the engine, and when it was submitted (wall clock; {@link #UNTIMED} until the first drain after {@code init}). */
+    private static final class Submission {
+        final NarrationJob job;
+        long atMillis;
+
+        Submission(NarrationJob job, long atMillis) {
+            this.job = job;
+            this.atMillis = atMillis;
+        }
+    }
+
+    /** Submitted in {@code init}, where the context's wall clock is not set yet: timed from the first drain. */
+    private static final long UNTIMED = -1;
+    private boolean initialised;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<Bytes, StoredFrame> frames;
     private KeyValueStore<String, WindowProgress> progress;
@@ -82,6 +95,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             }
         }
         if (resubmitted > 0) LOG.info("task {}: re-submitted {} pending clips after restore", context.taskId(), resubmitted);
+        initialised = true;
     }
 
     @Override
@@ -176,7 +190,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()),
                 prompt.map(CompiledPrompt::version).orElse(null));
         NarrationJob job = new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), jobPrompt, clip.getClosedAtMillis(), completions);
-        submitted.put(StateKeys.of(job.streamId(), job.clipIndex()), new Submission(job, context.currentSystemTimeMs()));
+        submitted.put(StateKeys.of(job.streamId(), job.clipIndex()), new Submission(job, initialised ? context.currentSystemTimeMs() : UNTIMED));
         engine.submit(job);
     }
 
@@ -211,11 +225,16 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private void timeOut(long now) {
         for (Iterator<Map.Entry<Bytes, Submission>> it = submitted.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Bytes, Submission> e = it.next();
-            long waited = now - e.getValue().atMillis();
-            if (waited < config.clipTimeoutMs()) break; // oldest first: the rest are younger
+            Submission submission = e.getValue();
+            if (submission.atMillis == UNTIMED) submission.atMillis = now;
+            long waited = now - submission.atMillis;
+            if (waited < config.clipTimeoutMs()) {
+                if (submission.atMillis == now) continue; // re-submitted in init, timed from now on: the next may be too
+                break; // oldest first: the rest are younger
+            }
             it.remove();
             if (pending.get(e.getKey()) == null) continue;
-            NarrationJob job = e.getValue().job();
+            NarrationJob job = submission.job;
             metrics.clipSkipped("timeout");
             LOG.warn("clip {} of stream {} not narrated {} ms after it was submitted: published with an error", job.clipIndex(), job.streamId(), waited);
             held.add(new NarrationCompletion(job, ClipNarration.failed("not narrated within clip.timeout.ms=" + config.clipTimeoutMs()

@@ -182,6 +182,37 @@ class NarratorAppIT {
     }
 
     @Test
+    void aClipPendingWhenTheNarratorStopsIsNarratedAfterTheRestartNotTimedOut() throws Exception {
+        NarratorConfig config = KafkaTestSupport.config(broker.bootstrapServers(), EndToEnd.unique("pending"), Map.of());
+        Topics topics = Topics.from(config);
+        FakeNarration stuck = new FakeNarration();
+        stuck.hold = batch -> true;
+        try {
+            try (NarratorApp app = NarratorApp.create(config, stuck)) {
+                app.start();
+                assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+                try (KafkaProducer<String, byte[]> producer = KafkaTestSupport.producer(broker.bootstrapServers())) {
+                    KafkaTestSupport.send(producer, topics, TestMedia.frame("cam", 0, 0, "red"));
+                    KafkaTestSupport.send(producer, topics, TestMedia.frame("cam", 1, 1, "green"));
+                }
+                assertThat(stuck.held.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("clip 0 is in the model").isTrue();
+                Thread.sleep(500); // a commit (commit.interval.ms=100) takes the pending clip
+            }
+        } finally {
+            stuck.release.countDown();
+        }
+        NarratorConfig restarted = config.with("state.dir", java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target").toAbsolutePath(),
+                "state-restarted").toString());
+        try (NarratorApp app = NarratorApp.create(restarted, new FakeNarration())) {
+            app.start();
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            List<Caption> captions = KafkaTestSupport.readCaptions(broker.bootstrapServers(), topics, got -> !got.isEmpty());
+            assertThat(captions).extracting(c -> c.getClipIndex() + ":" + c.getText() + ":" + c.getError()).containsExactly("0:frames=red:null");
+            assertThat(app.engine().metrics().count("narrator.clips.skipped", "reason", "timeout")).isZero();
+        }
+    }
+
+    @Test
     void segmentsInCaptionsOut() throws Exception {
         NarratorConfig config = KafkaTestSupport.config(broker.bootstrapServers(), EndToEnd.unique("segments"), Map.of());
         Topics topics = Topics.from(config);
