@@ -14,6 +14,8 @@ public enum ConfigKey {
     BOOTSTRAP_SERVERS("bootstrap.servers", "", "Kafka brokers to connect to; empty = start an embedded broker (the CLI decides)."),
     APPLICATION_ID("application.id", "narrator", "Kafka Streams application id: consumer group, state and internal topic prefix."),
     PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee; exactly_once_v2 publishes each window's caption exactly once."),
+    GROUP_INSTANCE_ID("group.instance.id", "", "Static membership: this instance's own id in the consumer group (Kafka Streams adds the stream thread's number), e.g. the pod or host name (narrator run --group-instance-id). A restarted instance with the same id gets its partitions back at once, without a rebalance, if it returns within session.timeout.ms; it leaves the group when stopped. Every running instance needs its own: of two with the same id, the older stops. Empty = dynamic membership."),
+    SESSION_TIMEOUT_MS("session.timeout.ms", "10000", "How long the group waits for an instance that stopped without leaving (killed, or a static member restarting) before its partitions move to the others (Kafka's own default is 45000)."),
     TOPIC_PREFIX("topic.prefix", "narrator.", "Prefix of the default topic names below."),
     TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = {prefix}frames."),
     TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = {prefix}segments."),
@@ -39,11 +41,14 @@ public enum ConfigKey {
     NARRATION_THREADS("narration.threads", "1", "Batches narrated at the same time, each on its own thread; more than one spreads a burst of clips over the cores."),
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
     MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
+    CLIP_TIMEOUT_MS("clip.timeout.ms", "", "A clip submitted for narration and not completed this long after (wall clock) is published with an error caption, so that a lost narration never holds back its stream's later captions; must exceed max.lag.ms and the longest batch; empty = max.lag.ms + 60000."),
     SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),
     CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context."),
     GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),
     GENERATION_BEAMS("generation.beams", "3", "Default beam-search width (prompts may override)."),
     GENERATION_TOP_P("generation.top.p", "0", "Default nucleus-sampling threshold; 0 = beam search (prompts may override)."),
+    PROMPT_MAX_EXAMPLES("prompt.max.examples", "32", "Prompts with more examples than this are dead letters (PROMPT_TOO_LONG); so are prompts whose tokens and generation.max.tokens (twice that with context.previous.caption) do not fit the model's context."),
+    PROMPT_MAX_BYTES("prompt.max.bytes", "4194304", "Prompts whose example media and texts add up to more bytes than this are dead letters (PROMPT_TOO_LONG); checked before any media is decoded."),
     MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
     MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
     MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),
@@ -80,7 +85,7 @@ public enum ConfigKey {
 
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {
-        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE;
+        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE || this == GROUP_INSTANCE_ID || this == SESSION_TIMEOUT_MS;
     }
 
     /** The key with this property name, if it is one of Narrator's. */

@@ -52,5 +52,11 @@ public enum DeadLetterReason {
      */
     DURATION_MISMATCH,
     /** A prompt whose settings, overrides or example media are invalid; the previous prompt stays in force. */
-    MALFORMED_PROMPT
+    MALFORMED_PROMPT,
+    /**
+     * A prompt the model cannot use: more examples than {@code prompt.max.examples}, more bytes than {@code prompt.max.bytes},
+     * or more tokens (with the tokens to generate) than the model's context; checked before any example media is decoded.
+     * The previous prompt stays in force.
+     */
+    PROMPT_TOO_LONG
 }

@@ -26,7 +26,7 @@ public final class FlamingoNarration implements Narration {
     public FlamingoNarration(FlamingoModel model) {
         this.model = model;
         this.info = new ModelInfo(model.config().name(), model.config().version(), model.config().vision().imageSize(),
-                model.config().perceiver().maxFrames());
+                model.config().perceiver().maxFrames(), model.config().text().positions());
     }
 
     public FlamingoModel model() {
@@ -59,6 +59,12 @@ public final class FlamingoNarration implements Narration {
         List<byte[]> out = new ArrayList<>(inputs.size());
         for (VisionFeatures f : model.encodePixels(pixels, inputs.size())) out.add(f.toBytes());
         return out;
+    }
+
+    /** The tokens of {@link FlamingoModel#prompt} for these texts, as the generator encodes it. */
+    @Override
+    public int promptTokens(List<String> exampleTexts) {
+        return model.tokenizer().encode(model.prompt(exampleTexts)).length;
     }
 
     @Override

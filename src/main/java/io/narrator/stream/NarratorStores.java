@@ -1,6 +1,7 @@
 package io.narrator.stream;
 
 import io.narrator.avro.state.PendingClip;
+import io.narrator.avro.state.PendingPrompt;
 import io.narrator.avro.state.StoredFrame;
 import io.narrator.avro.state.StreamClock;
 import io.narrator.avro.state.WindowProgress;
@@ -29,6 +30,8 @@ public final class NarratorStores {
      * (named apart from the earlier {@code narrator-pending}, whose frames were features only).
      */
     public static final String PENDING = "narrator-pending-clips";
+    /** Records of the prompts topic waiting to be validated (and tombstones waiting behind them), by offset. */
+    public static final String PENDING_PROMPTS = "narrator-pending-prompts";
     /** Validated prompts by prompt key (global: every instance has them all). */
     public static final String PROMPTS = "narrator-prompts";
 
@@ -52,6 +55,10 @@ public final class NarratorStores {
 
     static StoreBuilder<KeyValueStore<Bytes, PendingClip>> pending() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING), Serdes.Bytes(), AvroSerde.of(PendingClip.class));
+    }
+
+    static StoreBuilder<KeyValueStore<Long, PendingPrompt>> pendingPrompts() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_PROMPTS), Serdes.Long(), AvroSerde.of(PendingPrompt.class));
     }
 
     static StoreBuilder<KeyValueStore<String, byte[]>> prompts() {

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.kstream.Consumed;
  * frames   ─► frame-intake   ─┐ (sample, decode; images kept)        ┌─► captions
  * segments ─► segment-intake ─┴─► clip-windows ─► NarrationEngine ───┘ (vision encoder, narration)
  * prompts  ─► prompt-validator ─► prompt-table ─► global prompt store (every instance)
+ *             (validated in offset order on the prompt library's own thread; waiting ones kept in a store)
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
  * Sources read raw bytes (keys too) and decode inside the processors, so undecodable records become dead
@@ -34,7 +35,8 @@ public final class NarratorTopology {
     /**
      * Adds Narrator to {@code builder} and returns the built topology.
      *
-     * @throws IllegalArgumentException when the configured window holds more frames than the model takes
+     * @throws IllegalArgumentException when the configured window holds more frames than the model takes, or the configured
+     *     generation does not fit the model's context
      */
     public static Topology build(StreamsBuilder builder, NarrationEngine engine, Topics topics, NarratorConfig config) {
         ModelInfo model = engine.narration().modelInfo();
@@ -44,6 +46,12 @@ public final class NarratorTopology {
                     + framesPerWindow + " frames, but model " + model.name() + " takes at most " + model.maxFrames()
                     + ": lower window.seconds or sample.fps");
         PromptLibrary prompts = new PromptLibrary(engine.narration(), config);
+        int zeroShot = engine.narration().promptTokens(java.util.List.of());
+        int generated = prompts.generatedTokens(config.generation());
+        if (zeroShot + generated > model.contextTokens())
+            throw new IllegalArgumentException("generation.max.tokens=" + config.generation().maxTokens() + (config.contextPreviousCaption()
+                    ? " (twice, with context.previous.caption)" : "") + " and the zero-shot prompt's " + zeroShot + " tokens do not fit model "
+                    + model.name() + "'s context of " + model.contextTokens() + " tokens: lower generation.max.tokens");
         NarratorMetrics metrics = engine.metrics();
 
         builder.addGlobalStore(NarratorStores.prompts(), topics.promptTable().name(),
@@ -64,6 +72,7 @@ public final class NarratorTopology {
         topology.addStateStore(NarratorStores.frames(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
+        topology.addStateStore(NarratorStores.pendingPrompts(), PROMPT_VALIDATOR);
 
         topology.addSink(CAPTION_SINK, topics.captions().name(), Serdes.String().serializer(), serializer(topics.captions()), CLIP_WINDOWS);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters().name(), Serdes.String().serializer(), serializer(topics.deadLetters()),

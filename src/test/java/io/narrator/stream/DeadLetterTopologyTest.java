@@ -251,7 +251,7 @@ class DeadLetterTopologyTest {
     void malformedPrompt() {
         NarrationPrompt bad = NarrationPrompt.newBuilder().setWindowSeconds(-3).build();
         DeadLetter letter = rejects(DeadLetterReason.MALFORMED_PROMPT, Map.of(),
-                h -> h.prompts.pipeInput("cam", AvroSerde.of(NarrationPrompt.class).encode(bad)));
+                h -> h.prompt("cam", bad)); // validated on the prompt library's thread: h.prompt waits for it
         assertThat(letter.getOriginTopic()).isEqualTo("narrator.prompts");
         assertThat(letter.getMessage()).contains("windowSeconds must be positive, got -3");
     }
