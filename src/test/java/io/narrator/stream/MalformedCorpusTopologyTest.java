@@ -27,7 +27,10 @@ class MalformedCorpusTopologyTest {
                 switch (bad.input()) {
                     case FRAMES -> frames.pipeInput(bad.key(), bad.value());
                     case SEGMENTS -> segments.pipeInput(bad.key(), bad.value());
-                    case PROMPTS -> prompts.pipeInput(bad.key(), bad.value());
+                    case PROMPTS -> {
+                        prompts.pipeInput(bad.key(), bad.value());
+                        h.awaitPrompts(); // prompts that decode are validated off the stream thread: its dead letter comes now, in order
+                    }
                 }
             }
             h.frame(TestMedia.frame("cam", 1, BASE_MICROS / 1e6 + 1, "green"));
