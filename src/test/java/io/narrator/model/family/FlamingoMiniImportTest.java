@@ -157,6 +157,60 @@ class FlamingoMiniImportTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theDefaultImportReadsTheLatestFrameAndWritesFlamingoMinisConventions() throws Exception {
+        Path out = importFixture("flamingo-tiny-layout", "opt-tiny-repo", "clip-repo", "model.safetensors", null, tmp.resolve("default"));
+        FlamingoConfig config = ModelDirectory.of(out).config();
+        assertThat(config.perceiver().framesPerMedia()).as("frames per media by default").isEqualTo(1);
+        assertThat(config.perceiver().maxFrames()).as("temporal embeddings (time_pos_emb rows)").isEqualTo(4);
+        assertThat(config.source()).isEqualTo(new FlamingoConfig.Source("flamingo-mini", "facebook/opt-125m", "openai/clip-vit-large-patch14"));
+        assertThat(config.name()).isEqualTo("flamingo-mini");
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
+        JsonNode ref = FlamingoFixtures.reference("flamingo-tiny-layout.json").get("special_tokens");
+        assertThat(special.image()).isEqualTo(FlamingoConfig.SpecialTokens.NONE);
+        assertThat(special.endOfChunk()).isEqualTo(ref.get("eoc").asInt());
+        assertThat(special.mediaMarkers()).containsExactly(ref.get("media_location_ids").get(0).asInt(), ref.get("media_location_ids").get(1).asInt());
+        assertThat(new int[] {special.bos(), special.eos(), special.pad()}).containsExactly(ref.get("bos").asInt(), ref.get("eos").asInt(),
+                ref.get("pad").asInt());
+        assertThat(special.trainable()).as("<EOC>'s row is the release's own embedding row").isEmpty();
+        assertThat(special.banned()).as("flamingo-mini's generate bans nothing").isEmpty();
+        assertThat(config.text().vocabSize()).as("embedding rows: the OPT's vocab_size + 1").isEqualTo(305);
+        assertThat(config.crossAttention().placement()).isEqualTo(FlamingoConfig.CrossAttention.FIRST_OF_EVERY_N);
+        assertThat(config.vision().features()).isEqualTo(FlamingoConfig.Vision.LAST_HIDDEN_STATE);
+        try (FlamingoModel model = FlamingoModel.load(out)) {
+            JsonNode fewShot = FlamingoFixtures.reference("flamingo-tiny-layout.json").get("prompts").get(1);
+            assertThat(model.prompt(List.of("caption one", "caption two"))).as("the few-shot prompt format")
+                    .isEqualTo(fewShot.get("text").asText());
+            // a three-frame item is read as its latest frame alone
+            JsonNode clip = FlamingoFixtures.reference("clip.json").get("images");
+            List<VisionFeatures> frames = new ArrayList<>();
+            for (String f : List.of("F0", "F1", "F2"))
+                frames.add(model.encode(List.of(ImageIO.read(FlamingoFixtures.root().resolve("reference").resolve(clip.get(f).get("file").asText())
+                        .toFile()))).get(0));
+            assertThat(resample(model, new Media(frames))).containsExactly(resample(model, new Media(List.of(frames.get(2)))));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void float16WritesEveryTensorRoundedToHalfPrecision() throws Exception {
+        Path f32 = importFixture("flamingo-mini-layout", "opt-mini-repo", "clip-repo", "model.safetensors", null, tmp.resolve("f32"));
+        Path f16 = tmp.resolve("f16");
+        ModelImport.run(CheckpointFamilies.of("flamingo-mini"), new ImportSources(FlamingoFixtures.dir("flamingo-mini-layout"),
+                FlamingoFixtures.dir("opt-mini-repo"), FlamingoFixtures.dir("clip-repo"), null, null, null), f16, SafeTensors.Precision.F16,
+                SafeTensors.Progress.NONE);
+        try (SafeTensors full = SafeTensors.open(f32.resolve("model.safetensors")); SafeTensors half = SafeTensors.open(f16.resolve("model.safetensors"))) {
+            assertThat(half.names()).isEqualTo(full.names());
+            for (String name : full.names()) {
+                assertThat(half.info(name).dtype()).as(name).isEqualTo(io.narrator.model.checkpoint.DType.F16);
+                float[] values = full.readFloats(name);
+                float[] rounded = new float[values.length];
+                for (int i = 0; i < values.length; i++)
+                    rounded[i] = io.narrator.model.checkpoint.Float16.toFloat(io.narrator.model.checkpoint.Float16.fromFloat(values[i]));
+                assertThat(half.readFloats(name)).as(name).containsExactly(rounded);
+            }
+        }
+    }
+
     @AfterAll
     static void report() {
         System.out.println("flamingo-mini import exactness (max |difference| from the float64 reference; pixels are compared for equality):");
