@@ -192,6 +192,24 @@ class FlamingoMiniImportTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aTokenizerJsonWithoutEocGetsItAtItsSize() throws Exception {
+        Path file = tmp.resolve("opt-tokenizer.json"); // OPT's tokenizer as a tokenizer.json, without <EOC>
+        io.narrator.model.tokenizer.ByteLevelBpeTokenizerFile.read(FlamingoFixtures.dir("opt-tiny-repo")).write(file);
+        assertThat(java.nio.file.Files.readString(file)).doesNotContain("<EOC>");
+        Path out = tmp.resolve("with-tokenizer-json");
+        ModelImport.run(CheckpointFamilies.of("flamingo-tiny"), new ImportSources(FlamingoFixtures.dir("flamingo-tiny-layout"),
+                FlamingoFixtures.dir("opt-tiny-repo"), FlamingoFixtures.dir("clip-repo"), file, null, null), out, SafeTensors.Precision.F32,
+                SafeTensors.Progress.NONE);
+        JsonNode ref = FlamingoFixtures.reference("flamingo-tiny-layout.json");
+        try (FlamingoModel model = FlamingoModel.load(out)) {
+            assertThat(model.config().specialTokens().endOfChunk()).isEqualTo(ref.get("special_tokens").get("eoc").asInt());
+            for (JsonNode prompt : ref.get("prompts"))
+                assertThat(model.tokenizer().encodePrompt(prompt.get("text").asText())).as(prompt.get("name").asText())
+                        .containsExactly(longs(prompt.get("input_ids")));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void float16WritesEveryTensorRoundedToHalfPrecision() throws Exception {
         Path f32 = importFixture("flamingo-mini-layout", "opt-mini-repo", "clip-repo", "model.safetensors", null, tmp.resolve("f32"));
         Path f16 = tmp.resolve("f16");
