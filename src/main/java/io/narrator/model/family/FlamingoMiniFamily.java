@@ -153,8 +153,9 @@ final class FlamingoMiniFamily implements CheckpointFamily {
                 notes.add("vision tower: from " + clipWeights.source() + " (" + vision.entries().size() + " tensors; left out: "
                         + vision.ignored().size() + " of the text tower, projections, logit_scale and position_ids)");
             }
-            for (TensorTable.Tie tie : main.ties()) notes.add(tie.name() + ": " + tieNote(released, tie));
-            main.verifyTies();
+            main.verifyTies().forEach((tie, c) -> notes.add(tie.name() + ": " + (c.kind() == TiedTensors.Kind.SAME_STORAGE
+                    ? "the same storage as " + tie.tiedTo() + " (a tied head): left out"
+                    : "equal to " + tie.tiedTo() + " (a tied head saved twice): left out")));
             List<MappedCheckpoint.Entry> entries = new ArrayList<>();
             for (TensorTable.Mapping m : mappings) entries.addAll(m.entries());
             MappedCheckpoint view = MappedCheckpoint.of(description, entries, opened);
@@ -170,16 +171,6 @@ final class FlamingoMiniFamily implements CheckpointFamily {
             }
             throw e;
         }
-    }
-
-    private static String tieNote(Checkpoint released, TensorTable.Tie tie) throws CheckpointException {
-        if (!released.contains(tie.tiedTo())) return "tied to a tensor the file lacks";
-        TiedTensors.Comparison c = TiedTensors.compare(released, tie.name(), released, tie.tiedTo());
-        return switch (c.kind()) {
-            case SAME_STORAGE -> "the same storage as " + tie.tiedTo() + " (a tied head): left out";
-            case EQUAL_VALUES -> "equal to " + tie.tiedTo() + " (a tied head saved twice): left out";
-            default -> "differs from " + tie.tiedTo();
-        };
     }
 
     /** flamingo-mini's config, its OPT's and its CLIP's, and the tokenizer's ids → a Narrator config. */

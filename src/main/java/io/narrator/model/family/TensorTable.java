@@ -80,9 +80,10 @@ public final class TensorTable {
 
         /**
          * Checks that every tied copy repeats its tensor — the same storage, or equal values read a block at a time — so
-         * that dropping it loses nothing.
+         * that dropping it loses nothing; returns how each one does.
          */
-        public void verifyTies() throws CheckpointException {
+        public Map<Tie, TiedTensors.Comparison> verifyTies() throws CheckpointException {
+            Map<Tie, TiedTensors.Comparison> out = new LinkedHashMap<>();
             for (Tie t : ties) {
                 if (!source.contains(t.tiedTo()))
                     throw new CheckpointException(source.source() + ": " + t.name() + " is tied to " + t.tiedTo() + ", which it does not hold");
@@ -94,7 +95,9 @@ public final class TensorTable {
                     throw new CheckpointException(source.source() + ": " + t.name() + " differs from " + t.tiedTo() + " (first at value "
                             + c.firstDifference() + "); the model ties its output head to the token embeddings, so an untied head "
                             + "cannot be imported");
+                out.put(t, c);
             }
+            return out;
         }
     }
 

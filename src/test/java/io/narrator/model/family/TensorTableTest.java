@@ -56,7 +56,8 @@ class TensorTableTest {
         TensorTable table = TensorTable.builder("test").tied("head", "emb").rename("{rest}", "{rest}").build();
         TensorTable.Mapping m = table.map(same);
         assertThat(m.ties()).containsExactly(new TensorTable.Tie("head", "emb"));
-        m.verifyTies();
+        assertThat(m.verifyTies()).containsExactly(java.util.Map.entry(new TensorTable.Tie("head", "emb"),
+                new io.narrator.model.checkpoint.TiedTensors.Comparison(io.narrator.model.checkpoint.TiedTensors.Kind.EQUAL_VALUES, -1)));
         Tensor other = new Tensor("head", new long[] {3, 2}, new float[] {0, 1, 2, 3, 4, 6});
         assertThatThrownBy(() -> table.map(Checkpoint.of("src", List.of(t("emb", 3, 2), other))).verifyTies())
                 .hasMessage("src: head differs from emb (first at value 5); the model ties its output head to the token embeddings, so an "
