@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -16,7 +18,8 @@ import java.util.Map;
  * Tensors of other checkpoints under new names, and where asked in a new shape with as many elements: a released
  * checkpoint seen in Narrator's names ({@code flamingo.resampler.time_pos_emb} (4, 1, Dv) as {@code perceiver.frame_embs}
  * (4, Dv)), possibly merged from several files. Nothing is copied: every read goes to the underlying file, and a
- * reshape is a new view of the same bytes, so {@link SafeTensors#write(java.nio.file.Path, Checkpoint, SafeTensors.Precision, Map)}
+ * reshape is a new view of the same bytes (only a strided view reshaped across its strides is copied, that one tensor,
+ * as float32), so {@link SafeTensors#write(java.nio.file.Path, Checkpoint, SafeTensors.Precision, Map)}
  * streams a view as it streams a file. Closing the view closes the checkpoints it was given to own.
  */
 public final class MappedCheckpoint implements Checkpoint, StoredTensors {
@@ -117,10 +120,16 @@ public final class MappedCheckpoint implements Checkpoint, StoredTensors {
         StoredTensors s = StoredTensors.of(e.source());
         if (s == null) throw new IllegalStateException(e.source().getClass().getSimpleName() + " does not hand out stored tensors");
         StoredTensor t = s.stored(e.sourceName());
+        if (e.shape() == null) return t.renamed(name);
         try {
-            return e.shape() == null ? t.renamed(name) : t.reshaped(name, e.shape());
-        } catch (IllegalArgumentException ex) {
-            throw new CheckpointException(t.info().file() + ": " + ex.getMessage());
+            return t.reshaped(name, e.shape());
+        } catch (IllegalArgumentException notAView) {
+            if (!t.info().dtype().isFloatingPoint()) throw new CheckpointException(t.info().file() + ": " + notAView.getMessage());
+            // a strided view of floats reshaped across its strides: this one tensor's values, copied in row-major order
+            float[] values = t.readFloats();
+            ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(values);
+            return StoredTensor.dense(new TensorInfo(name, DType.F32, e.shape(), t.info().file()), ByteSource.of(bytes, t.info().file()), 0);
         }
     }
 
