@@ -112,14 +112,15 @@ final class FlamingoMiniFamily implements CheckpointFamily {
             try (NarratorTokenizer check = NarratorTokenizer.load(new ByteArrayInputStream(tokenizerJson), tokenizer.description(),
                     config.specialTokens())) {
                 notes.add("tokenizer: " + tokenizer.description() + ", " + END_OF_CHUNK + " = id " + config.specialTokens().endOfChunk()
-                        + ", media markers " + java.util.Arrays.toString(config.specialTokens().mediaMarkers()) + " ('<' and ' <'), BOS "
+                        + ", media markers " + java.util.Arrays.toString(config.specialTokens().mediaMarkers()) + " (of '<' and ' <'), BOS "
                         + config.specialTokens().bos());
             }
         }
-        notes.add(String.format(Locale.ROOT, "language model: OPT from %s (%d layers, width %d, %s%s), cross-attention before layers 0, %d, …",
+        int xattnLayers = 0;
+        for (int l = 0; l < opt.layers(); l++) if (config.hasCrossAttentionBefore(l)) xattnLayers++;
+        notes.add(String.format(Locale.ROOT, "language model: OPT from %s (%d layers, width %d, %s%s), cross-attention before %d of them",
                 opt.config(), opt.layers(), opt.hiddenSize(), opt.layerNormBefore() ? "pre-LN" : "post-LN",
-                opt.embedDim() != opt.hiddenSize() ? ", embeddings " + opt.embedDim() + " projected in and out" : "",
-                config.crossAttention().everyNLayers()));
+                opt.embedDim() != opt.hiddenSize() ? ", embeddings " + opt.embedDim() + " projected in and out" : "", xattnLayers));
         notes.add("frames per media: " + (framesPerMedia == 0 ? "every frame of a clip" : framesPerMedia + " (the latest)")
                 + (framesPerMedia == 1 ? "; flamingo-mini was trained on single images, so only its first temporal embedding was trained" : ""));
         return new ImportedModel(this, config, tokenizerJson, weights(dir, clip, config, notes), notes);
@@ -151,7 +152,7 @@ final class FlamingoMiniFamily implements CheckpointFamily {
                 mappings.add(vision);
                 description += " + " + clipWeights.source();
                 notes.add("vision tower: from " + clipWeights.source() + " (" + vision.entries().size() + " tensors; left out: "
-                        + vision.ignored().size() + " of the text tower, projections, logit_scale and position_ids)");
+                        + summary(vision.ignored()) + ")");
             }
             main.verifyTies().forEach((tie, c) -> notes.add(tie.name() + ": " + (c.kind() == TiedTensors.Kind.SAME_STORAGE
                     ? "the same storage as " + tie.tiedTo() + " (a tied head): left out"
@@ -171,6 +172,18 @@ final class FlamingoMiniFamily implements CheckpointFamily {
             }
             throw e;
         }
+    }
+
+    /** Ignored names, grouped by their first part: {@code text_model.* (20), logit_scale, …}. */
+    static String summary(List<TensorTable.Ignored> ignored) {
+        java.util.Map<String, List<String>> groups = new java.util.LinkedHashMap<>();
+        for (TensorTable.Ignored i : ignored) {
+            int dot = i.name().indexOf('.');
+            groups.computeIfAbsent(dot < 0 ? i.name() : i.name().substring(0, dot), k -> new ArrayList<>()).add(i.name());
+        }
+        List<String> parts = new ArrayList<>();
+        groups.forEach((group, names) -> parts.add(names.size() == 1 ? names.get(0) : group + ".* (" + names.size() + ")"));
+        return parts.isEmpty() ? "nothing" : String.join(", ", parts);
     }
 
     /** flamingo-mini's config, its OPT's and its CLIP's, and the tokenizer's ids → a Narrator config. */
