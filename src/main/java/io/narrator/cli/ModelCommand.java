@@ -5,8 +5,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.model.family.CheckpointFamilies;
+import io.narrator.model.family.CheckpointFamily;
+import io.narrator.model.family.ImportSources;
+import io.narrator.model.family.ModelImport;
 import io.narrator.train.eval.FeatureProbe;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,15 +27,105 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code narrator model}: commands about model directories. */
-@Command(name = "model", header = "Inspect a model directory or probe its vision features.",
-        mixinStandardHelpOptions = true, description = "Looks into a model directory.",
-        subcommands = {ModelCommand.Inspect.class, ModelCommand.Probe.class})
+@Command(name = "model", header = "Import a released checkpoint, inspect a model directory or probe its vision features.",
+        mixinStandardHelpOptions = true, description = "Makes and looks into model directories.",
+        subcommands = {ModelCommand.Import.class, ModelCommand.Inspect.class, ModelCommand.Probe.class})
 final class ModelCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code narrator model import}: a released checkpoint through its family into a Narrator model directory. */
+    @Command(name = "import", header = "Turn a released Flamingo checkpoint into a Narrator model directory.",
+            mixinStandardHelpOptions = true,
+            description = {"Reads a release in its own layout through its checkpoint family: translates its config files into a "
+                    + "config.json, builds tokenizer.json, maps every tensor to Narrator's names and checks its shape against the model "
+                    + "the config describes (every missing, unexpected or misshapen tensor is listed at once), then streams the tensors "
+                    + "into OUT/model.safetensors a chunk at a time, with a progress bar. Nothing in the released files is executed: "
+                    + "pickles are read through an allowlist of the globals a state dict uses.",
+                    "",
+                    "flamingo-mini (alias flamingo-tiny): dhansmair/flamingo-mini (OPT-350m) and dhansmair/flamingo-tiny (OPT-125m). DIR holds "
+                            + "the release's config.json and pytorch_model.bin; --lm the OPT repo (config.json, vocab.json, merges.txt: the "
+                            + "tokenizer unless --tokenizer); --vision the CLIP repo (config.json, preprocessor_config.json, and "
+                            + "model.safetensors or pytorch_model.bin: the released files lack the vision tower; a save that holds it as "
+                            + "flamingo.vision_encoder.* needs only the two JSON files). <EOC> is added to the tokenizer at its size. The "
+                            + "model is prompted as <image>{caption}<EOC> per example, then <image>, after the BOS token.",
+                    "",
+                    "narrator: a Narrator model directory, written again (e.g. as f16, or as one file from shards)."},
+            footer = {"", "Examples:",
+                    "  narrator model import flamingo-mini flamingo-mini/ --lm opt-350m/ \\",
+                    "      --vision clip-vit-large-patch14/ --out models/flamingo-mini",
+                    "  narrator model import flamingo-tiny flamingo-tiny/ --lm opt-125m/ \\",
+                    "      --vision clip-vit-large-patch14/ --out models/flamingo-tiny --precision f16",
+                    "  narrator caption clip.mp4 --model models/flamingo-mini"})
+    static final class Import implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FAMILY", description = "The release's checkpoint family: flamingo-mini (alias flamingo-tiny) or narrator.")
+        String family;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "The release's folder (for flamingo-mini: config.json and pytorch_model.bin).")
+        Path release;
+
+        @Option(names = "--lm", paramLabel = "OPT_DIR", description = "The language model's repo folder (flamingo-mini: the OPT its config.json names as \"lm\").")
+        Path lm;
+
+        @Option(names = "--vision", paramLabel = "CLIP_DIR",
+                description = "The vision model's repo folder (flamingo-mini: the CLIP its config.json names as \"clip_model_type\"): always its "
+                        + "config.json and preprocessor_config.json (.bin or safetensors weights too unless DIR holds the vision tower).")
+        Path vision;
+
+        @Option(names = "--tokenizer", paramLabel = "DIR|FILE",
+                description = "A tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt (default: the --lm folder); "
+                        + "<EOC> is added where it is missing.")
+        Path tokenizer;
+
+        @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model directory to write (new or empty).")
+        Path out;
+
+        @Option(names = "--precision", paramLabel = "f32|f16", defaultValue = "f32", converter = PrecisionConverter.class,
+                description = "Float type of the written weights (default: ${DEFAULT-VALUE}); f16 halves the file, values rounded to half precision.")
+        SafeTensors.Precision precision;
+
+        @Option(names = "--frames-per-media", paramLabel = "N",
+                description = "Frames of a clip the model reads per media item, the latest N evenly spaced (0: every frame). flamingo-mini's "
+                        + "default is 1: it was trained on single images, so only its first temporal embedding (time_pos_emb[0]) was trained.")
+        Integer framesPerMedia;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "The model's name in its config.json (default: FAMILY as given).")
+        String name;
+
+        @Spec CommandSpec spec;
+
+        /** {@code f32} or {@code f16}. */
+        static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<SafeTensors.Precision> {
+            @Override
+            public SafeTensors.Precision convert(String value) {
+                for (SafeTensors.Precision p : SafeTensors.Precision.values())
+                    if (p.name().equalsIgnoreCase(value)) return p;
+                throw new picocli.CommandLine.TypeConversionException("unknown precision '" + value + "': expected f32 or f16");
+            }
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            CheckpointFamily f = CheckpointFamilies.of(family);
+            String modelName = name != null ? name : f.name().equals("narrator") ? null : family;
+            ImportSources sources = new ImportSources(release, lm, vision, tokenizer, framesPerMedia, modelName);
+            PrintWriter err = spec.commandLine().getErr();
+            ModelImport.Result r;
+            try (ImportProgressBar bar = new ImportProgressBar(err, "import " + family)) {
+                r = ModelImport.run(f, sources, out, precision, bar);
+                bar.finish();
+            }
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "imported %s (%s family) into %s: %d tensors, %,d bytes of %s weights%n", r.config().name(), f.name(), r.dir(),
+                    r.tensors(), r.weightBytes(), precision.name().toLowerCase(Locale.ROOT));
+            for (String note : r.notes()) o.println("  " + note);
+            o.println("run it with --model " + r.dir() + " (caption, run, demo, generate, score, bench)");
+            return 0;
+        }
     }
 
     /** {@code narrator model inspect}: configuration, parameter counts per part and gate values. */
@@ -75,6 +171,9 @@ final class ModelCommand implements Runnable {
                     return 0;
                 }
                 out.printf("%s %s (%s) from %s%n", config.name(), config.version(), config.modelType(), dir);
+                if (config.source() != null)
+                    out.printf(Locale.ROOT, "source      imported from the %s family%s%n", config.source().family(),
+                            config.source().lm() == null ? "" : " (" + config.source().lm() + " + " + config.source().vision() + ")");
                 FlamingoConfig.Vision v = config.vision();
                 FlamingoConfig.Text t = config.text();
                 FlamingoConfig.Perceiver p = config.perceiver();

@@ -15,10 +15,14 @@ import java.util.List;
  * reads as it did before these keys existed.
  */
 public final class ConfigDefaults {
-    /** One optional key: its section, its name, and what a missing one reads as. */
+    /** One optional key: its section ({@link #TOP} for the top level), its name, and what a missing one reads as. */
     private record Key(String section, String name, JsonNode missing) {}
 
+    /** The section name of top-level keys. */
+    private static final String TOP = "";
+
     private static final List<Key> KEYS = List.of(
+            new Key(TOP, "source", NullNode.instance),
             new Key("vision", "conv_stem_channels", NullNode.instance),
             new Key("vision", "features", NullNode.instance),
             new Key("vision", "resample", NullNode.instance),
@@ -49,7 +53,11 @@ public final class ConfigDefaults {
     public static void fill(JsonNode root) {
         if (!(root instanceof ObjectNode)) return;
         for (Key k : KEYS)
-            if (root.get(k.section()) instanceof ObjectNode section && !section.has(k.name())) section.set(k.name(), k.missing());
+            if (section(root, k) instanceof ObjectNode section && !section.has(k.name())) section.set(k.name(), k.missing());
+    }
+
+    private static JsonNode section(JsonNode root, Key k) {
+        return k.section().equals(TOP) ? root : root.get(k.section());
     }
 
     /** The tree of {@code config} without the optional keys that hold the value they would take when missing. */
@@ -57,9 +65,9 @@ public final class ConfigDefaults {
         ObjectNode full = mapper.write(config);
         ObjectNode out = full.deepCopy();
         for (Key k : KEYS) {
-            if (!(out.get(k.section()) instanceof ObjectNode section) || !section.has(k.name())) continue;
+            if (!(section(out, k) instanceof ObjectNode section) || !section.has(k.name())) continue;
             ObjectNode without = out.deepCopy();
-            ((ObjectNode) without.get(k.section())).remove(k.name());
+            ((ObjectNode) section(without, k)).remove(k.name());
             fill(without);
             if (readsAs(without, full, mapper)) section.remove(k.name()); // the others keep their order
         }

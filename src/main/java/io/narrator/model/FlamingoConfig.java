@@ -28,7 +28,8 @@ public record FlamingoConfig(
         @JsonProperty("perceiver") Perceiver perceiver,
         @JsonProperty("cross_attention") CrossAttention crossAttention,
         @JsonProperty("special_tokens") SpecialTokens specialTokens,
-        @JsonProperty("generation") Generation generation) {
+        @JsonProperty("generation") Generation generation,
+        @JsonProperty("source") @JsonInclude(JsonInclude.Include.NON_NULL) Source source) {
 
     /** The only value {@code model_type} may take. */
     public static final String MODEL_TYPE = "flamingo";
@@ -50,6 +51,12 @@ public record FlamingoConfig(
                         + text.layers() + " layers: the model would have no cross-attention");
     }
 
+    /** A model of Narrator's own family (no {@code source}). */
+    public FlamingoConfig(String modelType, String name, String version, Vision vision, Text text, Perceiver perceiver,
+            CrossAttention crossAttention, SpecialTokens specialTokens, Generation generation) {
+        this(modelType, name, version, vision, text, perceiver, crossAttention, specialTokens, generation, null);
+    }
+
     /** The width of the visual tokens the resampler produces (the vision width, as in OpenFlamingo). */
     public int visualDim() {
         return vision.hiddenSize();
@@ -62,7 +69,22 @@ public record FlamingoConfig(
 
     /** The same model under another name and version (used when a trained model is published). */
     public FlamingoConfig withIdentity(String newName, String newVersion) {
-        return new FlamingoConfig(modelType, newName, newVersion, vision, text, perceiver, crossAttention, specialTokens, generation);
+        return new FlamingoConfig(modelType, newName, newVersion, vision, text, perceiver, crossAttention, specialTokens, generation, source);
+    }
+
+    /**
+     * Where an imported model came from: the checkpoint {@code family} its weights were released in (e.g.
+     * {@code flamingo-mini}) and, where the release names them, the language and vision models it was built on (hub ids
+     * such as {@code facebook/opt-350m}, {@code openai/clip-vit-large-patch14}). Absent for Narrator's own models.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Source(
+            @JsonProperty("family") String family,
+            @JsonProperty("lm") String lm,
+            @JsonProperty("vision") String vision) {
+        public Source {
+            requireText(family, "source.family");
+        }
     }
 
     /** CLIP-style ViT: sizes, preprocessing (image size, mean, std), activation, and which tokens of a frame are its features. */

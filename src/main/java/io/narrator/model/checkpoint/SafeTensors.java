@@ -240,21 +240,71 @@ public final class SafeTensors implements Checkpoint, StoredTensors {
         }
     }
 
+    /** Told how far a {@link #write(Path, Checkpoint, Precision, Map, Progress)} has got. */
+    @FunctionalInterface
+    public interface Progress {
+        /** {@code written} of the file's {@code total} bytes are written; called often (every buffered write). */
+        void written(long written, long total);
+
+        Progress NONE = (written, total) -> {};
+    }
+
     /**
      * Writes every tensor of {@code checkpoint}, in its order, streaming one chunk at a time (a file of any size is
      * written with a few MB of memory): float tensors as {@code precision}, integer and bool tensors as they are.
      */
     public static void write(Path file, Checkpoint checkpoint, Precision precision, Map<String, String> metadata)
             throws IOException {
+        write(file, checkpoint, precision, metadata, Progress.NONE);
+    }
+
+    /**
+     * {@link #write(Path, Checkpoint, Precision, Map)}, telling {@code progress} how many bytes are written. The file
+     * appears only when complete (written beside it, then moved); a failed write leaves nothing behind.
+     */
+    public static void write(Path file, Checkpoint checkpoint, Precision precision, Map<String, String> metadata, Progress progress)
+            throws IOException {
         List<TensorInfo> infos = new ArrayList<>();
         for (String name : checkpoint.names()) infos.add(checkpoint.info(name));
+        boolean stored = StoredTensors.of(checkpoint) != null;
+        byte[] header = header(infos, precision, metadata, stored);
+        long total = header.length;
+        for (TensorInfo info : infos) total += info.numel() * writtenAs(info, precision, stored).bytes();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            boolean stored = StoredTensors.of(checkpoint) != null;
-            out.write(header(infos, precision, metadata, stored));
+        try (OutputStream out = new BufferedOutputStream(new CountingStream(Files.newOutputStream(tmp), progress, total), 1 << 20)) {
+            out.write(header);
             for (TensorInfo info : infos) stored(checkpoint, info.name()).writeTo(out, writtenAs(info, precision, stored));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Counts the bytes that pass and reports them. */
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        private final Progress progress;
+        private final long total;
+        private long written;
+
+        CountingStream(OutputStream out, Progress progress, long total) {
+            super(out);
+            this.progress = progress;
+            this.total = total;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            progress.written(++written, total);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            written += len;
+            progress.written(written, total);
+        }
     }
 
     /** The tensor's bytes, for a checkpoint of this package, or else its float32 values as a dense in-memory tensor. */

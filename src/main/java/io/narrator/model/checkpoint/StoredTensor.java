@@ -65,6 +65,53 @@ final class StoredTensor {
         return new StoredTensor(info.withName(name), source, base, offset, stride);
     }
 
+    /**
+     * The same values under another name and shape with as many elements: any shape when the values lie in row-major
+     * order, else only dimensions of size 1 added or removed (a strided view keeps its other strides).
+     *
+     * @throws IllegalArgumentException when the element counts differ or a strided view would need a copy
+     */
+    StoredTensor reshaped(String name, long[] newShape) {
+        TensorInfo to = new TensorInfo(name, info.dtype(), newShape, info.file());
+        if (to.numel() != info.numel())
+            throw new IllegalArgumentException("tensor " + info.name() + " of shape " + Arrays.toString(shape) + " cannot be reshaped to "
+                    + Arrays.toString(newShape) + ": " + info.numel() + " elements, not " + to.numel());
+        if (contiguous()) return new StoredTensor(to, source, base, offset, rowMajorStrides(newShape));
+        long[] kept = nonUnitStrides(shape, stride);
+        long[] keptShape = nonUnit(shape);
+        if (!Arrays.equals(keptShape, nonUnit(newShape)))
+            throw new IllegalArgumentException("tensor " + info.name() + " is a strided view of shape " + Arrays.toString(shape)
+                    + "; it is reshaped only by adding or removing dimensions of size 1, not to " + Arrays.toString(newShape));
+        long[] newStride = new long[newShape.length];
+        for (int i = 0, k = 0; i < newShape.length; i++) newStride[i] = newShape[i] == 1 ? 1 : kept[k++];
+        return new StoredTensor(to, source, base, offset, newStride);
+    }
+
+    /** Rows {@code [start, end)} of the first dimension, a view of the same bytes (for reading a large tensor in parts). */
+    StoredTensor rows(long start, long end) {
+        if (shape.length == 0 || start < 0 || end > shape[0] || start > end)
+            throw new IllegalArgumentException("tensor " + info.name() + " of shape " + Arrays.toString(shape) + " has no rows " + start + ".." + end);
+        long[] s = shape.clone();
+        s[0] = end - start;
+        return new StoredTensor(new TensorInfo(info.name(), info.dtype(), s, info.file()), source, base, offset + start * stride[0], stride);
+    }
+
+    /** True when both are the same elements of the same bytes (two names of one storage, as a tied head is). */
+    boolean sameView(StoredTensor other) {
+        return source == other.source && base == other.base && offset == other.offset && info.dtype() == other.info.dtype()
+                && Arrays.equals(shape, other.shape) && Arrays.equals(stride, other.stride);
+    }
+
+    private static long[] nonUnit(long[] shape) {
+        return Arrays.stream(shape).filter(d -> d != 1).toArray();
+    }
+
+    private static long[] nonUnitStrides(long[] shape, long[] stride) {
+        long[] out = new long[(int) Arrays.stream(shape).filter(d -> d != 1).count()];
+        for (int i = 0, k = 0; i < shape.length; i++) if (shape[i] != 1) out[k++] = stride[i];
+        return out;
+    }
+
     static long[] rowMajorStrides(long[] shape) {
         long[] s = new long[shape.length];
         long step = 1;

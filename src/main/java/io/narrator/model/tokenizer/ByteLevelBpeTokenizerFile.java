@@ -111,6 +111,13 @@ public final class ByteLevelBpeTokenizerFile {
 
     /** Writes {@code tokenizer.json}. */
     public void write(Path tokenizerJson) throws IOException {
+        Path parent = tokenizerJson.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        Files.write(tokenizerJson, json());
+    }
+
+    /** The content of {@code tokenizer.json}: pretty-printed UTF-8 JSON. */
+    public byte[] json() throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
@@ -144,9 +151,7 @@ public final class ByteLevelBpeTokenizerFile {
         vocab.forEach(v::put);
         ArrayNode m = model.putArray("merges");
         for (String[] pair : merges) m.add(pair[0] + " " + pair[1]);
-        Path parent = tokenizerJson.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tokenizerJson.toFile(), root);
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }
 
     /** The ByteLevel pre-tokenizer / decoder: GPT-2's split pattern, no prefix space added. */

@@ -1,6 +1,7 @@
 package io.narrator.model.vision;
 
 import io.narrator.model.FlamingoConfig;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
@@ -172,12 +173,19 @@ public final class ImagePreprocessor {
      * The image's pixels as {@code 0xRRGGBB} ints, row by row: read straight from the pixel array for the
      * types decoders and renderers produce (3-byte BGR from JPEG, int RGB/ARGB), else through
      * {@link BufferedImage#getRGB}, which converts pixel by pixel through the colour model and costs many
-     * times more. Only the low 24 bits are used.
+     * times more. An 8-bit grey image (with or without alpha) gives each grey level as R = G = B, as Pillow's
+     * {@code convert("RGB")} does; {@code getRGB} would treat its levels as linear light and brighten them. Only the
+     * low 24 bits are used.
      */
     static int[] rgb(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
         Raster raster = image.getRaster();
+        if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getSampleModel().getSampleSize(0) == 8) {
+            int[] grey = raster.getSamples(raster.getMinX(), raster.getMinY(), w, h, 0, new int[w * h]);
+            for (int i = 0; i < grey.length; i++) grey[i] *= 0x010101;
+            return grey;
+        }
         int dx = -raster.getSampleModelTranslateX();
         int dy = -raster.getSampleModelTranslateY();
         int type = image.getType();

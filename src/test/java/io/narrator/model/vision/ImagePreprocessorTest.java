@@ -63,10 +63,10 @@ class ImagePreprocessorTest {
     }
 
     @Test
-    void readsPixelsOfEveryImageTypeAsGetRgbDoes() {
+    void readsPixelsOfEveryColourImageTypeAsGetRgbDoes() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(3);
         for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_INT_RGB, BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR,
-            BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_BYTE_GRAY}) {
+            BufferedImage.TYPE_4BYTE_ABGR}) {
             BufferedImage img = new BufferedImage(23, 17, type);
             for (int y = 0; y < 17; y++) for (int x = 0; x < 23; x++) img.setRGB(x, y, 0xff000000 | random.nextInt(1 << 24));
             for (BufferedImage view : new BufferedImage[] {img, img.getSubimage(3, 5, 11, 9)}) {
@@ -76,5 +76,28 @@ class ImagePreprocessorTest {
                     assertThat(got[i] & 0xffffff).as("type %d pixel %d", type, i).isEqualTo(expected[i] & 0xffffff);
             }
         }
+    }
+
+    /**
+     * An 8-bit grey image gives each stored grey level as R = G = B, as Pillow's {@code convert("RGB")} does (a grey PNG
+     * decoded by both then preprocesses to CLIP's exact pixels: FlamingoMiniImportTest's image B). {@code getRGB} would
+     * treat the levels as linear light and brighten them.
+     */
+    @Test
+    void readsGreyLevelsAsPillowDoes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        BufferedImage img = new BufferedImage(23, 17, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 17; y++) for (int x = 0; x < 23; x++) img.getRaster().setSample(x, y, 0, random.nextInt(256));
+        for (BufferedImage view : new BufferedImage[] {img, img.getSubimage(3, 5, 11, 9)}) {
+            int[] got = ImagePreprocessor.rgb(view);
+            for (int y = 0; y < view.getHeight(); y++)
+                for (int x = 0; x < view.getWidth(); x++) {
+                    int level = view.getRaster().getSample(x, y, 0);
+                    assertThat(got[y * view.getWidth() + x] & 0xffffff).as("pixel (%d, %d)", x, y).isEqualTo(level * 0x010101);
+                }
+        }
+        int level = 100;
+        img.getRaster().setSample(0, 0, 0, level);
+        assertThat(img.getRGB(0, 0) & 0xff).as("getRGB brightens a grey level").isNotEqualTo(level);
     }
 }
