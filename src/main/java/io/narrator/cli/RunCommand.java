@@ -1,6 +1,7 @@
 package io.narrator.cli;
 
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDevice;
 import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.FlamingoNarration;
 import io.narrator.stream.NarratorApp;
@@ -49,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
         NarratorConfig config = kafka.config(null);
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
-        FlamingoModel loaded = model.load();
+        FlamingoModel loaded = model.load(config);
         EmbeddedKafkaBroker broker = null;
         try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
             if (embedded) {
@@ -66,8 +67,9 @@ final class RunCommand implements Callable<Integer> {
                 app.start();
                 if (!app.awaitRunning(START_TIMEOUT))
                     throw new IllegalStateException("the narrator did not start within " + START_TIMEOUT.toMinutes() + " minutes (state " + app.state() + ")");
-                out.printf("narrator running (application.id %s, model %s %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
-                        narration.modelInfo().name(), narration.modelInfo().version(), topics.frames().name(), topics.segments().name(),
+                out.printf("narrator running (application.id %s, model %s %s on %s, %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
+                        narration.modelInfo().name(), narration.modelInfo().version(), ModelDevice.describe(loaded.device()), loaded.dtype().label(),
+                        topics.frames().name(), topics.segments().name(),
                         topics.captions().name(), app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "");
                 out.flush();
                 while (!stop.await(Duration.ofSeconds(1))) {

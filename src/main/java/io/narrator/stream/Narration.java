@@ -37,6 +37,14 @@ public interface Narration extends AutoCloseable {
     }
 
     /**
+     * Checks that {@code text} can be the text of a few-shot example for this model: nothing in it reads as a media
+     * marker once tokenized (a prompt holds one per media item).
+     *
+     * @throws IllegalArgumentException saying what in the text cannot be used
+     */
+    void checkExampleText(String text);
+
+    /**
      * Narrates a batch of clips (possibly from different streams) in one batched generation.
      * Returns one result per request, in order. A request that fails on its own yields a result with
      * {@link ClipNarration#error()} set; it does not fail the others.

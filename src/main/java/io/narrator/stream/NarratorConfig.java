@@ -2,6 +2,8 @@ package io.narrator.stream;
 
 import static io.narrator.stream.ConfigKey.*;
 
+import io.narrator.model.ModelDevice;
+import io.narrator.model.ModelDtype;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +52,9 @@ public record NarratorConfig(
         long maxPixels,
         long maxTimestampMicros,
         long drainIntervalMs,
-        int metricsPort) {
+        int metricsPort,
+        ModelDevice modelDevice,
+        ModelDtype modelDtype) {
 
     public NarratorConfig {
         properties = Collections.unmodifiableMap(new TreeMap<>(properties));
@@ -86,6 +90,8 @@ public record NarratorConfig(
         positive(DRAIN_INTERVAL_MS, drainIntervalMs);
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+        if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
+        if (modelDtype == null) throw new IllegalArgumentException(MODEL_DTYPE.key() + " must not be null");
     }
 
     /** The defaults, as if from an empty properties file. */
@@ -158,7 +164,9 @@ public record NarratorConfig(
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
                 longValue(p, DRAIN_INTERVAL_MS),
-                integer(p, METRICS_PORT));
+                integer(p, METRICS_PORT),
+                device(p),
+                dtype(p));
     }
 
     /** A copy with one property changed (Narrator key or Kafka property). */
@@ -238,6 +246,22 @@ public record NarratorConfig(
             "bootstrap.servers", "security.protocol", "client.id", "request.timeout.ms", "retry.backoff.ms",
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
+
+    private static ModelDevice device(Map<String, String> p) {
+        try {
+            return ModelDevice.parse(p.get(MODEL_DEVICE.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(MODEL_DEVICE.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelDtype dtype(Map<String, String> p) {
+        try {
+            return ModelDtype.named(p.get(MODEL_DTYPE.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
+        }
+    }
 
     private static void positive(ConfigKey key, long value) {
         if (value <= 0) throw new IllegalArgumentException(key.key() + " must be positive, got " + value);

@@ -123,6 +123,11 @@ public final class PromptLibrary {
         byte[] media = Buffers.toArray(example.getMedia());
         String where = "example " + index + " (" + type + ", " + media.length + " bytes): ";
         if (example.getText() == null || example.getText().isBlank()) throw malformed("example " + index + " has no text");
+        try {
+            narration.checkExampleText(example.getText());
+        } catch (IllegalArgumentException e) {
+            throw malformed("example " + index + ": " + e.getMessage());
+        }
         Optional<FrameEncoding> image = FrameEncoding.parse(type).filter(e -> e != FrameEncoding.RAW_RGB24);
         if (image.isPresent()) {
             try {

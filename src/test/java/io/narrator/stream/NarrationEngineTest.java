@@ -38,6 +38,9 @@ class NarrationEngineTest {
         }
 
         @Override
+        public void checkExampleText(String text) {}
+
+        @Override
         public List<ClipNarration> narrate(List<ClipRequest> clips) {
             entered.countDown();
             try {
