@@ -62,7 +62,7 @@ public final class ModelBenchmark {
     public record Result(String model, long parameters, Map<String, Long> parameterCounts, String device, String dtype, int cores, int torchThreads,
             double warmupSeconds, int runs, double loadMs, long fileBytes,
             double visionFramesPerSecond, double visionMsPerFrame, double resamplerMsPerClip, List<Generation> generation,
-            Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup) {}
+            Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup, List<String> notMeasured) {}
 
     private final FlamingoModel model;
     private final String source;
@@ -122,11 +122,19 @@ public final class ModelBenchmark {
         // the resampler alone on one clip (inside generation it is not separable from the prompt's work)
         pieces.put(RESAMPLER, () -> resampleOnce(clips.get(0)));
         List<Case> cases = new ArrayList<>(); // the generation pieces, in order
+        List<String> notMeasured = new ArrayList<>();
         for (int shots : SHOTS) {
             String promptName = shots + "-shot";
             List<String> texts = new ArrayList<>();
             for (int i = 0; i < shots; i++) texts.add("two small red circles move to the left");
             String prompt = model.prompt(texts);
+            int length = model.tokenizer().encodePrompt(prompt).length;
+            int positions = model.config().text().positions();
+            if (length + options.tokens() > positions) { // a model with a short context (a test model) cannot take it
+                notMeasured.add(String.format(java.util.Locale.ROOT, "%s: a prompt of %d tokens plus %d new ones exceeds the model's %d positions",
+                        promptName, length, options.tokens(), positions));
+                continue;
+            }
             for (int batch : options.batches()) {
                 for (boolean cached : options.uncached() && batch == options.batches().get(0) ? new boolean[] {true, false} : new boolean[] {true}) {
                     List<GenerationRequest> reqs = new ArrayList<>();
@@ -162,7 +170,7 @@ public final class ModelBenchmark {
         long total = model.block().parameterCounts().values().stream().mapToLong(Long::longValue).sum();
         return new Result(model.config().name() + " " + model.config().version(), total, model.block().parameterCounts(),
                 ModelDevice.describe(model.device()), model.dtype().label(), java.lang.Runtime.getRuntime().availableProcessors(), JniUtils.getNumThreads(), options.warmupSeconds(), options.runs(),
-                loadMs, fileBytes, 1000.0 / msPerFrame, msPerFrame, timed.get(RESAMPLER).medianMs(), gens, cacheSpeedup, batchSpeedup);
+                loadMs, fileBytes, 1000.0 / msPerFrame, msPerFrame, timed.get(RESAMPLER).medianMs(), gens, cacheSpeedup, batchSpeedup, notMeasured);
     }
 
     private static final String VISION = "vision";

@@ -74,6 +74,7 @@ final class BenchCommand implements Runnable {
                             g.msPerToken(), g.tokensPerSecond(), g.clipsPerSecond());
                 r.cacheSpeedup().forEach((k, v) -> out.printf("cache speed-up %-18s %.2fx%n", k, v));
                 r.batchSpeedup().forEach((k, v) -> out.printf("batch speed-up %-18s %.2fx tokens/s of batch 1%n", k, v));
+                for (String skipped : r.notMeasured()) out.println("not measured: " + skipped);
                 if (json != null) JSON.writeValue(json.toFile(), r);
             }
             return 0;
