@@ -14,11 +14,11 @@ import picocli.CommandLine.TypeConversionException;
 final class DeviceOption {
     @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N|auto", converter = DeviceConverter.class,
             description = "Where the model runs: cpu, gpu (the first CUDA GPU), gpu:N, or auto, the first GPU PyTorch sees, else the CPU "
-                    + "(default: model.device, auto). GPUs need the CUDA build (mvn -Pcuda package) and an NVIDIA driver.")
+                    + "(default: auto, or model.device from --config). GPUs need the CUDA build (mvn -Pcuda package) and an NVIDIA driver.")
     ModelDevice device;
 
     @Option(names = "--dtype", paramLabel = "f32|f16", converter = DtypeConverter.class,
-            description = "Number format of the weights and the computation (default: model.dtype, f32). f16 halves the weights' memory; on the CPU it is slower, not faster.")
+            description = "Number format of the weights and the computation (default: f32, or model.dtype from --config). f16 halves the weights' memory; on the CPU it is slower, not faster.")
     ModelDtype dtype;
 
     /** {@code --device}, else {@code model.device} of {@code config}. */

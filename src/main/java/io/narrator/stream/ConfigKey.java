@@ -40,7 +40,7 @@ public enum ConfigKey {
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
     MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
     SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),
-    CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context."),
+    CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context, as plain text before the prompt; a caption that would read as media (one holding a media marker of the model, e.g. flamingo-mini's '<') is left out."),
     MODEL_DEVICE("model.device", "auto", "Where the model runs: cpu, gpu (the first CUDA GPU), gpu:N, or auto (the first GPU PyTorch sees, else the CPU). GPUs need the CUDA build (mvn -Pcuda package). The --device option of the model commands overrides it."),
     MODEL_DTYPE("model.dtype", "f32", "Number format of the model's weights and computation: f32, or f16 (half the weights' memory; on the CPU slower, not faster). The --dtype option of the model commands overrides it."),
     GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),
