@@ -44,6 +44,16 @@ class DeviceOptionsTest {
     }
 
     @Test
+    void inspectAndProbeRunTheModelInFloat16() {
+        Cli.Result inspect = Cli.run("model", "inspect", "bundled", "--dtype", "f16", "--device", "cpu");
+        assertThat(inspect.exitCode()).as(inspect.toString()).isZero();
+        assertThat(inspect.out()).contains("gates (tanh)").contains("xattn 0 (LM 1)");
+        Cli.Result probe = Cli.run("model", "probe", "bundled", "--frames", "64", "--held-out", "32", "--dtype", "f16", "--device", "cpu", "--json");
+        assertThat(probe.exitCode()).as(probe.toString()).isZero();
+        assertThat(probe.out()).contains("\"accuracy\"").contains("\"heldOut\" : 32");
+    }
+
+    @Test
     void aGpuWherePyTorchSeesNoneIsOneLineSayingWhatToDo() {
         String[][] commands = {
             {"generate", "--media", image.toString()},
