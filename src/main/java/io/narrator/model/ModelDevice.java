@@ -2,7 +2,12 @@ package io.narrator.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.Enumeration;
 import java.util.Locale;
+import java.util.Properties;
 
 /**
  * Where a model runs, as a user names it ({@code --device}, {@code model.device}): {@code cpu}, {@code gpu} (the first
@@ -85,10 +90,30 @@ public record ModelDevice(Kind kind, int gpu) {
         return Engine.getInstance().getGpuCount();
     }
 
-    /** Whether the PyTorch natives in use were built with CUDA (the {@code -Pcuda} build). Starts the engine. */
+    /**
+     * Whether PyTorch's natives are a CUDA build (the {@code -Pcuda} build), whether or not a GPU is present: CUDA among
+     * the engine's capabilities (which PyTorch reports only where a GPU and its driver are found), else the flavor of the
+     * natives ({@code PYTORCH_FLAVOR} with natives from {@code PYTORCH_LIBRARY_PATH}, else the packaged natives'
+     * {@code native/lib/pytorch.properties}: {@code cu124} or {@code cpu}). Starts the engine.
+     */
     public static boolean cudaBuild() {
         DjlSetup.configure();
-        return Engine.getInstance().hasCapability("CUDA");
+        if (Engine.getInstance().hasCapability("CUDA")) return true;
+        String given = System.getenv("PYTORCH_FLAVOR"); // natives from PYTORCH_LIBRARY_PATH say what they are here
+        if (given != null && !given.isBlank()) return given.strip().startsWith("cu");
+        try {
+            Enumeration<URL> files = ModelDevice.class.getClassLoader().getResources("native/lib/pytorch.properties");
+            while (files.hasMoreElements()) {
+                Properties p = new Properties();
+                try (InputStream in = files.nextElement().openStream()) {
+                    p.load(in);
+                }
+                if (p.getProperty("flavor", "").startsWith("cu")) return true;
+            }
+        } catch (IOException e) {
+            return false; // no readable description of the natives: a CPU build
+        }
+        return false;
     }
 
     /** Why no GPU can be used, and what to do: a CPU-only build, or a CUDA build that sees no GPU. */
@@ -96,7 +121,7 @@ public record ModelDevice(Kind kind, int gpu) {
         if (!cudaBuild())
             return "no CUDA GPU is visible to PyTorch: this build has PyTorch's CPU natives; build with `mvn -Pcuda package` "
                     + "and check the NVIDIA driver (nvidia-smi)";
-        return "no CUDA GPU is visible to PyTorch (its CUDA build is in use): check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES";
+        return "no CUDA GPU is visible to PyTorch (the CUDA build is in use): check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES";
     }
 
     /** The name this choice is written with: {@code cpu}, {@code gpu:N} or {@code auto}. */

@@ -64,6 +64,9 @@ class ModelDeviceTest {
         if (!ModelDevice.cudaBuild()) // the CPU natives: the message says how to get the CUDA build
             assertThatThrownBy(() -> ModelDevice.gpu(0).resolve(0)).hasMessage("no CUDA GPU is visible to PyTorch: this build has "
                     + "PyTorch's CPU natives; build with `mvn -Pcuda package` and check the NVIDIA driver (nvidia-smi)");
+        else // the CUDA natives (mvn -Pcuda) without a GPU or driver
+            assertThatThrownBy(() -> ModelDevice.gpu(0).resolve(0)).hasMessage("no CUDA GPU is visible to PyTorch (the CUDA build is in use): "
+                    + "check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES");
         assertThatThrownBy(() -> ModelDevice.gpu(1).resolve(1))
                 .hasMessage("GPU 1 is not visible to PyTorch: it sees 1 GPU (gpu:0); check CUDA_VISIBLE_DEVICES and nvidia-smi");
         assertThatThrownBy(() -> ModelDevice.gpu(4).resolve(2))
