@@ -47,6 +47,17 @@ class MiniStyleCommandsIT {
     }
 
     @Test
+    void benchPipelineRunsTheModelThroughTheWholePipeline() throws Exception {
+        Path json = dir.resolve("pipeline.json");
+        Cli.Result r = Cli.run("bench", "pipeline", "--smoke", "--model", model.toString(), "--json", json.toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("flamingo-mini-style-latest-frame 0 on " + device + " (f32); ");
+        var run = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("runs").get(0);
+        assertThat(run.get("errors").asLong()).as(r.out()).isZero();
+        assertThat(run.get("captions").asLong()).isPositive().isEqualTo(run.get("expectedCaptions").asLong() - run.get("missing").asLong());
+    }
+
+    @Test
     void runNarratesWhatIngestPublishes() throws Exception {
         Path config = dir.resolve("run.properties");
         Files.writeString(config, String.join("\n", "application.id=mini-run", "topic.partitions=1", "window.phase=aligned", "idle.timeout.ms=1000",
