@@ -44,8 +44,8 @@ final class ClipMedia {
         int markers = model.mediaMarkers(given);
         if (markers != clips) {
             String media = model.config().specialTokens().mediaText();
-            throw new IllegalArgumentException("the prompt has " + markers + " media marker(s) (" + media + ", as this model's tokenizer reads the prompt) but "
-                    + clips + " --media CLIP(s) were given: put one " + media + " where each clip goes, e.g. \"" + model.queryPrompt(clips) + "\"");
+            throw new IllegalArgumentException("the prompt has " + markers + " " + media + " marker(s) but " + clips + " --media CLIP(s) were given "
+                    + "(as this model's tokenizer reads the prompt): put one " + media + " where each clip goes, e.g. \"" + model.queryPrompt(clips) + "\"");
         }
         return given;
     }

@@ -125,8 +125,8 @@ class MiniStyleCommandsTest {
         Cli.Result glued = Cli.run("generate", "--model", merged.toString(), "--media", image.toString(), "--media", clip.toString(),
                 "--prompt", "<image><image>");
         assertThat(glued.exitCode()).isEqualTo(1);
-        assertThat(glued.errLines()).containsExactly("narrator: error: the prompt has 1 media marker(s) (<image>, as this model's tokenizer reads the "
-                + "prompt) but 2 --media CLIP(s) were given: put one <image> where each clip goes, e.g. \"<image> <image>\"");
+        assertThat(glued.errLines()).containsExactly("narrator: error: the prompt has 1 <image> marker(s) but 2 --media CLIP(s) were given (as this "
+                + "model's tokenizer reads the prompt): put one <image> where each clip goes, e.g. \"<image> <image>\"");
         // where "><" is two tokens, the media texts go side by side as before
         Cli.Result plain = Cli.run("generate", "--model", mini.toString(), "--media", image.toString(), "--media", image.toString(), "--json",
                 "--max-tokens", "4");
