@@ -67,6 +67,11 @@ final class TimedNarration implements Narration {
         return inner.modelInfo();
     }
 
+    @Override
+    public int promptTokens(List<String> exampleTexts) {
+        return inner.promptTokens(exampleTexts);
+    }
+
     /** Not timed: stream threads prepare inputs as part of decoding (the captions' decode time includes it). */
     @Override
     public float[] visionInput(BufferedImage frame) {

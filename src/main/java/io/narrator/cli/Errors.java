@@ -11,7 +11,17 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        String message = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        return report(e, cl);
+    }
+
+    /**
+     * Prints {@code narrator: error: } and what went wrong in one line — an exception's message, an {@link Error}'s
+     * class and message — with the stack trace after it under {@code --verbose}; returns {@link #FAILED}.
+     */
+    static int report(Throwable e, CommandLine cl) {
+        boolean noMessage = e.getMessage() == null || e.getMessage().isBlank();
+        String message = e instanceof Error ? e.getClass().getName() + (noMessage ? "" : ": " + e.getMessage())
+                : noMessage ? e.getClass().getSimpleName() : e.getMessage();
         cl.getErr().println("narrator: error: " + message);
         if (Main.verbose(cl)) e.printStackTrace(cl.getErr());
         return FAILED;

@@ -57,18 +57,25 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with its output and errors going to the given writers; returns the exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        return execute(out, err, CommandLine.defaultFactory(), args);
+        return execute(commandLine(), out, err, args);
     }
 
     /** Like {@link #execute(PrintWriter, PrintWriter, String...)}, with the commands made by {@code factory}. */
     static int execute(PrintWriter out, PrintWriter err, CommandLine.IFactory factory, String... args) {
-        ProcessSetup.configure();
-        CommandLine cl = commandLine(factory);
+        return execute(commandLine(factory), out, err, args);
+    }
+
+    /**
+     * Runs a command tree: anything it throws, an {@link Error} included, is one line on {@code err} (the stack trace
+     * with {@code --verbose}) and exit code {@link Errors#FAILED}.
+     */
+    static int execute(CommandLine cl, PrintWriter out, PrintWriter err, String... args) {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler(new Errors());
         cl.setExecutionStrategy(parsed -> {
+            ProcessSetup.configure();
             List<CommandLine> chain = parsed.asCommandLineList();
             String leaf = chain.get(chain.size() - 1).getCommandName();
             if (verbose(cl)) logLevel(Level.DEBUG);
@@ -77,6 +84,8 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (Throwable e) { // picocli hands only exceptions to Errors: an Error (out of memory, a native library) ends up here
+            return Errors.report(e, cl);
         } finally {
             out.flush();
             err.flush();
@@ -113,13 +122,17 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Narrator's log level: DEBUG (and Kafka's connection warnings) with {@code --verbose}; otherwise INFO for the
-     * long-running services and WARN for commands whose output is what the user asked for.
+     * Narrator's log level: DEBUG (and Kafka's connection warnings, and DJL's native library loading) with
+     * {@code --verbose}; otherwise INFO for the long-running services and WARN for commands whose output is what the
+     * user asked for.
      */
     private static void logLevel(Level level) {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
             logback.getLogger("io.narrator").setLevel(level);
             logback.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(level == Level.DEBUG ? Level.WARN : Level.ERROR);
+            // DJL logs a native library it cannot load with a stack trace; NativeLibraries says it in one line instead
+            for (String djl : List.of("ai.djl.huggingface.tokenizers.jni.LibUtils", "ai.djl.pytorch.jni.LibUtils"))
+                logback.getLogger(djl).setLevel(level == Level.DEBUG ? Level.DEBUG : Level.OFF);
         }
     }
 }

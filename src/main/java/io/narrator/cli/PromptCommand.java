@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator prompt}: few-shot prompts of streams, on the compacted prompts topic. */
 @Command(name = "prompt", header = "Set, show or clear the few-shot prompt of a stream.",
         mixinStandardHelpOptions = true,
-        description = "Manages few-shot prompts: examples (an image or a short clip, and what to say about it) put before every clip of a stream, or of every stream without a prompt of its own (--default). A running narrator validates a new prompt and uses it from the next clip; a malformed one goes to the dead-letter topic and the old one stays.",
+        description = "Manages few-shot prompts: examples (an image or a short clip, and what to say about it) put before every clip of a stream, or of every stream without a prompt of its own (--default). A running narrator validates a new prompt and uses it from the next clip; a malformed one, or one the model cannot use (more examples, bytes or tokens than prompt.max.examples, prompt.max.bytes or the model's context allow), goes to the dead-letter topic and the old one stays.",
         subcommands = {PromptCommand.Set.class, PromptCommand.Get.class, PromptCommand.Clear.class})
 final class PromptCommand implements Runnable {
     @Spec CommandSpec spec;

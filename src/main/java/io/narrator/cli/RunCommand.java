@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
                 "  narrator run                                        # embedded broker on localhost:9092",
                 "  narrator run --bootstrap-servers kafka-1:9092 --config narrator.properties",
                 "  narrator run --config narrator.properties --model runs/tiny/model",
+                "  narrator run --config narrator.properties --group-instance-id \"$(hostname)\"",
                 "", "Every key of narrator.properties: docs/configuration.md"})
 final class RunCommand implements Callable<Integer> {
     /** How long Kafka Streams may take to join its group and start. */
@@ -42,12 +43,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--broker-data", paramLabel = "DIR", description = "Keep the embedded broker's data in DIR (default: temporary).")
     Path brokerData;
 
+    @Option(names = "--group-instance-id", paramLabel = "ID",
+            description = "This instance's own id in the consumer group (static membership; default: group.instance.id from --config, else none): restarted with the same id within session.timeout.ms, it gets its partitions back without a rebalance. Give every instance its own, e.g. the pod or host name.")
+    String groupInstanceId;
+
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         NarratorConfig config = kafka.config(null);
+        if (groupInstanceId != null) {
+            if (groupInstanceId.isBlank()) throw new IllegalArgumentException("--group-instance-id is empty: give this instance's own id, e.g. the pod or host name");
+            config = config.with("group.instance.id", groupInstanceId.strip());
+        }
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
         FlamingoModel loaded = model.load(config);
@@ -67,7 +76,9 @@ final class RunCommand implements Callable<Integer> {
                 app.start();
                 if (!app.awaitRunning(START_TIMEOUT))
                     throw new IllegalStateException("the narrator did not start within " + START_TIMEOUT.toMinutes() + " minutes (state " + app.state() + ")");
-                out.printf("narrator running (application.id %s, model %s %s on %s, %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
+                String instance = config.properties().getOrDefault("group.instance.id", "");
+                out.printf("narrator running (application.id %s%s, model %s %s on %s, %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
+                        instance.isEmpty() ? "" : ", group.instance.id " + instance,
                         narration.modelInfo().name(), narration.modelInfo().version(), ModelDevice.describe(loaded.device()), loaded.dtype().label(),
                         topics.frames().name(), topics.segments().name(),
                         topics.captions().name(), app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "");
@@ -76,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
                     KafkaStreams.State state = app.state();
                     if (app.failure() != null || state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)
                         throw new IllegalStateException("the narrator stopped: "
-                                + (app.failure() == null ? "Kafka Streams is " + state : KafkaOptions.rootMessage(app.failure())));
+                                + (app.failure() == null ? "Kafka Streams is " + state : app.failureReason()));
                 }
                 out.println("stopping the narrator");
                 out.flush();

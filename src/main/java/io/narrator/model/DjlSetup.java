@@ -64,7 +64,7 @@ public final class DjlSetup {
         if (System.getenv("OMP_WAIT_POLICY") == null) {
             try {
                 NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {"OMP_WAIT_POLICY", "PASSIVE", 0});
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
+            } catch (LinkageError | RuntimeException e) { // JNA's own native library may not load either
                 LOG.debug("OMP_WAIT_POLICY not set: {}", e.toString());
             }
         }
@@ -74,7 +74,7 @@ public final class DjlSetup {
             int a = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD});
             int b = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, Integer.MAX_VALUE});
             LOG.debug("mallopt mmap threshold {} → {}, trim threshold → {}", MMAP_THRESHOLD, a, b);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) {
             LOG.debug("allocator not tuned (not glibc?): {}", e.toString());
         }
     }

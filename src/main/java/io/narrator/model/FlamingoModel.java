@@ -62,7 +62,10 @@ public final class FlamingoModel implements AutoCloseable {
         return load(ModelDirectory.of(dir), Device.cpu());
     }
 
-    /** Loads config, tokenizer and weights in float32; every problem is an {@link IOException} naming the file and what is wrong. */
+    /**
+     * Loads config, tokenizer and weights in float32; every problem with them is an {@link IOException} naming the file
+     * and what is wrong, a native library that cannot be loaded an {@link IllegalStateException} saying what to do.
+     */
     public static FlamingoModel load(ModelDirectory dir, Device device) throws IOException {
         return load(dir, device, ModelDtype.F32);
     }
@@ -71,6 +74,7 @@ public final class FlamingoModel implements AutoCloseable {
     public static FlamingoModel load(ModelDirectory dir, Device device, ModelDtype dtype) throws IOException {
         DjlSetup.configure();
         FlamingoConfig config = dir.config();
+        NativeLibraries.requirePyTorch();
         NarratorTokenizer tokenizer;
         try (InputStream in = dir.open(ModelDirectory.TOKENIZER)) {
             tokenizer = NarratorTokenizer.load(in, dir.describe() + "/" + ModelDirectory.TOKENIZER, config.specialTokens());
@@ -92,7 +96,7 @@ public final class FlamingoModel implements AutoCloseable {
 
     /** A randomly initialised model (gates at 0) with the given tokenizer file: the start of training, and tests. */
     public static FlamingoModel random(FlamingoConfig config, Path tokenizerJson, long seed) throws IOException {
-        DjlSetup.configure();
+        NativeLibraries.requirePyTorch();
         NarratorTokenizer tokenizer = NarratorTokenizer.load(tokenizerJson, config.specialTokens());
         NDManager manager = NDManager.newBaseManager(Device.cpu());
         ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);

@@ -84,10 +84,13 @@ public record ModelDevice(Kind kind, int gpu) {
         };
     }
 
-    /** CUDA GPUs PyTorch sees: 0 with the CPU natives, or when no NVIDIA driver is loaded. Starts the engine. */
+    /**
+     * CUDA GPUs PyTorch sees: 0 with the CPU natives, or when no NVIDIA driver is loaded. Loads PyTorch's natives (a
+     * failure is one line saying what to do, see {@link NativeLibraries}).
+     */
     public static int visibleGpus() {
-        DjlSetup.configure();
-        return Engine.getInstance().getGpuCount();
+        NativeLibraries.requirePyTorch();
+        return Engine.getEngine("PyTorch").getGpuCount();
     }
 
     /**
@@ -97,8 +100,8 @@ public record ModelDevice(Kind kind, int gpu) {
      * {@code native/lib/pytorch.properties}: {@code cu124} or {@code cpu}). Starts the engine.
      */
     public static boolean cudaBuild() {
-        DjlSetup.configure();
-        if (Engine.getInstance().hasCapability("CUDA")) return true;
+        NativeLibraries.requirePyTorch();
+        if (Engine.getEngine("PyTorch").hasCapability("CUDA")) return true;
         String given = System.getenv("PYTORCH_FLAVOR"); // natives from PYTORCH_LIBRARY_PATH say what they are here
         if (given != null && !given.isBlank()) return given.strip().startsWith("cu");
         try {

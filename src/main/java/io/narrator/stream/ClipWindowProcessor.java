@@ -7,7 +7,11 @@ import io.narrator.avro.state.StoredFrame;
 import io.narrator.avro.state.WindowProgress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -29,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
  * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
  * transaction, each stream's captions in clip order. On (re)initialisation every pending clip is submitted
- * again, so a crash before a commit neither loses nor duplicates a caption. {@link ClipWindows} applies the same rule in memory, for
+ * again, so a crash before a commit neither loses nor duplicates a caption. A clip whose narration has not
+ * completed {@code clip.timeout.ms} after this processor submitted it is published with an error caption (its late
+ * completion, if any, is dropped as a duplicate), so one lost narration holds back its stream's later captions for
+ * at most that long and the finished ones waiting behind it stay bounded. {@link ClipWindows} applies the same rule in memory, for
  * files narrated offline; {@code ClipWindowsTest} keeps the two in step.
  */
 final class ClipWindowProcessor implements Processor<String, SampledFrame, String, Object> {
@@ -42,6 +49,23 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private final CompletionQueue completions = new CompletionQueue();
     /** Finished narrations waiting for an earlier clip of their stream to be published first. */
     private final List<NarrationCompletion> held = new ArrayList<>();
+    /** Clips submitted to the engine and not completed yet, by state key, oldest submission first. */
+    private final LinkedHashMap<Bytes, Submission> submitted = new LinkedHashMap<>();
+
+    /** A clip in the engine, and when it was submitted (wall clock; {@link #UNTIMED} until the first drain after {@code init}). */
+    private static final class Submission {
+        final NarrationJob job;
+        long atMillis;
+
+        Submission(NarrationJob job, long atMillis) {
+            this.job = job;
+            this.atMillis = atMillis;
+        }
+    }
+
+    /** Submitted in {@code init}, where the context's wall clock is not set yet: timed from the first drain. */
+    private static final long UNTIMED = -1;
+    private boolean initialised;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<Bytes, StoredFrame> frames;
     private KeyValueStore<String, WindowProgress> progress;
@@ -60,7 +84,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         this.frames = context.getStateStore(NarratorStores.FRAMES);
         this.progress = context.getStateStore(NarratorStores.PROGRESS);
         this.pending = context.getStateStore(NarratorStores.PENDING);
-        context.schedule(Duration.ofMillis(config.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, now -> drain());
+        context.schedule(Duration.ofMillis(config.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::drain);
         long idleCheck = Math.max(10, Math.min(1000, config.idleTimeoutMs() / 2));
         context.schedule(Duration.ofMillis(idleCheck), PunctuationType.WALL_CLOCK_TIME, this::flushIdle);
         int resubmitted = 0;
@@ -71,6 +95,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             }
         }
         if (resubmitted > 0) LOG.info("task {}: re-submitted {} pending clips after restore", context.taskId(), resubmitted);
+        initialised = true;
     }
 
     @Override
@@ -83,6 +108,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         long hop = hopSeconds * 1_000_000L;
         long phase = config.windowPhase().offsetMicros(streamId, hopSeconds);
         WindowProgress p = progress.get(streamId);
+        if (p != null && record.value().clockJumpedBack()) p = restartAt(streamId, p, t, window, hop, phase, now);
         if (p == null) {
             p = new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, 0L, null, now, false);
         } else if (p.getHopMicros() != hop || Math.floorMod(p.getNextWindowEndMicros() - phase, hop) != 0) {
@@ -116,6 +142,32 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     @Override
     public void close() {
         completions.close();
+    }
+
+    /**
+     * The stream's clock jumped back to {@code t} ({@link StreamClocks}): the open window of the old time is closed with
+     * the frames it holds (unless the stream's idle flush closed it already), every other frame of the old time is
+     * dropped, and windows start again from {@code t}, clip indexes going on.
+     */
+    private WindowProgress restartAt(String streamId, WindowProgress p, long t, long window, long hop, long phase, long now) {
+        long end = p.getNextWindowEndMicros();
+        long clipIndex = p.getNextClipIndex();
+        if (!p.getIdleFlushed()) {
+            List<StoredFrame> open = framesIn(streamId, end - window, end).stream()
+                    .filter(f -> f.getTimestampMicros() != t).toList();
+            if (!open.isEmpty()) closeWindow(streamId, clipIndex++, end - window, end, open, p.getPreviousCaption(), now);
+        }
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, 0), StateKeys.of(streamId, Long.MAX_VALUE))) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                if (StateKeys.number(key) != t) old.add(key);
+            }
+        }
+        old.forEach(frames::delete);
+        LOG.info("stream {}: its clock jumped back to {} µs (its windows stood at {} µs); windows restart there, {} frames of the old time dropped",
+                streamId, t, end, old.size());
+        return new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, clipIndex, p.getPreviousCaption(), now, false);
     }
 
     private void flushIdle(long now) {
@@ -159,33 +211,61 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
 
     private void submit(PendingClip clip) {
         Optional<CompiledPrompt> prompt = prompts.forStream(clip.getStreamId());
-        NarrationJob.Prompt context = new NarrationJob.Prompt(
+        NarrationJob.Prompt jobPrompt = new NarrationJob.Prompt(
                 prompt.map(CompiledPrompt::examples).orElse(List.of()),
                 clip.getPreviousCaption(),
                 prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()),
                 prompt.map(CompiledPrompt::version).orElse(null));
-        engine.submit(new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), context, clip.getClosedAtMillis(), completions));
+        NarrationJob job = new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), jobPrompt, clip.getClosedAtMillis(), completions);
+        submitted.put(StateKeys.of(job.streamId(), job.clipIndex()), new Submission(job, initialised ? context.currentSystemTimeMs() : UNTIMED));
+        engine.submit(job);
     }
 
     /**
      * Publishes finished narrations, each stream's in clip order: a completion whose stream still has an earlier
-     * clip pending (narrated in another batch that has not finished) is held until that one is published.
+     * clip pending (narrated in another batch that has not finished) is held until that one is published. Clips
+     * submitted longer than {@code clip.timeout.ms} ago and not completed are completed here with an error.
      */
-    private void drain() {
+    private void drain(long now) {
         NarrationCompletion done;
-        while ((done = completions.poll()) != null) held.add(done);
+        while ((done = completions.poll()) != null) {
+            submitted.remove(StateKeys.of(done.job().streamId(), done.job().clipIndex()));
+            held.add(done);
+        }
+        timeOut(now);
         if (held.isEmpty()) return;
-        held.sort(java.util.Comparator.comparingLong((NarrationCompletion c) -> c.job().clipIndex()));
+        held.sort(Comparator.comparingLong((NarrationCompletion c) -> c.job().clipIndex()));
         boolean published = true;
         while (published) {
             published = false;
-            for (java.util.Iterator<NarrationCompletion> it = held.iterator(); it.hasNext(); ) {
+            for (Iterator<NarrationCompletion> it = held.iterator(); it.hasNext(); ) {
                 NarrationCompletion c = it.next();
                 if (earlierClipPending(c.job())) continue;
                 it.remove();
                 publish(c);
                 published = true;
             }
+        }
+    }
+
+    /** Completes with an error every clip submitted at least {@code clip.timeout.ms} ago whose narration has not come back. */
+    private void timeOut(long now) {
+        for (Iterator<Map.Entry<Bytes, Submission>> it = submitted.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Bytes, Submission> e = it.next();
+            Submission submission = e.getValue();
+            if (submission.atMillis == UNTIMED) submission.atMillis = now;
+            long waited = now - submission.atMillis;
+            if (waited < config.clipTimeoutMs()) {
+                if (submission.atMillis == now) continue; // re-submitted in init, timed from now on: the next may be too
+                break; // oldest first: the rest are younger
+            }
+            it.remove();
+            if (pending.get(e.getKey()) == null) continue;
+            NarrationJob job = submission.job;
+            metrics.clipSkipped("timeout");
+            LOG.warn("clip {} of stream {} not narrated {} ms after it was submitted: published with an error", job.clipIndex(), job.streamId(), waited);
+            held.add(new NarrationCompletion(job, ClipNarration.failed("not narrated within clip.timeout.ms=" + config.clipTimeoutMs()
+                    + " ms: its narration was lost or is stuck (see narrator_engine_* metrics and the log)", 0), waited, 0));
         }
     }
 

@@ -14,6 +14,8 @@ public enum ConfigKey {
     BOOTSTRAP_SERVERS("bootstrap.servers", "", "Kafka brokers to connect to; empty = start an embedded broker (the CLI decides)."),
     APPLICATION_ID("application.id", "narrator", "Kafka Streams application id: consumer group, state and internal topic prefix."),
     PROCESSING_GUARANTEE("processing.guarantee", "exactly_once_v2", "Kafka Streams processing guarantee; exactly_once_v2 publishes each window's caption exactly once."),
+    GROUP_INSTANCE_ID("group.instance.id", "", "Static membership: this instance's own id in the consumer group (Kafka Streams adds the stream thread's number), e.g. the pod or host name (narrator run --group-instance-id). A restarted instance with the same id gets its partitions back at once, without a rebalance, if it returns within session.timeout.ms; it leaves the group when stopped. Every running instance needs its own: of two with the same id, the older stops. Empty = dynamic membership."),
+    SESSION_TIMEOUT_MS("session.timeout.ms", "10000", "How long the group waits for an instance that stopped without leaving (killed, or a static member restarting) before its partitions move to the others (Kafka's own default is 45000)."),
     TOPIC_PREFIX("topic.prefix", "narrator.", "Prefix of the default topic names below."),
     TOPIC_FRAMES("topic.frames", "", "Topic of VideoFrame records; empty = {prefix}frames."),
     TOPIC_SEGMENTS("topic.segments", "", "Topic of VideoSegment records; empty = {prefix}segments."),
@@ -21,7 +23,7 @@ public enum ConfigKey {
     TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
     TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
     TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
-    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; frames, segments and prompts must have the same count."),
+    TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; existing frames and segments topics must have this many (a record on another partition than its key's under murmur2 is a dead letter, WRONG_PARTITION)."),
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
     TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions and dead-letters topics (7 days)."),
@@ -39,6 +41,7 @@ public enum ConfigKey {
     NARRATION_THREADS("narration.threads", "1", "Batches narrated at the same time, each on its own thread; more than one spreads a burst of clips over the cores."),
     QUEUE_CAPACITY("queue.capacity", "256", "Clips waiting for narration, at most; a clip beyond that gets a Caption with an error."),
     MAX_LAG_MS("max.lag.ms", "60000", "A clip whose window closed longer ago than this is skipped: its Caption carries an error instead of text."),
+    CLIP_TIMEOUT_MS("clip.timeout.ms", "", "A clip submitted for narration and not completed this long after (wall clock) is published with an error caption, so that a lost narration never holds back its stream's later captions; must exceed max.lag.ms and the longest batch; empty = max.lag.ms + 60000."),
     SUPPRESS_REPEATS("suppress.repeats", "false", "When true, a caption equal to the stream's previous one is not published (counted)."),
     CONTEXT_PREVIOUS_CAPTION("context.previous.caption", "false", "When true, the stream's previous caption is given to the model as context, as plain text before the prompt; a caption that would read as media (one holding a media marker of the model, e.g. flamingo-mini's '<') is left out."),
     MODEL_DEVICE("model.device", "auto", "Where the model runs: cpu, gpu (the first CUDA GPU), gpu:N, or auto (the first GPU PyTorch sees, else the CPU). GPUs need the CUDA build (mvn -Pcuda package). The --device option of the model commands overrides it."),
@@ -46,9 +49,14 @@ public enum ConfigKey {
     GENERATION_MAX_TOKENS("generation.max.tokens", "20", "Default number of new tokens per caption, at most (prompts may override)."),
     GENERATION_BEAMS("generation.beams", "3", "Default beam-search width (prompts may override)."),
     GENERATION_TOP_P("generation.top.p", "0", "Default nucleus-sampling threshold; 0 = beam search (prompts may override)."),
+    PROMPT_MAX_EXAMPLES("prompt.max.examples", "32", "Prompts with more examples than this are dead letters (PROMPT_TOO_LONG); so are prompts whose tokens and generation.max.tokens (twice that with context.previous.caption) do not fit the model's context."),
+    PROMPT_MAX_BYTES("prompt.max.bytes", "4194304", "Prompts whose example media and texts add up to more bytes than this are dead letters (PROMPT_TOO_LONG); checked before any media is decoded."),
     MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
     MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
     MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),
+    MAX_SEGMENT_SECONDS("max.segment.seconds", "60", "Segments declaring a longer duration are dead letters (INVALID_DURATION), before decoding: one record is decoded at once on a stream thread."),
+    TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
+    TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
     METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics; -1 = off, 0 = a free port.");
 
@@ -79,7 +87,7 @@ public enum ConfigKey {
 
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {
-        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE;
+        return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE || this == GROUP_INSTANCE_ID || this == SESSION_TIMEOUT_MS;
     }
 
     /** The key with this property name, if it is one of Narrator's. */

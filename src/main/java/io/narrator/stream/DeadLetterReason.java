@@ -4,11 +4,22 @@ package io.narrator.stream;
 public enum DeadLetterReason {
     /** The record has no key (or an empty one): its stream is unknown. */
     MISSING_KEY,
-    /** The key is not a usable stream id (too long, or control characters). */
+    /**
+     * The key is not a usable stream id: not valid UTF-8 (the dead letter's key is then null and its message shows the
+     * bytes), too long, or with control characters.
+     */
     INVALID_KEY,
+    /**
+     * The record is on another partition than its key's under murmur2, the partitioner of the Java client and Kafka
+     * Streams (e.g. from librdkafka's default CRC32 partitioner): its stream would be split over two tasks.
+     */
+    WRONG_PARTITION,
     /** The stream id inside the record differs from the record key. */
     KEY_MISMATCH,
-    /** The value is null, or bytes that are not the expected Avro single-object record. */
+    /**
+     * The value is null, or bytes that are not one whole record of the expected type in Avro single-object encoding
+     * (another format or schema, truncated, a declared length or count beyond the record, bytes after the record).
+     */
     NOT_AVRO,
     /** The value is larger than {@code max.record.bytes}. */
     RECORD_TOO_LARGE,
@@ -16,6 +27,11 @@ public enum DeadLetterReason {
     NEGATIVE_TIMESTAMP,
     /** An event time beyond {@code max.timestamp.micros} (e.g. nanoseconds sent as microseconds). */
     ABSURD_TIMESTAMP,
+    /**
+     * An event time further than {@code timestamp.skew.ms} from its stream's clock, either way (a stray date, or
+     * milliseconds sent as microseconds); see {@link StreamClocks} for when a stream's clock may move that far.
+     */
+    TIMESTAMP_SKEW,
     /** An image encoding or segment container Narrator does not know. */
     UNKNOWN_ENCODING,
     /** Width or height not positive, or not what the image header says. */
@@ -24,12 +40,23 @@ public enum DeadLetterReason {
     TOO_MANY_PIXELS,
     /** RAW_RGB24 data whose length is not width * height * 3. */
     RAW_SIZE_MISMATCH,
-    /** JPEG or PNG bytes that cannot be decoded. */
+    /** JPEG or PNG bytes that cannot be decoded whole (corrupt, truncated, or another format than declared). */
     UNDECODABLE_IMAGE,
-    /** A segment that is truncated, corrupt, or has no decodable video frame. */
+    /** A segment that is truncated (mid-packet or mid-box), corrupt, or has no decodable video frame. */
     CORRUPT_SEGMENT,
-    /** A segment with a duration that is not positive. */
+    /** A segment whose declared duration is not positive or is longer than {@code max.segment.seconds}. */
     INVALID_DURATION,
+    /**
+     * A segment whose decoded presentation times disagree with its declared duration: a frame after its end (a
+     * timestamp jump), or content ending far before the end it claims.
+     */
+    DURATION_MISMATCH,
     /** A prompt whose settings, overrides or example media are invalid; the previous prompt stays in force. */
-    MALFORMED_PROMPT
+    MALFORMED_PROMPT,
+    /**
+     * A prompt the model cannot use: more examples than {@code prompt.max.examples}, more bytes than {@code prompt.max.bytes},
+     * or more tokens (with the tokens to generate) than the model's context; checked before any example media is decoded.
+     * The previous prompt stays in force.
+     */
+    PROMPT_TOO_LONG
 }

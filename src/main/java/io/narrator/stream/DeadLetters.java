@@ -2,7 +2,12 @@ package io.narrator.stream;
 
 import io.narrator.avro.DeadLetter;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -17,9 +22,9 @@ final class DeadLetters {
 
     private DeadLetters() {}
 
-    static void send(ProcessorContext<String, Object> context, NarratorMetrics metrics, Record<String, byte[]> record, RejectedRecordException e) {
+    static void send(ProcessorContext<String, Object> context, NarratorMetrics metrics, Record<byte[], byte[]> record, RejectedRecordException e) {
         RecordMetadata origin = context.recordMetadata().orElseThrow(() -> new IllegalStateException("dead letters need record metadata"));
-        send(context, metrics, origin.topic(), origin.partition(), origin.offset(), record.key(), record.value(), e);
+        send(context, metrics, origin.topic(), origin.partition(), origin.offset(), utf8(record.key()), record.value(), e);
     }
 
     /** A dead letter for a record processed earlier (its origin noted then), e.g. a frame that waited for a batch. */
@@ -41,14 +46,49 @@ final class DeadLetters {
         context.forward(new Record<String, Object>(key, letter, letter.getTimeMillis()), NarratorTopology.DEAD_LETTER_SINK);
     }
 
-    /** Checks that a record key is a usable stream id. */
-    static String requireStreamId(String key) {
-        if (key == null || key.isEmpty()) throw new RejectedRecordException(DeadLetterReason.MISSING_KEY, "the record has no key; the key must be the stream id");
-        if (key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > StateKeys.MAX_STREAM_ID_BYTES)
+    /**
+     * Checks that a record key is a usable stream id: present, valid UTF-8 (two different byte keys must not become
+     * one stream by decoding to the same replacement characters), at most {@link StateKeys#MAX_STREAM_ID_BYTES} bytes, no
+     * control characters.
+     */
+    static String requireStreamId(byte[] key) {
+        if (key == null || key.length == 0) throw new RejectedRecordException(DeadLetterReason.MISSING_KEY, "the record has no key; the key must be the stream id");
+        String id = utf8(key);
+        if (id == null)
+            throw new RejectedRecordException(DeadLetterReason.INVALID_KEY, "key is not valid UTF-8 (bytes " + hex(key) + "); the key must be the stream id in UTF-8");
+        if (key.length > StateKeys.MAX_STREAM_ID_BYTES)
             throw new RejectedRecordException(DeadLetterReason.INVALID_KEY, "stream id is longer than " + StateKeys.MAX_STREAM_ID_BYTES + " bytes");
-        if (key.chars().anyMatch(Character::isISOControl))
+        if (id.chars().anyMatch(Character::isISOControl))
             throw new RejectedRecordException(DeadLetterReason.INVALID_KEY, "stream id contains control characters");
-        return key;
+        return id;
+    }
+
+    /**
+     * Checks that a record is on its key's partition under murmur2 (Kafka's Java producer and Kafka Streams), so that
+     * all of a stream's records meet in one task.
+     */
+    static void requirePartition(byte[] key, String topic, int partition, int partitions) {
+        int expected = BuiltInPartitioner.partitionForKey(key, partitions);
+        if (partition != expected)
+            throw new RejectedRecordException(DeadLetterReason.WRONG_PARTITION, "key '" + utf8(key) + "' belongs to partition " + expected + " of " + partitions
+                    + " of " + topic + " under murmur2 (the Java client's and Kafka Streams' partitioner), but the record is on partition " + partition
+                    + ": produce with a murmur2 partitioner (librdkafka: partitioner=murmur2_random)");
+    }
+
+    /** The key as text when it is valid UTF-8, else null. */
+    static String utf8(byte[] key) {
+        if (key == null) return null;
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        String shown = HexFormat.ofDelimiter(" ").formatHex(bytes, 0, Math.min(bytes.length, 64));
+        return bytes.length > 64 ? shown + " ... (" + bytes.length + " bytes)" : shown;
     }
 
     /** Checks that the stream id inside a record is its key. */

@@ -28,7 +28,7 @@ public final class FlamingoNarration implements Narration {
     public FlamingoNarration(FlamingoModel model) {
         this.model = model;
         this.info = new ModelInfo(model.config().name(), model.config().version(), model.config().vision().imageSize(),
-                model.config().perceiver().clipFrameLimit());
+                model.config().perceiver().clipFrameLimit(), model.config().text().positions());
     }
 
     public FlamingoModel model() {
@@ -61,6 +61,12 @@ public final class FlamingoNarration implements Narration {
         List<byte[]> out = new ArrayList<>(inputs.size());
         for (VisionFeatures f : model.encodePixels(pixels, inputs.size())) out.add(f.toBytes());
         return out;
+    }
+
+    /** The tokens of {@link FlamingoModel#prompt} for these texts, as the generator encodes it (with the model's BOS token, if any). */
+    @Override
+    public int promptTokens(List<String> exampleTexts) {
+        return model.tokenizer().encodePrompt(model.prompt(exampleTexts)).length;
     }
 
     @Override

@@ -5,15 +5,23 @@ import static io.narrator.stream.DeadLetterReason.*;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes frame images (JPEG, PNG, raw RGB) with limits checked before any pixel is decoded: the
- * image header is read first, so an oversized or mislabelled image is rejected cheaply.
+ * image header is read first, so an oversized or mislabelled image is rejected cheaply. Only a whole image is
+ * accepted: a PNG must be whole chunks with correct checksums ending with {@code IEND}, and a JPEG the decoder
+ * warns about (truncated, corrupt entropy-coded data; ImageIO then returns a partly grey image) is refused.
  */
 public final class ImageDecoder {
     static {
@@ -77,6 +85,7 @@ public final class ImageDecoder {
                 String format = reader.getFormatName().toUpperCase(Locale.ROOT);
                 if (!format.equals(encoding.name()) && !(encoding == FrameEncoding.JPEG && format.equals("JPG")))
                     throw new RejectedRecordException(UNDECODABLE_IMAGE, "declared " + encoding + " but the bytes are " + format);
+                if (encoding == FrameEncoding.PNG) checkPngChunks(data);
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
@@ -87,8 +96,13 @@ public final class ImageDecoder {
                 if (width > 0 && height > 0 && (w != width || h != height))
                     throw new RejectedRecordException(INVALID_DIMENSIONS, "record says " + width + "x" + height + " but the image is " + w + "x" + h);
                 if (!decodePixels) return null;
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
                 if (image == null) throw new RejectedRecordException(UNDECODABLE_IMAGE, encoding + " decoder returned no image");
+                if (!warnings.isEmpty())
+                    throw new RejectedRecordException(UNDECODABLE_IMAGE, "truncated or corrupt " + encoding + " (" + data.length + " bytes): "
+                            + String.join("; ", warnings));
                 return image;
             } finally {
                 reader.dispose();
@@ -98,6 +112,42 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             throw new RejectedRecordException(UNDECODABLE_IMAGE, "cannot decode " + encoding + " (" + data.length + " bytes): " + e, e);
         }
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+    /** Checks that PNG bytes are the signature, then whole chunks with correct CRCs, the last one {@code IEND}. */
+    private static void checkPngChunks(byte[] data) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        if (data.length < PNG_SIGNATURE.length || !Arrays.equals(data, 0, PNG_SIGNATURE.length, PNG_SIGNATURE, 0, PNG_SIGNATURE.length))
+            throw new RejectedRecordException(UNDECODABLE_IMAGE, "PNG of " + data.length + " bytes does not start with the PNG signature");
+        b.position(PNG_SIGNATURE.length);
+        CRC32 crc = new CRC32();
+        while (b.remaining() > 0) {
+            int at = b.position();
+            if (b.remaining() < 12)
+                throw new RejectedRecordException(UNDECODABLE_IMAGE, "truncated PNG (" + data.length + " bytes): it ends inside a chunk header at byte " + at);
+            long length = b.getInt() & 0xFFFFFFFFL;
+            String type = new String(data, at + 4, 4, StandardCharsets.ISO_8859_1);
+            if (length > b.remaining() - 8)
+                throw new RejectedRecordException(UNDECODABLE_IMAGE, "truncated PNG (" + data.length + " bytes): chunk " + printable(type)
+                        + " at byte " + at + " declares " + length + " bytes, " + (b.remaining() - 8) + " are left");
+            crc.reset();
+            crc.update(data, at + 4, 4 + (int) length);
+            b.position(at + 8 + (int) length);
+            if ((b.getInt() & 0xFFFFFFFFL) != crc.getValue())
+                throw new RejectedRecordException(UNDECODABLE_IMAGE, "corrupt PNG: chunk " + printable(type) + " at byte " + at + " fails its CRC");
+            if (type.equals("IEND")) {
+                if (b.remaining() > 0)
+                    throw new RejectedRecordException(UNDECODABLE_IMAGE, "PNG has " + b.remaining() + " bytes after its IEND chunk");
+                return;
+            }
+        }
+        throw new RejectedRecordException(UNDECODABLE_IMAGE, "truncated PNG (" + data.length + " bytes): no IEND chunk at its end");
+    }
+
+    private static String printable(String type) {
+        return type.chars().allMatch(c -> c >= 0x20 && c < 0x7F) ? "'" + type + "'" : "?";
     }
 
     private static BufferedImage decodeRaw(byte[] data, int width, int height, long maxPixels) {

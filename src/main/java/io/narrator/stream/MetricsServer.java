@@ -1,5 +1,6 @@
 package io.narrator.stream;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -7,8 +8,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
-/** Serves a Prometheus registry at {@code http://<host>:<port>/metrics} with the JDK's HTTP server. */
+/**
+ * Serves a Prometheus registry at {@code http://<host>:<port>/metrics} and the narrator's {@link Health} at
+ * {@code /health/live} and {@code /health/ready} (200 with {@code live} / {@code ready}, or 503 with the reason), with
+ * the JDK's HTTP server.
+ */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
 
@@ -17,22 +23,32 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** Starts serving on {@code port} (0 = a free port) on all interfaces. */
-    public static MetricsServer start(PrometheusMeterRegistry registry, int port) {
+    public static MetricsServer start(PrometheusMeterRegistry registry, int port, Supplier<Health> health) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("metrics port must be in [0, 65535], got " + port);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-            server.createContext("/metrics", exchange -> {
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
+            server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+            server.createContext("/health/live", exchange -> {
+                Health h = health.get();
+                respond(exchange, h.live() ? 200 : 503, "text/plain; charset=utf-8", h.live() ? "live\n" : h.reason() + "\n");
+            });
+            server.createContext("/health/ready", exchange -> {
+                Health h = health.get();
+                respond(exchange, h.ready() ? 200 : 503, "text/plain; charset=utf-8", h.ready() ? "ready\n" : h.reason() + "\n");
             });
             server.start();
             return new MetricsServer(server);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
         }
     }
 

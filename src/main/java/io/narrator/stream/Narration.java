@@ -45,6 +45,13 @@ public interface Narration extends AutoCloseable {
     void checkExampleText(String text);
 
     /**
+     * How many tokens the prompt of one clip takes with these few-shot example texts (one per example, in order; none
+     * for zero-shot), counted with the model's own prompt format and tokenizer, before any generated token: with
+     * {@link ModelInfo#contextTokens()} it says whether a prompt fits the model.
+     */
+    int promptTokens(List<String> exampleTexts);
+
+    /**
      * Narrates a batch of clips (possibly from different streams) in one batched generation.
      * Returns one result per request, in order. A request that fails on its own yields a result with
      * {@link ClipNarration#error()} set; it does not fail the others.

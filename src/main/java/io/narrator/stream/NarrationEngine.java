@@ -3,9 +3,14 @@ package io.narrator.stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * is not narrated but completed with an error, so memory never grows under overload and every gap is reported.
  * Completions of one stream may finish out of order across threads; {@link ClipWindowProcessor} publishes
  * each stream's captions in clip order.
+ *
+ * <p>Every clip of a batch is completed whatever happens to the batch: an exception fails the batch's clips (each gets
+ * a caption with the error) and the thread goes on; an {@link Error} (out of memory, stack overflow, a native library
+ * that cannot be linked) fails the batch's clips the same way and is fatal: the engine stops taking batches,
+ * {@link #failure()} says why and the listeners given to {@link #onFatal} are told, so the application can stop
+ * (see {@code NarratorApp}). Clips still queued then stay pending in their processors' state and are narrated
+ * again after a restart.
  *
  * <p>The engine also runs the vision encoder ({@link FrameFeatures}): before narrating a batch it computes the
  * features of the batch's frames that are not cached yet, in batched calls, and while no clip waits it encodes the
@@ -65,8 +77,19 @@ public final class NarrationEngine implements AutoCloseable {
     private final Object idleLock = new Object();
     private int inFlight;
     private volatile boolean running = true;
+    private volatile Throwable fatal;
+    private final List<Consumer<Throwable>> fatalListeners = new ArrayList<>();
+    /** Wall-clock time the model last finished narrating a batch (0 = never). */
+    private final AtomicLong lastBatchMillis = new AtomicLong();
+    /** Per thread: wall-clock time its current batch started, 0 while it waits for one. */
+    private final AtomicLongArray busySince;
 
-    private record Submitted(NarrationJob job, long submittedAtMillis) {}
+    /** A clip in the engine; {@code delivered} turns true once, when its completion is handed over. */
+    private record Submitted(NarrationJob job, long submittedAtMillis, AtomicBoolean delivered) {
+        Submitted(NarrationJob job, long submittedAtMillis) {
+            this(job, submittedAtMillis, new AtomicBoolean());
+        }
+    }
 
     private NarrationEngine(Narration narration, Settings settings, NarratorMetrics metrics, LongSupplier clockMillis) {
         if (narration == null || settings == null || metrics == null || clockMillis == null)
@@ -77,11 +100,14 @@ public final class NarrationEngine implements AutoCloseable {
         this.frames = new FrameFeatures(narration, metrics, settings.visionBatchMax(), settings.visionBatchWaitMs(), settings.visionCacheFrames());
         this.clockMillis = clockMillis;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
+        this.busySince = new AtomicLongArray(settings.threads());
         for (int i = 0; i < settings.threads(); i++) {
-            Thread thread = new Thread(this::run, settings.threads() == 1 ? "narrator-engine" : "narrator-engine-" + (i + 1));
+            int index = i;
+            Thread thread = new Thread(() -> run(index), settings.threads() == 1 ? "narrator-engine" : "narrator-engine-" + (i + 1));
             thread.setDaemon(true);
             threads.add(thread);
         }
+        metrics.engine(this);
     }
 
     /** Starts an engine on the wall clock. */
@@ -116,21 +142,64 @@ public final class NarrationEngine implements AutoCloseable {
         return clockMillis.getAsLong();
     }
 
+    /** The {@link Error} that stopped the engine, if one did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(fatal);
+    }
+
+    /** Calls {@code listener} (on the failing engine thread) when an {@link Error} stops the engine; at once if one already has. */
+    public void onFatal(Consumer<Throwable> listener) {
+        Throwable already;
+        synchronized (fatalListeners) {
+            already = fatal;
+            if (already == null) fatalListeners.add(listener);
+        }
+        if (already != null) listener.accept(already);
+    }
+
+    /** How many of the engine's batching threads are alive (all of them, until the engine fails or closes). */
+    public int liveThreads() {
+        return (int) threads.stream().filter(Thread::isAlive).count();
+    }
+
+    /** How many batching threads the engine started. */
+    public int threads() {
+        return threads.size();
+    }
+
+    /** Wall-clock time the model last finished narrating a batch, in milliseconds since the epoch; 0 before the first. */
+    public long lastBatchMillis() {
+        return lastBatchMillis.get();
+    }
+
+    /** How long the longest-running batch now in narration has been running, in milliseconds; 0 when none is. */
+    public long longestBatchMillis() {
+        long now = nowMillis();
+        long longest = 0;
+        for (int i = 0; i < busySince.length(); i++) {
+            long since = busySince.get(i);
+            if (since > 0) longest = Math.max(longest, now - since);
+        }
+        return longest;
+    }
+
     /**
-     * Queues a clip for narration; never blocks. When the queue is full or the engine is closed, the
-     * clip is completed at once with an error (the closed case delivers nothing: its task is closing too).
+     * Queues a clip for narration; never blocks. When the queue is full the clip is completed at once with an error.
+     * When the engine is closed or has failed, nothing is delivered: the clip stays pending in its processor's state
+     * (its task is closing, or the application is stopping and narrates it after a restart).
      */
     public void submit(NarrationJob job) {
         if (!running) {
-            metrics.completionDropped("engine_closed");
+            metrics.completionDropped(fatal != null ? "engine_failed" : "engine_closed");
             return;
         }
         synchronized (idleLock) {
             inFlight++;
         }
-        if (!queue.offer(new Submitted(job, nowMillis()))) {
+        Submitted submitted = new Submitted(job, nowMillis());
+        if (!queue.offer(submitted)) {
             metrics.clipSkipped("queue_full");
-            deliver(job, ClipNarration.failed("skipped: narration queue is full (queue.capacity=" + settings.queueCapacity() + ")", 0), 0, 0);
+            deliver(submitted, ClipNarration.failed("skipped: narration queue is full (queue.capacity=" + settings.queueCapacity() + ")", 0), 0, 0);
         }
     }
 
@@ -165,15 +234,15 @@ public final class NarrationEngine implements AutoCloseable {
         });
     }
 
-    private void run() {
+    private void run(int index) {
         while (running) {
+            List<Submitted> batch = new ArrayList<>(settings.batchMax());
             try {
                 Submitted first = queue.poll(Math.min(TimeUnit.MILLISECONDS.toNanos(200), frames.nanosUntilDue()), TimeUnit.NANOSECONDS);
                 if (first == null) {
                     frames.encodeDue(); // no clip waits: encode kept frames ahead of their clips
                     continue;
                 }
-                List<Submitted> batch = new ArrayList<>(settings.batchMax());
                 batch.add(first);
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.batchWaitMs());
                 while (batch.size() < settings.batchMax()) {
@@ -182,17 +251,68 @@ public final class NarrationEngine implements AutoCloseable {
                     if (next == null) break;
                     batch.add(next);
                 }
-                narrate(batch);
-            } catch (InterruptedException e) {
+                busySince.set(index, Math.max(1, nowMillis()));
+                narrate(batch, index);
+            } catch (InterruptedException e) { // closing: clips taken for a batch stay pending in their processors' state
+                for (Submitted s : batch)
+                    if (s.delivered().compareAndSet(false, true)) {
+                        metrics.completionDropped("engine_closed");
+                        done();
+                    }
                 if (running) LOG.warn("narration engine interrupted while running");
                 return;
             } catch (RuntimeException e) {
-                LOG.error("narration engine batch failed unexpectedly", e);
+                LOG.error("a narration batch of {} clips failed", batch.size(), e);
+                metrics.engineFailure("exception");
+                failUndelivered(batch, "narration failed: " + describe(e));
+            } catch (Error e) {
+                metrics.engineFailure("error");
+                failUndelivered(batch, "narration engine failed: " + describe(e));
+                fail(e);
+                return;
+            } finally {
+                busySince.set(index, 0);
             }
         }
     }
 
-    private void narrate(List<Submitted> batch) {
+    /** Completes, with an error caption, every clip of a batch that was not completed yet. */
+    private void failUndelivered(List<Submitted> batch, String error) {
+        long now = nowMillis();
+        for (Submitted s : batch) {
+            if (s.delivered().get()) continue;
+            metrics.clipSkipped("failed");
+            deliver(s, ClipNarration.failed(error, 0), now - s.submittedAtMillis(), 0);
+        }
+    }
+
+    /** An {@link Error} on an engine thread: the engine takes no more batches and its listeners are told. */
+    private void fail(Error e) {
+        List<Consumer<Throwable>> listeners;
+        synchronized (fatalListeners) {
+            if (fatal != null) return;
+            fatal = e;
+            listeners = List.copyOf(fatalListeners);
+        }
+        running = false;
+        LOG.error("the narration engine failed and stops: {}", describe(e), e);
+        for (Consumer<Throwable> listener : listeners) {
+            try {
+                listener.accept(e);
+            } catch (RuntimeException listenerFailure) {
+                LOG.error("a listener of the engine's failure failed", listenerFailure);
+            }
+        }
+    }
+
+    /** A failure in one line: an exception's message (its class when it has none), an error's class and message. */
+    static String describe(Throwable e) {
+        boolean noMessage = e.getMessage() == null || e.getMessage().isBlank();
+        if (noMessage) return e.getClass().getName();
+        return e instanceof Error ? e.getClass().getName() + ": " + e.getMessage() : e.getMessage();
+    }
+
+    private void narrate(List<Submitted> batch, int thread) {
         long start = nowMillis();
         List<Submitted> toNarrate = new ArrayList<>(batch.size());
         long worstLag = 0;
@@ -202,10 +322,10 @@ public final class NarrationEngine implements AutoCloseable {
             long lag = start - job.closedAtMillis();
             if (!job.completions().isOpen()) {
                 metrics.completionDropped("task_closed");
-                done();
+                if (s.delivered().compareAndSet(false, true)) done();
             } else if (lag > settings.maxLagMs()) {
                 metrics.clipSkipped("lag");
-                deliver(job, ClipNarration.failed("skipped: narration is " + lag + " ms behind, max.lag.ms=" + settings.maxLagMs(), 0), queueMs, 0);
+                deliver(s, ClipNarration.failed("skipped: narration is " + lag + " ms behind, max.lag.ms=" + settings.maxLagMs(), 0), queueMs, 0);
             } else {
                 toNarrate.add(s);
                 worstLag = Math.max(worstLag, lag);
@@ -223,7 +343,7 @@ public final class NarrationEngine implements AutoCloseable {
             if (!f.ok()) {
                 LOG.warn("clip {} of stream {} cannot be narrated: {}", s.job().clipIndex(), s.job().streamId(), f.error());
                 metrics.clipSkipped("failed");
-                deliver(s.job(), ClipNarration.failed(f.error(), 0), start - s.submittedAtMillis(), 0);
+                deliver(s, ClipNarration.failed(f.error(), 0), start - s.submittedAtMillis(), 0);
                 continue;
             }
             ready.add(s);
@@ -242,16 +362,21 @@ public final class NarrationEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("narration of a batch of {} clips failed", requests.size(), e);
             long took = nowMillis() - start;
-            results = requests.stream().map(r -> ClipNarration.failed("narration failed: " + e.getMessage(), took)).toList();
+            metrics.engineFailure("exception");
+            results = requests.stream().map(r -> ClipNarration.failed("narration failed: " + describe(e), took)).toList();
             toNarrate.forEach(s -> metrics.clipSkipped("failed"));
         }
+        lastBatchMillis.set(nowMillis());
+        busySince.set(thread, 0);
         for (int i = 0; i < toNarrate.size(); i++) {
             Submitted s = toNarrate.get(i);
-            deliver(s.job(), results.get(i), start - s.submittedAtMillis(), visionMs.get(i));
+            deliver(s, results.get(i), start - s.submittedAtMillis(), visionMs.get(i));
         }
     }
 
-    private void deliver(NarrationJob job, ClipNarration result, long queueMs, long visionMs) {
+    private void deliver(Submitted s, ClipNarration result, long queueMs, long visionMs) {
+        if (!s.delivered().compareAndSet(false, true)) return;
+        NarrationJob job = s.job();
         if (!job.completions().offer(new NarrationCompletion(job, result, queueMs, visionMs))) metrics.completionDropped("task_closed");
         done();
     }

@@ -5,8 +5,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -16,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running narrator: builds the topology, creates missing topics, runs Kafka Streams, and exposes
- * Kafka Streams' and Narrator's metrics at a Prometheus endpoint. The CLI owns signals and exit
- * codes; it calls {@link #start()}, {@link #awaitRunning}, and {@link #close()} on shutdown.
+ * Kafka Streams' and Narrator's metrics at a Prometheus endpoint beside its {@link Health}. The CLI owns signals and
+ * exit codes; it calls {@link #start()}, {@link #awaitRunning}, watches {@link #failure()} (a stream thread that
+ * failed, or an {@link Error} that stopped the narration engine) and calls {@link #close()} on shutdown, which leaves
+ * the consumer group (a static member, {@code group.instance.id}, included) so that the partitions move at once.
  */
 public final class NarratorApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NarratorApp.class);
@@ -50,11 +55,17 @@ public final class NarratorApp implements AutoCloseable {
         });
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; shutting the narrator down", e);
-            synchronized (stateLock) {
-                failure = e;
-            }
+            failed(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        engine.onFatal(this::failed);
+    }
+
+    private void failed(Throwable e) {
+        synchronized (stateLock) {
+            if (failure == null) failure = e;
+            stateLock.notifyAll();
+        }
     }
 
     /**
@@ -87,8 +98,8 @@ public final class NarratorApp implements AutoCloseable {
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(prometheus);
             if (config.metricsPort() >= 0) {
-                metricsServer = MetricsServer.start(prometheus, config.metricsPort());
-                LOG.info("metrics at http://localhost:{}/metrics", metricsServer.port());
+                metricsServer = MetricsServer.start(prometheus, config.metricsPort(), this::health);
+                LOG.info("metrics at http://localhost:{}/metrics, health at /health/live and /health/ready", metricsServer.port());
             }
         } else if (config.metricsPort() >= 0) {
             LOG.warn("metrics.port={} ignored: the engine's registry is not a Prometheus registry", config.metricsPort());
@@ -124,11 +135,55 @@ public final class NarratorApp implements AutoCloseable {
         return streams.state();
     }
 
-    /** Why the narrator failed, if it did. */
+    /** Why the narrator failed (a stream thread's failure, or the {@link Error} that stopped the narration engine), if it did. */
     public Throwable failure() {
         synchronized (stateLock) {
             return failure;
         }
+    }
+
+    /** Why the narrator failed, in one line (null while it has not): the narration engine's error, or a stream thread's root cause. */
+    public String failureReason() {
+        Optional<Throwable> engineFailure = engine.failure();
+        if (engineFailure.isPresent()) return "the narration engine failed: " + NarrationEngine.describe(engineFailure.get()) + "; " + advice(engineFailure.get());
+        Throwable failed = failure();
+        if (failed == null) return null;
+        Throwable root = failed;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String why = NarrationEngine.describe(root);
+        if (root instanceof FencedInstanceIdException)
+            why += " (another instance uses group.instance.id " + config.streamsProperties().getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+                    + ": every instance needs its own)";
+        return "a stream thread failed: " + why;
+    }
+
+    /** What to do about an {@link Error} that stopped the narration engine. */
+    private static String advice(Throwable error) {
+        if (error instanceof OutOfMemoryError) return "give the JVM more memory (JAVA_OPTS=-Xmx...) or narrate smaller batches (batch.max, narration.threads)";
+        if (error instanceof StackOverflowError) return "give threads a larger stack (JAVA_OPTS=-Xss...)";
+        if (error instanceof LinkageError) return "a native library failed: check the platform and DJL's cache directory (DJL_CACHE_DIR)";
+        return "restart the narrator: its pending clips are narrated again";
+    }
+
+    /**
+     * Live while the narration engine works (every batching thread alive, none stuck in one batch for longer than
+     * {@code clip.timeout.ms}, no {@link Error}) and Kafka Streams has neither failed nor stopped; ready when also
+     * running (not starting or rebalancing).
+     */
+    public Health health() {
+        String failed = failureReason();
+        if (failed != null) return Health.dead(failed);
+        if (engine.liveThreads() < engine.threads())
+            return Health.dead("only " + engine.liveThreads() + " of " + engine.threads() + " narration engine threads are alive");
+        long longest = engine.longestBatchMillis();
+        if (longest > config.clipTimeoutMs())
+            return Health.dead("a narration batch has been running for " + longest + " ms, longer than clip.timeout.ms=" + config.clipTimeoutMs());
+        KafkaStreams.State state = streams.state();
+        return switch (state) {
+            case RUNNING -> Health.ok();
+            case CREATED, REBALANCING -> Health.notReady("Kafka Streams is " + state);
+            default -> Health.dead("Kafka Streams is " + state);
+        };
     }
 
     /** The topology this narrator runs. */
@@ -156,7 +211,7 @@ public final class NarratorApp implements AutoCloseable {
     public synchronized void close(Duration timeout) {
         if (closed) return;
         closed = true;
-        if (!streams.close(timeout)) LOG.warn("Kafka Streams did not stop within {}", timeout);
+        if (!streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true))) LOG.warn("Kafka Streams did not stop within {}", timeout);
         if (streamsMetrics != null) streamsMetrics.close();
         if (metricsServer != null) metricsServer.close();
         if (ownsEngine) engine.close();

@@ -45,12 +45,18 @@ public record NarratorConfig(
         int narrationThreads,
         int queueCapacity,
         long maxLagMs,
+        long clipTimeoutMs,
         boolean suppressRepeats,
         boolean contextPreviousCaption,
         GenerationSettings generation,
+        int promptMaxExamples,
+        long promptMaxBytes,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
+        int maxSegmentSeconds,
+        long timestampSkewMs,
+        int timestampSkewConfirmations,
         long drainIntervalMs,
         int metricsPort,
         ModelDevice modelDevice,
@@ -83,11 +89,26 @@ public record NarratorConfig(
         positive(NARRATION_THREADS, narrationThreads);
         positive(QUEUE_CAPACITY, queueCapacity);
         positive(MAX_LAG_MS, maxLagMs);
+        if (clipTimeoutMs <= maxLagMs)
+            throw new IllegalArgumentException(CLIP_TIMEOUT_MS.key() + "=" + clipTimeoutMs + " must exceed " + MAX_LAG_MS.key() + "=" + maxLagMs
+                    + ": a clip may wait that long in the queue before it is narrated");
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
+        positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
+        positive(PROMPT_MAX_BYTES, promptMaxBytes);
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
+        positive(MAX_SEGMENT_SECONDS, maxSegmentSeconds);
+        positive(TIMESTAMP_SKEW_MS, timestampSkewMs);
+        if (timestampSkewMs > Long.MAX_VALUE / 1000)
+            throw new IllegalArgumentException(TIMESTAMP_SKEW_MS.key() + " is out of range: " + timestampSkewMs);
+        if (timestampSkewConfirmations < 2)
+            throw new IllegalArgumentException(TIMESTAMP_SKEW_CONFIRMATIONS.key() + " must be >= 2 (one record must not move a stream's clock), got "
+                    + timestampSkewConfirmations);
         positive(DRAIN_INTERVAL_MS, drainIntervalMs);
+        String instanceId = properties.get(GROUP_INSTANCE_ID.key());
+        if (instanceId != null && !instanceId.isEmpty() && !instanceId.matches("[a-zA-Z0-9._-]{1,240}"))
+            throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
         if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
@@ -157,12 +178,18 @@ public record NarratorConfig(
                 integer(p, NARRATION_THREADS),
                 integer(p, QUEUE_CAPACITY),
                 longValue(p, MAX_LAG_MS),
+                p.get(CLIP_TIMEOUT_MS.key()).isBlank() ? longValue(p, MAX_LAG_MS) + 60_000 : longValue(p, CLIP_TIMEOUT_MS),
                 bool(p, SUPPRESS_REPEATS),
                 bool(p, CONTEXT_PREVIOUS_CAPTION),
                 generation,
+                integer(p, PROMPT_MAX_EXAMPLES),
+                longValue(p, PROMPT_MAX_BYTES),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
+                integer(p, MAX_SEGMENT_SECONDS),
+                longValue(p, TIMESTAMP_SKEW_MS),
+                integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
                 integer(p, METRICS_PORT),
                 device(p),

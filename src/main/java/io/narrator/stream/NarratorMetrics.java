@@ -2,6 +2,7 @@ package io.narrator.stream;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,17 +14,20 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Narrator's own meters, so that nothing is dropped without a counter: frames in, sampled and
  * dropped per reason, dead letters per reason, windows, clips, captions, skipped and suppressed
- * clips, batch sizes, latencies and narration lag. Thread-safe; one per application.
+ * clips, batch sizes, latencies, narration lag, and the narration engine's health. Thread-safe; one per application.
  */
 public final class NarratorMetrics {
     private final MeterRegistry registry;
     private final AtomicLong lagMs = new AtomicLong();
+    private final AtomicLong promptsWaiting = new AtomicLong();
     private final DistributionSummary batchSize;
 
     public NarratorMetrics(MeterRegistry registry) {
         if (registry == null) throw new IllegalArgumentException("registry must not be null");
         this.registry = registry;
         registry.gauge("narrator.narration.lag.ms", lagMs);
+        Gauge.builder("narrator.prompts.waiting", promptsWaiting, AtomicLong::get)
+                .description("prompts received and not validated yet (tombstones behind them included)").register(registry);
         this.batchSize = DistributionSummary.builder("narrator.batch.size")
                 .description("clips per batched generation").publishPercentileHistogram().register(registry);
     }
@@ -99,7 +103,25 @@ public final class NarratorMetrics {
         counter("narrator.captions", "outcome", "suppressed").increment();
     }
 
-    /** A clip was not narrated: {@code lag}, {@code queue_full} or {@code failed}. */
+    /**
+     * The narration engine's health, read when scraped: its live batching threads, whether an {@link Error} stopped it
+     * (1) or not (0), and when it finished its last batch (seconds since the epoch, 0 before the first).
+     */
+    public void engine(NarrationEngine engine) {
+        Gauge.builder("narrator.engine.threads.alive", engine, NarrationEngine::liveThreads)
+                .description("narration engine threads alive").register(registry);
+        Gauge.builder("narrator.engine.failed", engine, e -> e.failure().isPresent() ? 1 : 0)
+                .description("1 once an Error stopped the narration engine").register(registry);
+        Gauge.builder("narrator.engine.last.batch.timestamp", engine, e -> e.lastBatchMillis() / 1000.0).baseUnit("seconds")
+                .description("when the narration engine finished its last batch").register(registry);
+    }
+
+    /** A batch of the narration engine failed: with an exception (its clips got error captions), or an {@code error} that stopped the engine. */
+    public void engineFailure(String kind) {
+        counter("narrator.engine.batch.failures", "kind", kind).increment();
+    }
+
+    /** A clip was not narrated: {@code lag}, {@code queue_full}, {@code failed} or {@code timeout}. */
     public void clipSkipped(String reason) {
         counter("narrator.clips.skipped", "reason", reason).increment();
     }
@@ -112,6 +134,16 @@ public final class NarratorMetrics {
     /** A prompt was applied to the prompt table, or removed by a tombstone. */
     public void prompt(String outcome) {
         counter("narrator.prompts", "outcome", outcome).increment();
+    }
+
+    /** Prompts received and waiting for validation changed by {@code delta}. */
+    public void promptsWaiting(int delta) {
+        promptsWaiting.addAndGet(delta);
+    }
+
+    /** Prompts received and not validated yet, in every task of this application. */
+    public long promptsWaiting() {
+        return promptsWaiting.get();
     }
 
     /** One batched generation of {@code size} clips. */

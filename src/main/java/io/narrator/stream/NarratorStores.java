@@ -1,7 +1,9 @@
 package io.narrator.stream;
 
 import io.narrator.avro.state.PendingClip;
+import io.narrator.avro.state.PendingPrompt;
 import io.narrator.avro.state.StoredFrame;
+import io.narrator.avro.state.StreamClock;
 import io.narrator.avro.state.WindowProgress;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -13,6 +15,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class NarratorStores {
     /** Event time of the last kept frame, per stream id. */
     public static final String SAMPLING = "narrator-sampling";
+    /** Each stream's event-time clock, against which records' event times are checked ({@link StreamClocks}). */
+    public static final String CLOCKS = "narrator-stream-clocks";
     /**
      * Kept frames by (stream id, event time), until no future window needs them: a frame's image as it arrived, or the
      * features of a segment's frame ({@code StoredFrame}; named apart from the earlier {@code narrator-features}, which
@@ -26,6 +30,8 @@ public final class NarratorStores {
      * (named apart from the earlier {@code narrator-pending}, whose frames were features only).
      */
     public static final String PENDING = "narrator-pending-clips";
+    /** Records of the prompts topic waiting to be validated (and tombstones waiting behind them), by offset. */
+    public static final String PENDING_PROMPTS = "narrator-pending-prompts";
     /** Validated prompts by prompt key (global: every instance has them all). */
     public static final String PROMPTS = "narrator-prompts";
 
@@ -33,6 +39,10 @@ public final class NarratorStores {
 
     static StoreBuilder<KeyValueStore<String, Long>> sampling() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SAMPLING), Serdes.String(), Serdes.Long());
+    }
+
+    static StoreBuilder<KeyValueStore<String, StreamClock>> clocks() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), AvroSerde.of(StreamClock.class));
     }
 
     static StoreBuilder<KeyValueStore<Bytes, StoredFrame>> frames() {
@@ -45,6 +55,10 @@ public final class NarratorStores {
 
     static StoreBuilder<KeyValueStore<Bytes, PendingClip>> pending() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING), Serdes.Bytes(), AvroSerde.of(PendingClip.class));
+    }
+
+    static StoreBuilder<KeyValueStore<Long, PendingPrompt>> pendingPrompts() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_PROMPTS), Serdes.Long(), AvroSerde.of(PendingPrompt.class));
     }
 
     static StoreBuilder<KeyValueStore<String, byte[]>> prompts() {

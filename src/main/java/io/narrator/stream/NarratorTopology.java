@@ -12,9 +12,10 @@ import org.apache.kafka.streams.kstream.Consumed;
  * frames   ─► frame-intake   ─┐ (sample, decode; images kept)        ┌─► captions
  * segments ─► segment-intake ─┴─► clip-windows ─► NarrationEngine ───┘ (vision encoder, narration)
  * prompts  ─► prompt-validator ─► prompt-table ─► global prompt store (every instance)
+ *             (validated in offset order on the prompt library's own thread; waiting ones kept in a store)
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
- * Sources read raw bytes and decode inside the processors, so undecodable records become dead
+ * Sources read raw bytes (keys too) and decode inside the processors, so undecodable records become dead
  * letters with their origin instead of stopping the application or vanishing.
  */
 public final class NarratorTopology {
@@ -34,7 +35,8 @@ public final class NarratorTopology {
     /**
      * Adds Narrator to {@code builder} and returns the built topology.
      *
-     * @throws IllegalArgumentException when the configured window holds more frames than the model takes
+     * @throws IllegalArgumentException when the configured window holds more frames than the model takes, or the configured
+     *     generation does not fit the model's context
      */
     public static Topology build(StreamsBuilder builder, NarrationEngine engine, Topics topics, NarratorConfig config) {
         ModelInfo model = engine.narration().modelInfo();
@@ -44,15 +46,21 @@ public final class NarratorTopology {
                     + framesPerWindow + " frames, but model " + model.name() + " takes at most " + model.maxFrames()
                     + ": lower window.seconds or sample.fps");
         PromptLibrary prompts = new PromptLibrary(engine.narration(), config);
+        int zeroShot = engine.narration().promptTokens(java.util.List.of());
+        int generated = prompts.generatedTokens(config.generation());
+        if (zeroShot + generated > model.contextTokens())
+            throw new IllegalArgumentException("generation.max.tokens=" + config.generation().maxTokens() + (config.contextPreviousCaption()
+                    ? " (twice, with context.previous.caption)" : "") + " and the zero-shot prompt's " + zeroShot + " tokens do not fit model "
+                    + model.name() + "'s context of " + model.contextTokens() + " tokens: lower generation.max.tokens");
         NarratorMetrics metrics = engine.metrics();
 
         builder.addGlobalStore(NarratorStores.prompts(), topics.promptTable().name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()), () -> new PromptTableProcessor(prompts, metrics));
         Topology topology = builder.build();
 
-        topology.addSource(FRAMES_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.frames().name());
-        topology.addSource(SEGMENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
-        topology.addSource(PROMPTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
+        topology.addSource(FRAMES_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.frames().name());
+        topology.addSource(SEGMENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
+        topology.addSource(PROMPTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
 
         topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config), FRAMES_SOURCE);
         topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config), SEGMENTS_SOURCE);
@@ -60,9 +68,11 @@ public final class NarratorTopology {
         topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
+        topology.addStateStore(NarratorStores.clocks(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.frames(), FRAME_INTAKE, SEGMENT_INTAKE, CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.progress(), CLIP_WINDOWS);
         topology.addStateStore(NarratorStores.pending(), CLIP_WINDOWS);
+        topology.addStateStore(NarratorStores.pendingPrompts(), PROMPT_VALIDATOR);
 
         topology.addSink(CAPTION_SINK, topics.captions().name(), Serdes.String().serializer(), serializer(topics.captions()), CLIP_WINDOWS);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters().name(), Serdes.String().serializer(), serializer(topics.deadLetters()),

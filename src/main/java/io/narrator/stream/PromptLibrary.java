@@ -1,23 +1,36 @@
 package io.narrator.stream;
 
 import static io.narrator.stream.DeadLetterReason.MALFORMED_PROMPT;
+import static io.narrator.stream.DeadLetterReason.PROMPT_TOO_LONG;
 
 import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import io.narrator.ingest.FpsSampler;
 import io.narrator.ingest.SegmentDecoder;
 import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Validates prompts and turns them into {@link CompiledPrompt}s: example media (JPEG/PNG images,
  * MPEG-TS/fMP4 clips sampled like a live stream) decoded and encoded into features once per prompt
  * version and cached in memory, shared by every stream thread.
+ *
+ * <p>Validation first checks what decodes nothing — the number of examples and their bytes against
+ * {@code prompt.max.examples} and {@code prompt.max.bytes}, texts, media types, generation settings, window and hop,
+ * and the prompt's tokens plus the tokens to generate against the model's context — and only then decodes and encodes
+ * the example media. {@link #compileLater} does all of it on the library's own validation thread, so that no stream
+ * thread waits for a prompt.
  */
 public final class PromptLibrary {
     private static final int CACHE_SIZE = 256;
@@ -32,11 +45,20 @@ public final class PromptLibrary {
     });
 
     private final Map<String, CompiledPrompt> inForce = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One daemon thread, started when a prompt needs it and gone after a minute without one. */
+    private final ExecutorService validation;
 
     public PromptLibrary(Narration narration, NarratorConfig config) {
         if (narration == null || config == null) throw new IllegalArgumentException("narration and config must not be null");
         this.narration = narration;
         this.config = config;
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), work -> {
+            Thread thread = new Thread(work, "narrator-prompt-validation");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.allowCoreThreadTimeOut(true);
+        this.validation = executor;
     }
 
     /** The number of frames a window of {@code windowSeconds} holds at most at {@code fps}. */
@@ -80,11 +102,77 @@ public final class PromptLibrary {
     }
 
     /**
-     * Validates and compiles a prompt, and caches it.
+     * {@link #compile} on the library's validation thread (one per library, shared by every caller; work is done in the
+     * order it is given). The future fails with a {@link RejectedRecordException}: the prompt's own, or
+     * {@link DeadLetterReason#MALFORMED_PROMPT} when validating it failed in any other way (an {@link Error} included:
+     * one prompt must not stop the narrator).
+     */
+    public CompletableFuture<CompiledPrompt> compileLater(String version, NarrationPrompt prompt) {
+        CompletableFuture<CompiledPrompt> result = new CompletableFuture<>();
+        validation.execute(() -> {
+            try {
+                result.complete(compile(version, prompt));
+            } catch (RejectedRecordException e) {
+                result.completeExceptionally(e);
+            } catch (Throwable e) { // a decoder's or the vision encoder's failure is this prompt's
+                result.completeExceptionally(malformed("validating the prompt failed: " + NarrationEngine.describe(e)));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Validates and compiles a prompt, and caches it: first the checks that decode nothing ({@link #check}), then the
+     * example media.
      *
-     * @throws RejectedRecordException with {@link DeadLetterReason#MALFORMED_PROMPT} naming what is wrong
+     * @throws RejectedRecordException with {@link DeadLetterReason#PROMPT_TOO_LONG} or {@link DeadLetterReason#MALFORMED_PROMPT}
+     *     naming what is wrong
      */
     public CompiledPrompt compile(String version, NarrationPrompt prompt) {
+        Checked checked = check(prompt);
+        int maxFrames = narration.modelInfo().maxFrames();
+        List<ClipRequest.PromptExample> examples = new ArrayList<>();
+        for (int i = 0; i < prompt.getExamples().size(); i++) {
+            PromptExample example = prompt.getExamples().get(i);
+            List<BufferedImage> frames = decodeMedia(i, example, maxFrames);
+            examples.add(new ClipRequest.PromptExample(narration.encodeFrames(frames), example.getText()));
+        }
+        CompiledPrompt compiled = new CompiledPrompt(version, examples, checked.settings(), checked.windowSeconds(), checked.hopSeconds());
+        cache.put(version, compiled);
+        return compiled;
+    }
+
+    /** What the checks that decode nothing make of a prompt: its generation settings and window/hop overrides (0 = none). */
+    record Checked(GenerationSettings settings, int windowSeconds, int hopSeconds) {}
+
+    /**
+     * The checks that decode no media, cheapest first: examples and bytes against the limits, each example's text and
+     * media type, the generation settings, window and hop, then the prompt's tokens (the model's prompt format and
+     * tokenizer) and the tokens to generate against the model's context.
+     *
+     * @throws RejectedRecordException with {@link DeadLetterReason#PROMPT_TOO_LONG} or {@link DeadLetterReason#MALFORMED_PROMPT}
+     */
+    Checked check(NarrationPrompt prompt) {
+        List<PromptExample> list = prompt.getExamples();
+        if (list.size() > config.promptMaxExamples())
+            throw tooLong("the prompt has " + list.size() + " examples, more than prompt.max.examples=" + config.promptMaxExamples());
+        long bytes = 0;
+        for (PromptExample example : list)
+            bytes += example.getMedia().remaining() + (example.getText() == null ? 0 : example.getText().getBytes(StandardCharsets.UTF_8).length);
+        if (bytes > config.promptMaxBytes())
+            throw tooLong("the prompt's examples have " + bytes + " bytes of media and text, more than prompt.max.bytes=" + config.promptMaxBytes());
+        for (int i = 0; i < list.size(); i++) {
+            PromptExample example = list.get(i);
+            if (example.getText() == null || example.getText().isBlank()) throw malformed("example " + i + " has no text");
+            try {
+                narration.checkExampleText(example.getText());
+            } catch (IllegalArgumentException e) {
+                throw malformed("example " + i + ": " + e.getMessage());
+            }
+            String type = example.getMediaType();
+            if (FrameEncoding.parse(type).filter(e -> e != FrameEncoding.RAW_RGB24).isEmpty() && SegmentDecoder.Container.parse(type).isEmpty())
+                throw malformed("example " + i + " (" + type + ", " + example.getMedia().remaining() + " bytes): mediaType must be JPEG, PNG, MPEGTS or FMP4");
+        }
         GenerationSettings d = config.generation();
         GenerationSettings settings;
         try {
@@ -103,31 +191,29 @@ public final class PromptLibrary {
         int effectiveHop = hop > 0 ? hop : config.hopSeconds();
         if (effectiveHop > effectiveWindow)
             throw malformed("hop " + effectiveHop + " s is longer than window " + effectiveWindow + " s: frames between windows would never be narrated");
-        int maxFrames = narration.modelInfo().maxFrames();
+        ModelInfo model = narration.modelInfo();
+        int maxFrames = model.maxFrames();
         if (framesPerWindow(effectiveWindow, config.sampleFps()) > maxFrames)
             throw malformed("a " + effectiveWindow + " s window at " + config.sampleFps() + " fps holds "
                     + framesPerWindow(effectiveWindow, config.sampleFps()) + " frames; the model takes at most " + maxFrames);
-        List<ClipRequest.PromptExample> examples = new ArrayList<>();
-        for (int i = 0; i < prompt.getExamples().size(); i++) {
-            PromptExample example = prompt.getExamples().get(i);
-            List<BufferedImage> frames = decodeMedia(i, example, maxFrames);
-            examples.add(new ClipRequest.PromptExample(narration.encodeFrames(frames), example.getText()));
-        }
-        CompiledPrompt compiled = new CompiledPrompt(version, examples, settings, window, hop);
-        cache.put(version, compiled);
-        return compiled;
+        int tokens = narration.promptTokens(list.stream().map(PromptExample::getText).toList());
+        int generated = generatedTokens(settings);
+        if (tokens + generated > model.contextTokens())
+            throw tooLong("the prompt takes " + tokens + " tokens and " + generated + " more are generated" + (config.contextPreviousCaption()
+                    ? " (the previous caption given as context counts too)" : "") + ": " + (tokens + generated) + " is more than model "
+                    + model.name() + "'s context of " + model.contextTokens() + " tokens");
+        return new Checked(settings, window, hop);
+    }
+
+    /** Tokens a clip needs besides its prompt: those generated, and with {@code context.previous.caption} the previous caption's as many again. */
+    int generatedTokens(GenerationSettings settings) {
+        return settings.maxTokens() * (config.contextPreviousCaption() ? 2 : 1);
     }
 
     private List<BufferedImage> decodeMedia(int index, PromptExample example, int maxFrames) {
         String type = example.getMediaType();
         byte[] media = Buffers.toArray(example.getMedia());
         String where = "example " + index + " (" + type + ", " + media.length + " bytes): ";
-        if (example.getText() == null || example.getText().isBlank()) throw malformed("example " + index + " has no text");
-        try {
-            narration.checkExampleText(example.getText());
-        } catch (IllegalArgumentException e) {
-            throw malformed("example " + index + ": " + e.getMessage());
-        }
         Optional<FrameEncoding> image = FrameEncoding.parse(type).filter(e -> e != FrameEncoding.RAW_RGB24);
         if (image.isPresent()) {
             try {
@@ -151,5 +237,9 @@ public final class PromptLibrary {
 
     private static RejectedRecordException malformed(String message) {
         return new RejectedRecordException(MALFORMED_PROMPT, message);
+    }
+
+    private static RejectedRecordException tooLong(String message) {
+        return new RejectedRecordException(PROMPT_TOO_LONG, message);
     }
 }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates Narrator's topics when missing (inputs with short retention, prompts compacted, outputs
- * kept longer) and checks existing ones: frames and segments must have the same partition count
- * (one stream's frames and segments meet in one task) and the prompt topics must be compacted.
+ * kept longer) and checks existing ones: frames and segments must have {@code topic.partitions} partitions
+ * (one stream's frames and segments meet in one task, and each record's partition is checked against its key's)
+ * and the prompt topics must be compacted.
  */
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -108,6 +109,10 @@ public final class TopicAdmin {
         if (frames != segments)
             throw new IllegalStateException("topics " + n.frames() + " (" + frames + " partitions) and " + n.segments() + " (" + segments
                     + " partitions) must have the same number of partitions: a stream's frames and segments are processed together");
+        if (frames != config.topicPartitions())
+            throw new IllegalStateException("topics " + n.frames() + " and " + n.segments() + " have " + frames + " partitions but "
+                    + ConfigKey.TOPIC_PARTITIONS.key() + "=" + config.topicPartitions() + ": set " + ConfigKey.TOPIC_PARTITIONS.key() + "=" + frames
+                    + " (each record's partition is checked against its key's)");
         Map<ConfigResource, String> resources = new HashMap<>();
         for (String topic : List.of(n.prompts(), n.promptTable())) resources.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), topic);
         Map<ConfigResource, Config> configs = admin.describeConfigs(resources.keySet()).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -297,6 +297,11 @@ class KafkaCommandsIT {
             assertThat(tooLong.out()).contains("20 frame(s) at 1.0 fps");
             assertThat(awaitStatus(config, "rejected")).startsWith("rejected by the narrator (MALFORMED_PROMPT: ")
                     .contains("the model takes at most 16").endsWith("; *@0 stays in force");
+
+            String wordy = "word ".repeat(300).strip(); // 305 tokens with the prompt format: more than the model's 256
+            assertThat(Cli.run(kafka(config, "prompt", "set", "--default", "--example", image.toString(), wordy)).exitCode()).isZero();
+            assertThat(awaitStatus(config, "rejected")).isEqualTo("rejected by the narrator (PROMPT_TOO_LONG: the prompt takes 305 tokens and 20 more "
+                    + "are generated: 325 is more than model fake-narrator's context of 256 tokens); *@0 stays in force");
         }
     }
 

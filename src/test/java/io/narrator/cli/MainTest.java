@@ -2,8 +2,12 @@ package io.narrator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
     static final List<String> COMMANDS = List.of("demo", "run", "ingest", "tail", "prompt", "caption", "broker", "model", "score", "generate");
@@ -75,5 +79,33 @@ class MainTest {
         Cli.Result verbose = Cli.run("--verbose", "caption", "no-such-video.mp4");
         assertThat(verbose.exitCode()).isEqualTo(1);
         assertThat(verbose.err()).startsWith("narrator: error: video source not found").contains("\tat io.narrator.ingest.VideoSource.parse");
+    }
+
+    /** A command that fails with an {@link Error}, as a native library that cannot be linked does. */
+    @CommandLine.Command(name = "link")
+    static final class Unlinkable implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new UnsatisfiedLinkError("no torch in java.library.path");
+        }
+    }
+
+    @Test
+    void anErrorIsOneLineAndExitCodeOneToo() {
+        for (boolean verbose : new boolean[] {false, true}) {
+            CommandLine cl = Main.commandLine().addSubcommand(new Unlinkable());
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = verbose ? Main.execute(cl, new PrintWriter(out, true), new PrintWriter(err, true), "--verbose", "link")
+                    : Main.execute(cl, new PrintWriter(out, true), new PrintWriter(err, true), "link");
+            assertThat(code).isEqualTo(1);
+            Cli.Result r = new Cli.Result(code, out.toString(), err.toString());
+            if (verbose) {
+                assertThat(r.errLines().get(0)).isEqualTo("narrator: error: java.lang.UnsatisfiedLinkError: no torch in java.library.path");
+                assertThat(r.err()).contains("\tat io.narrator.cli.MainTest$Unlinkable.call");
+            } else {
+                assertThat(r.errLines()).containsExactly("narrator: error: java.lang.UnsatisfiedLinkError: no torch in java.library.path");
+            }
+        }
     }
 }

@@ -57,6 +57,10 @@ class SegmentIngestTest {
                 assertThat(eventMicros - START_MICROS).isCloseTo(frame.index() * 1_000_000L / 15, org.assertj.core.data.Offset.offset(12L));
                 indices.add(frame.index());
             }
+            // what the narrator checks of a segment (whole packets, presentation times within the declared duration) holds
+            SegmentDecoder.Result checked = SegmentDecoder.decode(new SegmentDecoder.Segment(SegmentDecoder.Container.MPEGTS, null, segment.bytes(),
+                    segment.startMicros(), segment.durationMicros()), new FpsSampler(1), FpsSampler.NONE, 1_000_000);
+            assertThat(checked.decodedFrames()).isEqualTo(30);
         }
         assertThat(indices).containsExactlyElementsOf(IntStream.range(0, FRAMES).boxed().toList());
         assertThat(progress).extracting(IngestProgress::items).containsExactly(1L, 2L, 3L, 4L, 5L);

@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +83,44 @@ class DeadLetterTopologyTest {
     void invalidKey() {
         DeadLetter letter = rejects(DeadLetterReason.INVALID_KEY, Map.of(), h -> h.frames.pipeInput("cam\u0000x", FRAMES.encode(jpegAt(1_000_000))));
         assertThat(letter.getMessage()).contains("control characters");
+    }
+
+    @Test
+    void keysThatAreNotUtf8OnEveryInputTopic() {
+        byte[] key = {'c', 'a', 'm', (byte) 0xFF};
+        for (String topic : List.of("narrator.frames", "narrator.segments", "narrator.prompts")) {
+            byte[] value = switch (topic) {
+                case "narrator.frames" -> FRAMES.encode(jpegAt(1_000_000));
+                case "narrator.segments" -> SEGMENTS.encode(TestMedia.segment("cam", 7, 0.5, 1, "MPEGTS", TestMedia.video(List.of("white"), 5, false)));
+                default -> AvroSerde.of(NarrationPrompt.class).encode(NarrationPrompt.newBuilder().build());
+            };
+            DeadLetter letter = rejects(DeadLetterReason.INVALID_KEY, Map.of(), h -> h.driver
+                    .createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()).pipeInput(key, value));
+            assertThat(letter.getOriginTopic()).isEqualTo(topic);
+            assertThat(letter.getKey()).isNull();
+            assertThat(letter.getMessage()).contains("key is not valid UTF-8 (bytes 63 61 6d ff)");
+        }
+    }
+
+    @Test
+    void aRecordOnAnotherPartitionThanItsKeysUnderMurmur2() {
+        // with two partitions, "door" belongs to the test driver's partition 0 and "cam" to partition 1
+        assertThat(BuiltInPartitioner.partitionForKey("door".getBytes(StandardCharsets.UTF_8), 2)).isZero();
+        assertThat(BuiltInPartitioner.partitionForKey("cam".getBytes(StandardCharsets.UTF_8), 2)).isOne();
+        try (TopologyHarness h = new TopologyHarness(Map.of("topic.partitions", "2"))) {
+            h.frame(TestMedia.frame("door", 0, 0.0, "red"));
+            h.frame(TestMedia.frame("cam", 0, 0.5, "white"));
+            h.segment(TestMedia.segment("cam", 7, 0.5, 1, "MPEGTS", TestMedia.video(List.of("white"), 5, false)));
+            h.frame(TestMedia.frame("door", 1, 1.0, "green"));
+            h.frame(TestMedia.frame("door", 2, 2.0, "blue"));
+            List<DeadLetter> letters = h.deadLetters.readValuesToList();
+            assertThat(letters).extracting(DeadLetter::getReason).containsExactly("WRONG_PARTITION", "WRONG_PARTITION");
+            assertThat(letters).extracting(DeadLetter::getOriginTopic).containsExactly("narrator.frames", "narrator.segments");
+            assertThat(letters.get(0).getMessage()).isEqualTo("key 'cam' belongs to partition 1 of 2 of narrator.frames under murmur2 (the Java client's"
+                    + " and Kafka Streams' partitioner), but the record is on partition 0: produce with a murmur2 partitioner (librdkafka:"
+                    + " partitioner=murmur2_random)");
+            assertThat(TopologyHarness.texts(h.settle())).containsExactly("frames=red", "frames=red,green");
+        }
     }
 
     @Test
@@ -211,7 +251,7 @@ class DeadLetterTopologyTest {
     void malformedPrompt() {
         NarrationPrompt bad = NarrationPrompt.newBuilder().setWindowSeconds(-3).build();
         DeadLetter letter = rejects(DeadLetterReason.MALFORMED_PROMPT, Map.of(),
-                h -> h.prompts.pipeInput("cam", AvroSerde.of(NarrationPrompt.class).encode(bad)));
+                h -> h.prompt("cam", bad)); // validated on the prompt library's thread: h.prompt waits for it
         assertThat(letter.getOriginTopic()).isEqualTo("narrator.prompts");
         assertThat(letter.getMessage()).contains("windowSeconds must be positive, got -3");
     }

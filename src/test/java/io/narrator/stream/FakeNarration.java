@@ -29,6 +29,10 @@ public final class FakeNarration implements Narration {
     final List<Integer> encodeBatches = new CopyOnWriteArrayList<>();
     /** When set, the vision encoder throws it. */
     volatile RuntimeException failVision;
+    /** When set, narration throws it (an {@link Error}, to fail the narration engine). */
+    volatile Error failNarration;
+    /** When set, preparing a frame on the prompt library's validation thread waits until it counts down (a slow prompt). */
+    volatile java.util.concurrent.CountDownLatch promptValidationGate;
     private final int maxFrames;
 
     public FakeNarration() {
@@ -41,12 +45,34 @@ public final class FakeNarration implements Narration {
 
     @Override
     public ModelInfo modelInfo() {
-        return new ModelInfo("fake-narrator", "1.0", 32, maxFrames);
+        return new ModelInfo("fake-narrator", "1.0", 32, maxFrames, CONTEXT_TOKENS);
+    }
+
+    /** The fake's context, in tokens. */
+    static final int CONTEXT_TOKENS = 256;
+
+    /**
+     * Counts like a word-level tokenizer on the paper's prompt format: per example {@code <image>}, {@code Output:}, the
+     * text's words and {@code <|endofchunk|>}; then {@code <image>} and {@code Output:} for the clip.
+     */
+    @Override
+    public int promptTokens(List<String> exampleTexts) {
+        int tokens = 2;
+        for (String text : exampleTexts) tokens += 3 + (text.isBlank() ? 0 : text.strip().split("\\s+").length);
+        return tokens;
     }
 
     /** The vision input is the frame's mean colour and its size: {r, g, b, width, height}. */
     @Override
     public float[] visionInput(BufferedImage image) {
+        java.util.concurrent.CountDownLatch gate = promptValidationGate;
+        if (gate != null && Thread.currentThread().getName().equals("narrator-prompt-validation")) {
+            try {
+                if (!gate.await(60, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("prompt validation gate never opened");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         preparedFrames.incrementAndGet();
         long r = 0, g = 0, b = 0;
         int n = image.getWidth() * image.getHeight();
@@ -90,6 +116,8 @@ public final class FakeNarration implements Narration {
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         batches.add(List.copyOf(clips));
+        Error error = failNarration;
+        if (error != null) throw error;
         if (hold.test(clips)) {
             held.countDown();
             try {

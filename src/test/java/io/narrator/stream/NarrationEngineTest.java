@@ -20,11 +20,16 @@ class NarrationEngineTest {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-        volatile RuntimeException failWith;
+        volatile Throwable failWith;
 
         @Override
         public ModelInfo modelInfo() {
-            return new ModelInfo("gated", "1", 8, 8);
+            return new ModelInfo("gated", "1", 8, 8, 256);
+        }
+
+        @Override
+        public int promptTokens(List<String> exampleTexts) {
+            return 2 + 4 * exampleTexts.size();
         }
 
         @Override
@@ -49,7 +54,8 @@ class NarrationEngineTest {
                 Thread.currentThread().interrupt();
             }
             batchSizes.add(clips.size());
-            if (failWith != null) throw failWith;
+            if (failWith instanceof RuntimeException e) throw e;
+            if (failWith instanceof Error e) throw e;
             return clips.stream().map(c -> new ClipNarration("clip of " + c.streamId(), -1, 2, null)).toList();
         }
 
@@ -140,6 +146,65 @@ class NarrationEngineTest {
             engine.submit(job("a", 0, engine.nowMillis(), queue));
             assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
             assertThat(drain(queue)).extracting(c -> c.result().error()).containsExactly("narration failed: out of memory on device");
+        }
+    }
+
+    @Test
+    void anErrorFailsEveryClipOfItsBatchAndStopsTheEngineVisibly() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        narration.failWith = new StackOverflowError("deep in the model");
+        NarratorMetrics metrics = NarratorMetrics.inMemory();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(8, 0, 10, 60_000), metrics)) {
+            List<Throwable> told = new CopyOnWriteArrayList<>();
+            engine.onFatal(told::add);
+            assertThat(metrics.registry().get("narrator.engine.threads.alive").gauge().value()).isEqualTo(1);
+            assertThat(metrics.registry().get("narrator.engine.failed").gauge().value()).isZero();
+            CompletionQueue queue = new CompletionQueue();
+            engine.submit(job("a", 0, engine.nowMillis(), queue));
+            engine.submit(job("a", 1, engine.nowMillis(), queue)); // narrated in the same batch
+            narration.entered.await();
+            engine.submit(job("a", 2, engine.nowMillis(), queue)); // waits in the queue behind the failing batch
+            narration.release.countDown();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (engine.liveThreads() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+
+            assertThat(engine.liveThreads()).isZero();
+            assertThat(engine.failure()).containsSame(narration.failWith);
+            assertThat(told).containsExactly(narration.failWith);
+            List<NarrationCompletion> done = drain(queue);
+            assertThat(done).extracting(c -> c.job().clipIndex()).containsExactlyElementsOf(
+                    narration.batchSizes.get(0) == 2 ? List.of(0L, 1L) : List.of(0L));
+            assertThat(done).extracting(c -> c.result().error()).containsOnly("narration engine failed: java.lang.StackOverflowError: deep in the model");
+            assertThat(metrics.registry().get("narrator.engine.threads.alive").gauge().value()).isZero();
+            assertThat(metrics.registry().get("narrator.engine.failed").gauge().value()).isEqualTo(1);
+            assertThat(metrics.count("narrator.engine.batch.failures", "kind", "error")).isEqualTo(1);
+
+            // later clips are not narrated (they stay pending in their processors' state, for after a restart)
+            engine.submit(job("a", 3, engine.nowMillis(), queue));
+            assertThat(drain(queue)).isEmpty();
+            assertThat(metrics.count("narrator.completions.dropped", "reason", "engine_failed")).isEqualTo(1);
+            List<Throwable> late = new CopyOnWriteArrayList<>();
+            engine.onFatal(late::add);
+            assertThat(late).containsExactly(narration.failWith);
+        }
+    }
+
+    @Test
+    void healthGaugesShowLiveThreadsAndTheLastBatch() throws Exception {
+        GatedNarration narration = new GatedNarration();
+        narration.release.countDown();
+        AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+        NarratorMetrics metrics = NarratorMetrics.inMemory();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(1, 0, 10, 60_000, 2, 16, 100, 2048), metrics,
+                clock::get)) {
+            assertThat(metrics.registry().get("narrator.engine.threads.alive").gauge().value()).isEqualTo(2);
+            assertThat(metrics.registry().get("narrator.engine.last.batch.timestamp").gauge().value()).isZero();
+            CompletionQueue queue = new CompletionQueue();
+            engine.submit(job("a", 0, clock.get(), queue));
+            assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(metrics.registry().get("narrator.engine.last.batch.timestamp").gauge().value()).isEqualTo(1_700_000_000.0);
+            assertThat(engine.longestBatchMillis()).isZero();
+            assertThat(engine.failure()).isEmpty();
         }
     }
 

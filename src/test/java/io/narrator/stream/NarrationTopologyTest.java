@@ -45,6 +45,34 @@ class NarrationTopologyTest {
     }
 
     @Test
+    void aClipWhoseNarrationNeverComesBackIsPublishedWithAnErrorAfterClipTimeoutAndReleasesTheStreamsLaterCaptions() throws Exception {
+        try (TopologyHarness h = new TopologyHarness(Map.of("narration.threads", "2", "batch.max", "1", "vision.batch.max", "1",
+                "max.lag.ms", "1000", "clip.timeout.ms", "5000"))) {
+            h.narration.hold = batch -> batch.get(0).frameFeatures().size() == 1; // clip 0 is stuck in the model
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            assertThat(h.narration.held.await(30, TimeUnit.SECONDS)).as("clip 0 is being narrated").isTrue();
+            h.frames("cam", new double[] {2, 3}, "blue", "white"); // clips 1 and 2 finish on the other thread
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (h.narration.finished.size() < 2 && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(h.narration.finished).as("clips 1 and 2 narrated on the other thread").hasSize(2);
+            h.advance(Duration.ofMillis(4900));
+            assertThat(h.captions.isEmpty()).as("clips 1 and 2 wait for clip 0 until clip.timeout.ms").isTrue();
+
+            h.advance(Duration.ofMillis(100));
+            List<Caption> captions = h.captions.readValuesToList();
+            assertThat(captions).extracting(Caption::getClipIndex).containsExactly(0L, 1L, 2L);
+            assertThat(captions.get(0).getText()).isEmpty();
+            assertThat(captions.get(0).getError()).startsWith("not narrated within clip.timeout.ms=5000 ms");
+            assertThat(TopologyHarness.texts(captions.subList(1, 3))).containsExactly("frames=red,green", "frames=green,blue");
+            assertThat(h.metrics.count("narrator.clips.skipped", "reason", "timeout")).isEqualTo(1);
+
+            h.narration.release.countDown(); // the lost narration comes back after all: not published twice
+            assertThat(h.settle()).isEmpty();
+            assertThat(h.metrics.count("narrator.completions.dropped", "reason", "duplicate")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void givesNoContextByDefault() {
         try (TopologyHarness h = new TopologyHarness()) {
             h.frames("cam", new double[] {0, 1, 2}, "red", "green", "blue");

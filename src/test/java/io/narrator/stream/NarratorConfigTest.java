@@ -24,6 +24,16 @@ class NarratorConfigTest {
                 "narrator.prompt-table", "narrator.captions", "narrator.dead-letters"));
         assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
+        assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
+        assertThat(c.promptMaxExamples()).isEqualTo(32);
+        assertThat(c.promptMaxBytes()).isEqualTo(4 << 20);
+        // a shorter session than Kafka's 45 s, and dynamic membership unless an instance is given its own id
+        assertThat(c.streamsProperties()).containsEntry("session.timeout.ms", "10000").doesNotContainKey("group.instance.id");
+        assertThat(c.clientProperties()).doesNotContainKeys("session.timeout.ms", "group.instance.id");
+        assertThat(c.with("group.instance.id", "narrator-7f9c-abcde").streamsProperties()).containsEntry("group.instance.id", "narrator-7f9c-abcde");
+        assertThat(c.with("consumer.session.timeout.ms", "6000").streamsProperties()).containsEntry("consumer.session.timeout.ms", "6000");
+        assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
+        assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
     }
 
     @Test
@@ -89,6 +99,16 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("max.segment.seconds", "0"))).hasMessage("max.segment.seconds must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.ms", "-1"))).hasMessage("timestamp.skew.ms must be positive, got -1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.confirmations", "1")))
+                .hasMessage("timestamp.skew.confirmations must be >= 2 (one record must not move a stream's clock), got 1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("group.instance.id", "pod 1")))
+                .hasMessage("group.instance.id must be at most 240 letters, digits, '.', '_' or '-', got 'pod 1'");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.examples", "0"))).hasMessage("prompt.max.examples must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("prompt.max.bytes", "-1"))).hasMessage("prompt.max.bytes must be positive, got -1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("clip.timeout.ms", "60000")))
+                .hasMessage("clip.timeout.ms=60000 must exceed max.lag.ms=60000: a clip may wait that long in the queue before it is narrated");
         assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
                 .hasMessageContaining("cannot read configuration file /nonexistent/narrator.properties");
     }

@@ -1,14 +1,17 @@
 package io.narrator.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narrator.avro.Caption;
 import io.narrator.avro.DeadLetter;
 import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class PromptTopologyTest {
@@ -92,6 +95,93 @@ class PromptTopologyTest {
             assertThat(TopologyHarness.texts(captions)).containsExactly(
                     "examples=colours change/3 frames=red,green", "examples=colours change/3 frames=red,green,blue,yellow");
             assertThat(h.narration.batches.get(0).get(0).settings()).isEqualTo(new GenerationSettings(5, 1, 0.9));
+        }
+    }
+
+    private static NarrationPrompt examples(int count, String text) {
+        return NarrationPrompt.newBuilder().setExamples(Collections.nCopies(count, image("red", text))).build();
+    }
+
+    @Test
+    void promptsTheModelCannotUseAreDeadLetteredBeforeAnyMediaIsDecodedAndThePreviousPromptStaysInForce() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("prompt.max.bytes", "200000"))) {
+            h.prompt("cam", prompt(image("red", "good")));
+            int prepared = h.narration.preparedFrames.get();
+            h.prompt("cam", prompt(image("red", "word ".repeat(507).strip()))); // 512 tokens, before the 20 to generate
+            h.prompt("cam", examples(1000, "x")); // the campaign's 1,000 examples
+            h.prompt("cam", prompt(image("red", "ab ".repeat(34_000).strip()))); // 100 KB of text
+            h.prompt("cam", prompt(new PromptExample("PNG", ByteBuffer.wrap(new byte[200_001]), "big")));
+            h.prompt("cam", NarrationPrompt.newBuilder().setExamples(List.of(image("red", "short"))).setMaxTokens(300).build());
+            List<DeadLetter> letters = h.deadLetters.readValuesToList();
+            assertThat(letters).extracting(DeadLetter::getReason).containsOnly("PROMPT_TOO_LONG").hasSize(5);
+            assertThat(letters).extracting(DeadLetter::getMessage).containsExactly(
+                    "the prompt takes 512 tokens and 20 more are generated: 532 is more than model fake-narrator's context of 256 tokens",
+                    "the prompt has 1000 examples, more than prompt.max.examples=32",
+                    "the prompt takes 34005 tokens and 20 more are generated: 34025 is more than model fake-narrator's context of 256 tokens",
+                    "the prompt's examples have 200004 bytes of media and text, more than prompt.max.bytes=200000",
+                    "the prompt takes 6 tokens and 300 more are generated: 306 is more than model fake-narrator's context of 256 tokens");
+            assertThat(letters).extracting(DeadLetter::getOriginOffset).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(h.narration.preparedFrames.get()).as("no example media decoded for a rejected prompt").isEqualTo(prepared);
+            h.frames("cam", new double[] {0, 1}, "red", "green");
+            assertThat(h.settle()).extracting(c -> c.getPromptVersion() + ":" + c.getText()).containsExactly("cam@0:examples=good/1 frames=red");
+            assertThat(h.metrics.count("narrator.dead.letters", "reason", "PROMPT_TOO_LONG")).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void thePreviousCaptionGivenAsContextCountsAgainstTheContext() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("context.previous.caption", "true", "generation.max.tokens", "100"))) {
+            h.prompt("cam", prompt(image("red", "word ".repeat(40).strip()))); // 45 + 2 x 100 = 245 tokens: fits
+            h.prompt("cam", prompt(image("red", "word ".repeat(60).strip()))); // 65 + 200 = 265: does not
+            List<DeadLetter> letters = h.deadLetters.readValuesToList();
+            assertThat(letters).extracting(DeadLetter::getMessage).containsExactly("the prompt takes 65 tokens and 200 more are generated (the previous "
+                    + "caption given as context counts too): 265 is more than model fake-narrator's context of 256 tokens");
+            assertThat(letters).extracting(DeadLetter::getOriginOffset).containsExactly(1L);
+        }
+    }
+
+    @Test
+    void aPromptIsValidatedOffTheStreamThreadAndOutcomesKeepTheTopicsOrder() throws Exception {
+        try (TopologyHarness h = new TopologyHarness()) {
+            CountDownLatch gate = new CountDownLatch(1);
+            h.narration.promptValidationGate = gate;
+            try {
+                h.prompts.pipeInput("cam", AvroSerde.of(NarrationPrompt.class).encode(prompt(image("red", "slow"))));
+                h.prompts.pipeInput("cam", null); // a tombstone behind it
+                h.prompts.pipeInput("other", AvroSerde.of(NarrationPrompt.class).encode(prompt(image("blue", "after"))));
+                // the stream thread is free: frames of every stream are narrated while the prompt is validated
+                h.frames("cam", new double[] {0, 1}, "red", "green");
+                h.frames("other", new double[] {0, 1}, "blue", "green");
+                assertThat(h.settle()).extracting(c -> c.getStreamId() + ":" + c.getPromptVersion() + ":" + c.getText())
+                        .containsExactlyInAnyOrder("cam:null:frames=red", "other:null:frames=blue");
+                assertThat(h.metrics.promptsWaiting()).isEqualTo(3);
+            } finally {
+                gate.countDown();
+            }
+            h.awaitPrompts();
+            h.frames("cam", new double[] {2}, "blue");
+            h.frames("other", new double[] {2}, "blue");
+            // cam's prompt was put in force, then removed by the tombstone that came after it
+            assertThat(h.settle()).extracting(c -> c.getStreamId() + ":" + c.getPromptVersion() + ":" + c.getText())
+                    .containsExactlyInAnyOrder("cam:null:frames=red,green", "other:other@2:examples=after/1 frames=blue,green");
+            assertThat(h.metrics.count("narrator.prompts", "outcome", "applied")).isEqualTo(2);
+            assertThat(h.metrics.count("narrator.prompts", "outcome", "removed")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aConfiguredGenerationThatCannotFitTheModelsContextIsRefusedAtStart() {
+        FakeNarration narration = new FakeNarration();
+        try (NarrationEngine engine = NarrationEngine.start(narration, new NarrationEngine.Settings(1, 0, 1, 1000), NarratorMetrics.inMemory())) {
+            NarratorConfig fits = NarratorConfig.of(Map.of("generation.max.tokens", "254"));
+            NarratorTopology.build(new org.apache.kafka.streams.StreamsBuilder(), engine, Topics.from(fits), fits);
+            NarratorConfig tooMany = NarratorConfig.of(Map.of("generation.max.tokens", "255"));
+            assertThatThrownBy(() -> NarratorTopology.build(new org.apache.kafka.streams.StreamsBuilder(), engine, Topics.from(tooMany), tooMany))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("generation.max.tokens=255 and the zero-shot prompt's 2 tokens do not fit "
+                            + "model fake-narrator's context of 256 tokens: lower generation.max.tokens");
+            NarratorConfig withContext = fits.with("generation.max.tokens", "128").with("context.previous.caption", "true");
+            assertThatThrownBy(() -> NarratorTopology.build(new org.apache.kafka.streams.StreamsBuilder(), engine, Topics.from(withContext), withContext))
+                    .hasMessageStartingWith("generation.max.tokens=128 (twice, with context.previous.caption) and the zero-shot prompt's 2 tokens do not fit");
         }
     }
 }

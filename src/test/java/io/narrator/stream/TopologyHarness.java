@@ -51,7 +51,8 @@ final class TopologyHarness implements AutoCloseable {
     /** A harness whose state lives in {@code stateDir} (kept on close, so that a second harness there restarts the topology), or a new directory if null. */
     TopologyHarness(Map<String, String> overrides, Path stateDir) {
         Map<String, String> settings = new HashMap<>(Map.of(
-                "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0"));
+                "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0",
+                "topic.partitions", "1")); // the test driver's topics have one partition
         settings.putAll(overrides);
         config = NarratorConfig.of(settings);
         topics = Topics.from(config);
@@ -92,8 +93,28 @@ final class TopologyHarness implements AutoCloseable {
         segments.pipeInput(segment.getStreamId(), AvroSerde.of(VideoSegment.class).encode(segment));
     }
 
+    /** Publishes a prompt (null: a tombstone) and waits until the narrator has validated it and put it in force or dead-lettered it. */
     void prompt(String key, NarrationPrompt prompt) {
         prompts.pipeInput(key, prompt == null ? null : AvroSerde.of(NarrationPrompt.class).encode(prompt));
+        awaitPrompts();
+    }
+
+    /**
+     * Waits until no prompt waits for validation: the validator checks for outcomes from a wall-clock punctuator, so the
+     * wall clock moves on by {@code drain.interval.ms} at a time while the prompt library validates.
+     */
+    void awaitPrompts() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (metrics.promptsWaiting() > 0) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException(metrics.promptsWaiting() + " prompts still wait for validation after 30 s");
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            advance(Duration.ofMillis(config.drainIntervalMs()));
+        }
     }
 
     /** Advances the wall clock of the driver and the engine together. */

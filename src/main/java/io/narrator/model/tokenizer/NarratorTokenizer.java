@@ -3,6 +3,7 @@ package io.narrator.model.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.narrator.model.FlamingoConfig;
+import io.narrator.model.NativeLibraries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,8 +46,14 @@ public final class NarratorTokenizer implements AutoCloseable {
         }
     }
 
-    /** Loads a {@code tokenizer.json} from a stream; {@code source} names it in errors. */
+    /**
+     * Loads a {@code tokenizer.json} from a stream; {@code source} names it in errors.
+     *
+     * @throws IOException when the file is not a usable tokenizer
+     * @throws IllegalStateException when the tokenizers' native library cannot be loaded (nothing to do with the file)
+     */
     public static NarratorTokenizer load(InputStream in, String source, FlamingoConfig.SpecialTokens special) throws IOException {
+        NativeLibraries.requireTokenizers();
         HuggingFaceTokenizer hf;
         try {
             hf = HuggingFaceTokenizer.newInstance(in, OPTIONS);
