@@ -2,6 +2,7 @@ package io.narrator.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDevice;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
@@ -58,10 +59,10 @@ public final class ModelBenchmark {
             double tokensPerSecond, double clipsPerSecond) {}
 
     /** All measurements, as written to JSON. */
-    public record Result(String model, long parameters, Map<String, Long> parameterCounts, int cores, int torchThreads,
+    public record Result(String model, long parameters, Map<String, Long> parameterCounts, String device, String dtype, int cores, int torchThreads,
             double warmupSeconds, int runs, double loadMs, long fileBytes,
             double visionFramesPerSecond, double visionMsPerFrame, double resamplerMsPerClip, List<Generation> generation,
-            Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup) {}
+            Map<String, Double> cacheSpeedup, Map<String, Double> batchSpeedup, List<String> notMeasured) {}
 
     private final FlamingoModel model;
     private final String source;
@@ -69,7 +70,8 @@ public final class ModelBenchmark {
 
     /**
      * @param model the loaded model to measure
-     * @param source where it was loaded from (a directory or {@code bundled}): loading it again is timed
+     * @param source where it was loaded from (a directory or {@code bundled}): loading it again, onto the model's device
+     *     in its dtype, is timed
      */
     public ModelBenchmark(FlamingoModel model, String source, Options options) {
         this.model = model;
@@ -80,7 +82,7 @@ public final class ModelBenchmark {
     public Result run() throws java.io.IOException {
         // loading: the engine is already up (the model under test started it), so this is reading and checking the files
         Timer.Timing load = Timer.time(options.warmupSeconds() > 0 ? 1 : 0, Math.max(3, options.runs()), () -> {
-            try (FlamingoModel again = FlamingoModel.load(source)) {
+            try (FlamingoModel again = FlamingoModel.load(ModelDirectory.of(source), model.device(), model.dtype())) {
                 again.config();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -120,11 +122,19 @@ public final class ModelBenchmark {
         // the resampler alone on one clip (inside generation it is not separable from the prompt's work)
         pieces.put(RESAMPLER, () -> resampleOnce(clips.get(0)));
         List<Case> cases = new ArrayList<>(); // the generation pieces, in order
+        List<String> notMeasured = new ArrayList<>();
         for (int shots : SHOTS) {
             String promptName = shots + "-shot";
             List<String> texts = new ArrayList<>();
             for (int i = 0; i < shots; i++) texts.add("two small red circles move to the left");
             String prompt = model.prompt(texts);
+            int length = model.tokenizer().encodePrompt(prompt).length;
+            int positions = model.config().text().positions();
+            if (length + options.tokens() > positions) { // a model with a short context (a test model) cannot take it
+                notMeasured.add(String.format(java.util.Locale.ROOT, "%s: a prompt of %d tokens plus %d new ones exceeds the model's %d positions",
+                        promptName, length, options.tokens(), positions));
+                continue;
+            }
             for (int batch : options.batches()) {
                 for (boolean cached : options.uncached() && batch == options.batches().get(0) ? new boolean[] {true, false} : new boolean[] {true}) {
                     List<GenerationRequest> reqs = new ArrayList<>();
@@ -159,8 +169,8 @@ public final class ModelBenchmark {
         }
         long total = model.block().parameterCounts().values().stream().mapToLong(Long::longValue).sum();
         return new Result(model.config().name() + " " + model.config().version(), total, model.block().parameterCounts(),
-                java.lang.Runtime.getRuntime().availableProcessors(), JniUtils.getNumThreads(), options.warmupSeconds(), options.runs(),
-                loadMs, fileBytes, 1000.0 / msPerFrame, msPerFrame, timed.get(RESAMPLER).medianMs(), gens, cacheSpeedup, batchSpeedup);
+                ModelDevice.describe(model.device()), model.dtype().label(), java.lang.Runtime.getRuntime().availableProcessors(), JniUtils.getNumThreads(), options.warmupSeconds(), options.runs(),
+                loadMs, fileBytes, 1000.0 / msPerFrame, msPerFrame, timed.get(RESAMPLER).medianMs(), gens, cacheSpeedup, batchSpeedup, notMeasured);
     }
 
     private static final String VISION = "vision";

@@ -12,6 +12,7 @@ import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.Narration;
 import io.narrator.stream.NarratorApp;
 import io.narrator.stream.NarratorConfig;
+import io.narrator.stream.PromptLibrary;
 import io.narrator.stream.Topics;
 import io.narrator.train.world.CaptionGrammar;
 import io.narrator.train.world.FrameRenderer;
@@ -171,7 +172,8 @@ public final class PipelineBenchmark implements AutoCloseable {
     /** Runs the model on a few clips so that the first windows of a run do not pay for JIT compilation and native set-up. */
     private void warmUp() {
         List<byte[]> features = new ArrayList<>();
-        for (int k = 0; k < narration.modelInfo().maxFrames(); k++)
+        int frames = Math.min(narration.modelInfo().maxFrames(), PromptLibrary.framesPerWindow(baseConfig.windowSeconds(), baseConfig.sampleFps()));
+        for (int k = 0; k < frames; k++)
             features.add(narration.encodeFrames(List.of(decode(source.frame(0, Math.round(k * source.fps()))))).get(0));
         List<ClipRequest> clips = new ArrayList<>();
         for (int i = 0; i < baseConfig.batchMax(); i++)

@@ -84,6 +84,11 @@ final class TimedNarration implements Narration {
     }
 
     @Override
+    public void checkExampleText(String text) {
+        inner.checkExampleText(text);
+    }
+
+    @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         return narrate.time(clips.size(), () -> inner.narrate(clips));
     }

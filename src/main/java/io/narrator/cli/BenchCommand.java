@@ -11,7 +11,9 @@ import io.narrator.bench.PipelineReport;
 import io.narrator.bench.PipelineResult;
 import io.narrator.ingest.IngestBenchmark;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDevice;
 import io.narrator.stream.FlamingoNarration;
+import io.narrator.stream.NarratorConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,8 +63,8 @@ final class BenchCommand implements Runnable {
                 int torchThreads = model.threadsPerOp();
                 ModelBenchmark.Result r = new ModelBenchmark(m, model.model.strip(), smoke ? ModelBenchmark.Options.smoke(torchThreads) : ModelBenchmark.Options.standard(torchThreads)).run();
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%s, %,d parameters; %d cores, %d PyTorch thread(s) per op; medians of %d interleaved rounds after %.0f s of warm-up%n",
-                        r.model(), r.parameters(), r.cores(), r.torchThreads(), r.runs(), r.warmupSeconds());
+                out.printf("%s, %,d parameters, on %s (%s); %d cores, %d PyTorch thread(s) per op; medians of %d interleaved rounds after %.0f s of warm-up%n",
+                        r.model(), r.parameters(), r.device(), r.dtype(), r.cores(), r.torchThreads(), r.runs(), r.warmupSeconds());
                 out.printf("load        %8.0f ms (%.1f MB of weights)%n", r.loadMs(), r.fileBytes() / 1e6);
                 out.printf("vision      %8.1f frames/s (%.2f ms/frame)%n", r.visionFramesPerSecond(), r.visionMsPerFrame());
                 out.printf("resampler   %8.2f ms per clip%n", r.resamplerMsPerClip());
@@ -72,6 +74,7 @@ final class BenchCommand implements Runnable {
                             g.msPerToken(), g.tokensPerSecond(), g.clipsPerSecond());
                 r.cacheSpeedup().forEach((k, v) -> out.printf("cache speed-up %-18s %.2fx%n", k, v));
                 r.batchSpeedup().forEach((k, v) -> out.printf("batch speed-up %-18s %.2fx tokens/s of batch 1%n", k, v));
+                for (String skipped : r.notMeasured()) out.println("not measured: " + skipped);
                 if (json != null) JSON.writeValue(json.toFile(), r);
             }
             return 0;
@@ -163,10 +166,11 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Machine machine = Machine.current();
             out.println(machine.describe());
-            try (FlamingoModel m = model.load(); FlamingoNarration narration = new FlamingoNarration(m);
+            try (FlamingoModel m = model.load(NarratorConfig.of(set)); FlamingoNarration narration = new FlamingoNarration(m);
                     PipelineBenchmark bench = PipelineBenchmark.start(options, narration)) {
                 String modelName = m.config().name() + " " + m.config().version();
-                out.printf(Locale.ROOT, "%s; %s fps, %dx%d JPEG (%.1f KB mean), %.0f s per run, %s%n", modelName, fmt(options.fps()), options.width(),
+                out.printf(Locale.ROOT, "%s on %s (%s); %s fps, %dx%d JPEG (%.1f KB mean), %.0f s per run, %s%n", modelName,
+                        ModelDevice.describe(m.device()), m.dtype().label(), fmt(options.fps()), options.width(),
                         options.height(), bench.meanFrameBytes() / 1024, options.seconds(), describe(bench.baseConfig().properties()));
                 out.flush();
                 if (warmFor > 0) {

@@ -39,7 +39,7 @@ final class CaptionCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "narrator.properties to take sample.fps, window.seconds, hop.seconds, generation.* and batch.max from; repeatable.")
+            description = "narrator.properties to take sample.fps, window.seconds, hop.seconds, generation.*, batch.max, model.device and model.dtype from; repeatable.")
     List<Path> configFiles = new ArrayList<>();
 
     @Option(names = "--window-seconds", paramLabel = "S", description = "Clip length in seconds (default: window.seconds, 8).")
@@ -66,7 +66,7 @@ final class CaptionCommand implements Callable<Integer> {
         CaptionWriter writer = new CaptionWriter(spec.commandLine().getOut(), format, false);
         writer.origin(id, 0); // event times are media times: the first frame is at 0
         writer.begin();
-        try (FlamingoModel m = model.load(); FlamingoNarration narration = new FlamingoNarration(m)) {
+        try (FlamingoModel m = model.load(config); FlamingoNarration narration = new FlamingoNarration(m)) {
             new FileNarrator(narration, config).narrate(source.location(), id, writer::write);
         }
         return 0;

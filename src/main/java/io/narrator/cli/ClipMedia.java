@@ -5,7 +5,6 @@ import io.narrator.ingest.TimedImage;
 import io.narrator.ingest.VideoSource;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.generate.Media;
-import io.narrator.model.tokenizer.NarratorTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,22 +35,18 @@ final class ClipMedia {
     }
 
     /**
-     * The prompt: the user's, which must hold one {@code <image>} per CLIP, or by default the paper's zero-shot
-     * prompt ({@code <image>Output:}) after the CLIPs' markers.
+     * The prompt: the user's, which must hold one media marker per CLIP as the model's tokenizer reads it, or by
+     * default the model's zero-shot prompt about the CLIPs ({@link FlamingoModel#queryPrompt}: {@code <image>Output:}
+     * after the CLIPs' media texts).
      */
     static String prompt(FlamingoModel model, String given, int clips) {
-        if (given == null) return NarratorTokenizer.IMAGE.repeat(Math.max(0, clips - 1)) + model.prompt(List.of());
-        int markers = count(given, NarratorTokenizer.IMAGE);
-        if (markers != clips)
-            throw new IllegalArgumentException("the prompt has " + markers + " " + NarratorTokenizer.IMAGE + " marker(s) but " + clips
-                    + " --media CLIP(s) were given: put one " + NarratorTokenizer.IMAGE + " where each clip goes, e.g. \""
-                    + model.prompt(List.of()) + "\"");
+        if (given == null) return model.queryPrompt(clips);
+        int markers = model.mediaMarkers(given);
+        if (markers != clips) {
+            String media = model.config().specialTokens().mediaText();
+            throw new IllegalArgumentException("the prompt has " + markers + " " + media + " marker(s) but " + clips + " --media CLIP(s) were given "
+                    + "(as this model's tokenizer reads the prompt): put one " + media + " where each clip goes, e.g. \"" + model.queryPrompt(clips) + "\"");
+        }
         return given;
-    }
-
-    private static int count(String text, String marker) {
-        int n = 0;
-        for (int i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + marker.length())) n++;
-        return n;
     }
 }

@@ -8,6 +8,7 @@ import io.narrator.ingest.IngestOptions;
 import io.narrator.ingest.IngestSink;
 import io.narrator.ingest.VideoSource;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDevice;
 import io.narrator.stream.AvroSerde;
 import io.narrator.stream.ClipWindows;
 import io.narrator.stream.EmbeddedKafkaBroker;
@@ -117,8 +118,8 @@ final class DemoCommand implements Callable<Integer> {
             try (FlamingoModel m = model.load();
                     FlamingoNarration narration = new FlamingoNarration(m);
                     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().port(brokerPort).start()) {
-                out.printf("model %s %s; embedded Kafka broker on %s%n", narration.modelInfo().name(), narration.modelInfo().version(),
-                        broker.bootstrapServers());
+                out.printf("model %s %s on %s (%s); embedded Kafka broker on %s%n", narration.modelInfo().name(), narration.modelInfo().version(),
+                        ModelDevice.describe(m.device()), m.dtype().label(), broker.bootstrapServers());
                 NarratorConfig config = config(broker.bootstrapServers(), work);
                 Main.quiet("org.apache.kafka.streams.processor.internals.StateDirectory"); // the demo's state lives in a temporary directory on purpose
                 try (NarratorApp app = NarratorApp.create(config, narration)) {

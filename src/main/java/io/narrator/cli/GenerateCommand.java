@@ -33,7 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
     List<String> media;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
-            description = "The prompt, one <image> marker per CLIP (default: the markers, then 'Output:').")
+            description = "The prompt, one media marker (the model's media text, <image>) per CLIP (default: the model's zero-shot prompt: the markers, then its prompt prefix, 'Output:').")
     String prompt;
 
     @ArgGroup(exclusive = true)

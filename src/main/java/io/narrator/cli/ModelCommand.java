@@ -143,12 +143,15 @@ final class ModelCommand implements Runnable {
         @Option(names = "--json", description = "Print everything as one JSON object.")
         boolean json;
 
+        @picocli.CommandLine.Mixin DeviceOption devices;
+
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             ModelOption option = new ModelOption();
             option.model = dir;
+            option.devices = devices;
             try (FlamingoModel m = option.load()) {
                 FlamingoConfig config = m.config();
                 Map<String, Long> counts = m.block().parameterCounts();
@@ -262,11 +265,14 @@ final class ModelCommand implements Runnable {
             }
         }
 
+        @picocli.CommandLine.Mixin DeviceOption devices;
+
         @Override
         public Integer call() throws Exception {
             FeatureProbe.Settings settings = new FeatureProbe.Settings(frames, heldOut, seed, scenes);
             ModelOption option = new ModelOption();
             option.model = dir;
+            option.devices = devices;
             try (FlamingoModel m = option.load()) {
                 PrintWriter err = spec.commandLine().getErr();
                 int total = frames + heldOut;

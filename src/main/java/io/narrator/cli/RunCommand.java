@@ -1,6 +1,7 @@
 package io.narrator.cli;
 
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDevice;
 import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.FlamingoNarration;
 import io.narrator.stream.NarratorApp;
@@ -58,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
-        FlamingoModel loaded = model.load();
+        FlamingoModel loaded = model.load(config);
         EmbeddedKafkaBroker broker = null;
         try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
             if (embedded) {
@@ -76,9 +77,10 @@ final class RunCommand implements Callable<Integer> {
                 if (!app.awaitRunning(START_TIMEOUT))
                     throw new IllegalStateException("the narrator did not start within " + START_TIMEOUT.toMinutes() + " minutes (state " + app.state() + ")");
                 String instance = config.properties().getOrDefault("group.instance.id", "");
-                out.printf("narrator running (application.id %s%s, model %s %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
+                out.printf("narrator running (application.id %s%s, model %s %s on %s, %s): %s + %s -> %s%s. Ctrl-C to stop.%n", config.applicationId(),
                         instance.isEmpty() ? "" : ", group.instance.id " + instance,
-                        narration.modelInfo().name(), narration.modelInfo().version(), topics.frames().name(), topics.segments().name(),
+                        narration.modelInfo().name(), narration.modelInfo().version(), ModelDevice.describe(loaded.device()), loaded.dtype().label(),
+                        topics.frames().name(), topics.segments().name(),
                         topics.captions().name(), app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "");
                 out.flush();
                 while (!stop.await(Duration.ofSeconds(1))) {

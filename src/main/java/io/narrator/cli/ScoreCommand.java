@@ -31,7 +31,7 @@ final class ScoreCommand implements Callable<Integer> {
     String text;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
-            description = "The prompt before the text, one <image> marker per CLIP (default: the markers, then 'Output:').")
+            description = "The prompt before the text, one media marker (the model's media text, <image>) per CLIP (default: the model's zero-shot prompt: the markers, then its prompt prefix, 'Output:').")
     String prompt;
 
     @Option(names = "--json", description = "Print tokens, ids, log-probabilities and the total as JSON.")
@@ -45,7 +45,7 @@ final class ScoreCommand implements Callable<Integer> {
         ClipMedia.check(media);
         try (FlamingoModel m = model.load()) {
             String before = ClipMedia.prompt(m, prompt, media.size());
-            ScoreResult r = m.score(List.of(new ScoreRequest(before, ClipMedia.encode(m, media), " " + text.strip()))).get(0);
+            ScoreResult r = m.score(List.of(new ScoreRequest(before, ClipMedia.encode(m, media), m.continuation(before, text)))).get(0);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 ObjectNode n = new ObjectMapper().createObjectNode();

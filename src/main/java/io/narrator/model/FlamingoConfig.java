@@ -339,6 +339,15 @@ public record FlamingoConfig(
         public boolean separateKeysAndValues() {
             return SEPARATE.equals(kvProjection);
         }
+
+        /**
+         * The most frames a clip may hold: {@code max_frames}, unless the resampler picks the frames it reads itself
+         * ({@code frames_per_media}, or the {@code sample} policy), when a clip of any length is read
+         * ({@link Integer#MAX_VALUE}).
+         */
+        public int clipFrameLimit() {
+            return framesPerMedia > 0 || SAMPLE.equals(framesPolicy) ? Integer.MAX_VALUE : maxFrames;
+        }
     }
 
     /**

@@ -151,6 +151,16 @@ public final class FlamingoModel implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The device the weights and every array of the model's work are on. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The number format of the weights and the computation. */
+    public ModelDtype dtype() {
+        return ModelDtype.of(block.dataType());
+    }
+
     /** The manager that owns the weights; sub-managers of it hold per-call arrays. */
     public NDManager manager() {
         return manager;
@@ -208,19 +218,90 @@ public final class FlamingoModel implements AutoCloseable {
      * that holds a media marker is refused: it would be read as one more media item.
      */
     public String prompt(List<String> exampleTexts) {
+        return prompt(null, exampleTexts);
+    }
+
+    /**
+     * {@link #prompt(List)} after {@code context}, plain text about what came before (a stream's previous caption), or
+     * nothing when it is null or blank. The context, like an example text, must hold no media marker.
+     *
+     * @throws IllegalArgumentException naming the example or the context that holds a media marker, or when the
+     *     prompt does not tokenize to one media marker per example plus one
+     */
+    public String prompt(String context, List<String> exampleTexts) {
         FlamingoConfig.SpecialTokens special = config.specialTokens();
         String prefix = config.generation().promptPrefix();
         StringBuilder sb = new StringBuilder();
+        if (context != null && !context.isBlank()) {
+            String text = context.strip();
+            checkText("the context \"" + text + "\"", text);
+            sb.append(text).append(' ');
+        }
         for (int i = 0; i < exampleTexts.size(); i++) {
-            String text = exampleTexts.get(i).trim();
-            if (special.countMediaMarkers(tokenizer.encode(text)) > 0 || special.countMediaMarkers(tokenizer.encode(" " + text)) > 0)
-                throw new IllegalArgumentException("example " + (i + 1) + " \"" + text + "\" holds a token that marks media in this model ("
-                        + special.mediaText() + "): it would be read as an image; leave it out of the text");
+            String text = exampleTexts.get(i).strip();
+            checkText("example " + (i + 1) + " \"" + text + "\"", text);
             sb.append(special.mediaText());
             if (!prefix.isEmpty()) sb.append(prefix).append(' ');
             sb.append(text).append(special.endOfChunkText());
         }
-        return sb.append(special.mediaText()).append(prefix).toString();
+        String prompt = sb.append(special.mediaText()).append(prefix).toString();
+        requireMarkers(prompt, exampleTexts.size() + 1);
+        return prompt;
+    }
+
+    /**
+     * The zero-shot prompt about {@code media} media items in a row: their media texts, then the prompt prefix
+     * ({@code <image><image>Output:}). Where the tokenizer would merge two adjacent media texts (OPT's BPE reads the
+     * {@code ><} of {@code <image><image>} as one token, losing a marker) they are written with a space between, so
+     * that every item keeps its marker ({@code <image> <image>}).
+     *
+     * @throws IllegalArgumentException when this tokenizer cannot write {@code media} markers in a row
+     */
+    public String queryPrompt(int media) {
+        if (media < 1) throw new IllegalArgumentException("a prompt needs at least one media item, got " + media);
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
+        String prefix = config.generation().promptPrefix();
+        for (String separator : new String[] {"", " "}) {
+            String prompt = String.join(separator, java.util.Collections.nCopies(media, special.mediaText())) + prefix;
+            if (mediaMarkers(prompt) == media) return prompt;
+        }
+        throw new IllegalArgumentException("this model's tokenizer does not read " + media + " media texts (" + special.mediaText()
+                + ") in a row as " + media + " media markers, with or without spaces between them; write a prompt with text between them");
+    }
+
+    /** The media items a prompt stands for: its media markers as this model's tokenizer reads them. */
+    public int mediaMarkers(String prompt) {
+        return config.specialTokens().countMediaMarkers(tokenizer.encodePrompt(prompt));
+    }
+
+    /**
+     * Checks that {@code text} can stand in a prompt as plain text: it holds no media marker, at the start of a text or
+     * after a space alike (for flamingo-mini any {@code <}).
+     *
+     * @param what names the text in the error, e.g. {@code example 2 "a <b>"}
+     * @throws IllegalArgumentException naming {@code what} when it holds a media marker
+     */
+    public void checkText(String what, String text) {
+        FlamingoConfig.SpecialTokens special = config.specialTokens();
+        if (special.countMediaMarkers(tokenizer.encode(text)) > 0 || special.countMediaMarkers(tokenizer.encode(" " + text)) > 0)
+            throw new IllegalArgumentException(what + " holds a token that marks media in this model (" + special.mediaText()
+                    + "): it would be read as an image; leave it out of the text");
+    }
+
+    /**
+     * How {@code text} continues {@code prompt} in this model's format: straight after a prompt that ends with the
+     * media text (flamingo-mini's {@code <image>a red cat}), after a space otherwise ({@code Output: a red cat}).
+     */
+    public String continuation(String prompt, String text) {
+        String t = text.strip();
+        return prompt.endsWith(config.specialTokens().mediaText()) ? t : " " + t;
+    }
+
+    private void requireMarkers(String prompt, int expected) {
+        int found = mediaMarkers(prompt);
+        if (found != expected)
+            throw new IllegalArgumentException("the prompt \"" + prompt + "\" tokenizes to " + found + " media marker(s), not " + expected
+                    + ": this model's tokenizer merges its media text (" + config.specialTokens().mediaText() + ") with the text around it");
     }
 
     @Override

@@ -23,6 +23,11 @@ public enum ModelDtype {
         return dataType;
     }
 
+    /** The name this dtype is written with in a command line or a properties file: {@code f32} or {@code f16}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
     /** The dtype named {@code f32}/{@code float32} or {@code f16}/{@code float16} (any case); bfloat16 is refused with the reason. */
     public static ModelDtype named(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);

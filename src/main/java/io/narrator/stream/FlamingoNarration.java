@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Narration} by a Flamingo model: frames become the vision encoder's patch tokens (stored as
  * {@link VisionFeatures} bytes), clips become one batched generation with each stream's few-shot examples
- * in the paper's prompt format. A previous caption, when the stream asks for context, is put before the
- * examples as plain text. A clip whose request cannot be built (foreign feature bytes) fails alone.
+ * in the model's prompt format ({@link FlamingoModel#prompt}). A previous caption, when the stream asks for context, is put
+ * before the examples as plain text, unless it holds one of the model's media markers (a caption of flamingo-mini may
+ * hold a {@code <}, which would be read as one more image): then the clip is narrated without it. A clip whose request
+ * cannot be built (foreign feature bytes) fails alone.
  */
 public final class FlamingoNarration implements Narration {
     private static final Logger LOG = LoggerFactory.getLogger(FlamingoNarration.class);
@@ -26,7 +28,7 @@ public final class FlamingoNarration implements Narration {
     public FlamingoNarration(FlamingoModel model) {
         this.model = model;
         this.info = new ModelInfo(model.config().name(), model.config().version(), model.config().vision().imageSize(),
-                model.config().perceiver().maxFrames(), model.config().text().positions());
+                model.config().perceiver().clipFrameLimit(), model.config().text().positions());
     }
 
     public FlamingoModel model() {
@@ -61,10 +63,15 @@ public final class FlamingoNarration implements Narration {
         return out;
     }
 
-    /** The tokens of {@link FlamingoModel#prompt} for these texts, as the generator encodes it. */
+    /** The tokens of {@link FlamingoModel#prompt} for these texts, as the generator encodes it (with the model's BOS token, if any). */
     @Override
     public int promptTokens(List<String> exampleTexts) {
-        return model.tokenizer().encode(model.prompt(exampleTexts)).length;
+        return model.tokenizer().encodePrompt(model.prompt(exampleTexts)).length;
+    }
+
+    @Override
+    public void checkExampleText(String text) {
+        model.checkText("the text \"" + text.strip() + "\"", text.strip());
     }
 
     @Override
@@ -116,13 +123,25 @@ public final class FlamingoNarration implements Narration {
             media.add(media(e.frameFeatures()));
         }
         media.add(media(clip.frameFeatures()));
-        String prompt = model.prompt(texts);
-        if (clip.previousCaption() != null && !clip.previousCaption().isBlank()) prompt = clip.previousCaption().trim() + " " + prompt;
+        String prompt = model.prompt(context(clip), texts);
         GenerationSettings s = clip.settings();
         DecodingOptions options = s.sampling()
                 ? DecodingOptions.topP(s.topP(), clip.streamId().hashCode() * 31L + clip.frameFeatures().size(), s.maxTokens())
                 : s.beams() == 1 ? DecodingOptions.greedy(s.maxTokens()) : DecodingOptions.beam(s.beams(), s.maxTokens());
         return new GenerationRequest(prompt, media, options);
+    }
+
+    /** The clip's previous caption as context, or null when there is none or it would be read as media. */
+    private String context(ClipRequest clip) {
+        String caption = clip.previousCaption();
+        if (caption == null || caption.isBlank()) return null;
+        try {
+            model.checkText("the previous caption", caption.strip());
+            return caption;
+        } catch (IllegalArgumentException e) {
+            LOG.debug("stream {}: narrating without the previous caption: {}", clip.streamId(), e.getMessage());
+            return null;
+        }
     }
 
     private static Media media(List<byte[]> frames) {

@@ -37,6 +37,14 @@ public interface Narration extends AutoCloseable {
     }
 
     /**
+     * Checks that {@code text} can be the text of a few-shot example for this model: nothing in it reads as a media
+     * marker once tokenized (a prompt holds one per media item).
+     *
+     * @throws IllegalArgumentException saying what in the text cannot be used
+     */
+    void checkExampleText(String text);
+
+    /**
      * How many tokens the prompt of one clip takes with these few-shot example texts (one per example, in order; none
      * for zero-shot), counted with the model's own prompt format and tokenizer, before any generated token: with
      * {@link ModelInfo#contextTokens()} it says whether a prompt fits the model.

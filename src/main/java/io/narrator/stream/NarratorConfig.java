@@ -2,6 +2,8 @@ package io.narrator.stream;
 
 import static io.narrator.stream.ConfigKey.*;
 
+import io.narrator.model.ModelDevice;
+import io.narrator.model.ModelDtype;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +58,9 @@ public record NarratorConfig(
         long timestampSkewMs,
         int timestampSkewConfirmations,
         long drainIntervalMs,
-        int metricsPort) {
+        int metricsPort,
+        ModelDevice modelDevice,
+        ModelDtype modelDtype) {
 
     public NarratorConfig {
         properties = Collections.unmodifiableMap(new TreeMap<>(properties));
@@ -107,6 +111,8 @@ public record NarratorConfig(
             throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+        if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
+        if (modelDtype == null) throw new IllegalArgumentException(MODEL_DTYPE.key() + " must not be null");
     }
 
     /** The defaults, as if from an empty properties file. */
@@ -185,7 +191,9 @@ public record NarratorConfig(
                 longValue(p, TIMESTAMP_SKEW_MS),
                 integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
-                integer(p, METRICS_PORT));
+                integer(p, METRICS_PORT),
+                device(p),
+                dtype(p));
     }
 
     /** A copy with one property changed (Narrator key or Kafka property). */
@@ -265,6 +273,22 @@ public record NarratorConfig(
             "bootstrap.servers", "security.protocol", "client.id", "request.timeout.ms", "retry.backoff.ms",
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
+
+    private static ModelDevice device(Map<String, String> p) {
+        try {
+            return ModelDevice.parse(p.get(MODEL_DEVICE.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(MODEL_DEVICE.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelDtype dtype(Map<String, String> p) {
+        try {
+            return ModelDtype.named(p.get(MODEL_DTYPE.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
+        }
+    }
 
     private static void positive(ConfigKey key, long value) {
         if (value <= 0) throw new IllegalArgumentException(key.key() + " must be positive, got " + value);

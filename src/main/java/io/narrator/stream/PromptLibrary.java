@@ -164,6 +164,11 @@ public final class PromptLibrary {
         for (int i = 0; i < list.size(); i++) {
             PromptExample example = list.get(i);
             if (example.getText() == null || example.getText().isBlank()) throw malformed("example " + i + " has no text");
+            try {
+                narration.checkExampleText(example.getText());
+            } catch (IllegalArgumentException e) {
+                throw malformed("example " + i + ": " + e.getMessage());
+            }
             String type = example.getMediaType();
             if (FrameEncoding.parse(type).filter(e -> e != FrameEncoding.RAW_RGB24).isEmpty() && SegmentDecoder.Container.parse(type).isEmpty())
                 throw malformed("example " + i + " (" + type + ", " + example.getMedia().remaining() + " bytes): mediaType must be JPEG, PNG, MPEGTS or FMP4");

@@ -47,7 +47,8 @@ class DemoCommandIT {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Episode episode = new WorldVideo(3, 16, DemoCommand.FPS, DemoCommand.WIDTH, DemoCommand.HEIGHT).episode();
         assertThat(r.outLines().get(0)).isEqualTo("rendered a 16 s clip of the synthetic world (seed 3, 2 scenes, 320x240 at 15 fps)");
-        assertThat(r.out()).contains("model tiny-test 0.0.1; embedded Kafka broker on localhost:").contains("narrator running; ingesting the clip as stream world");
+        assertThat(r.out()).contains("model tiny-test 0.0.1 on " + (io.narrator.model.ModelDevice.visibleGpus() > 0 ? "gpu:0" : "cpu")
+                + " (f32); embedded Kafka broker on localhost:").contains("narrator running; ingesting the clip as stream world");
 
         List<Printed> printed = captions(r);
         assertThat(printed).extracting(p -> p.line().stream()).containsOnly("world");

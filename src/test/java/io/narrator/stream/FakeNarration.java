@@ -103,6 +103,13 @@ public final class FakeNarration implements Narration {
     volatile java.util.function.Predicate<List<ClipRequest>> hold = batch -> false;
     final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    /** Example texts holding Narrator's media text are refused, as the bundled model refuses them. */
+    @Override
+    public void checkExampleText(String text) {
+        if (text.contains(io.narrator.model.tokenizer.NarratorTokenizer.IMAGE))
+            throw new IllegalArgumentException("the text \"" + text + "\" holds " + io.narrator.model.tokenizer.NarratorTokenizer.IMAGE);
+    }
+
     /** Batches narrated to the end, in the order they finished. */
     final List<List<ClipRequest>> finished = new CopyOnWriteArrayList<>();
 

@@ -36,7 +36,7 @@ class FlamingoNarrationTest {
         FlamingoModel model = narration.model();
         assertThat(narration.modelInfo().contextTokens()).isEqualTo(model.config().text().positions()).isEqualTo(256);
         for (List<String> texts : List.of(List.<String>of(), List.of("a red circle"), List.of("two blue squares move left", words(30))))
-            assertThat(narration.promptTokens(texts)).as(texts.toString()).isEqualTo(model.tokenizer().encode(model.prompt(texts)).length);
+            assertThat(narration.promptTokens(texts)).as(texts.toString()).isEqualTo(model.tokenizer().encodePrompt(model.prompt(texts)).length);
     }
 
     @Test

@@ -82,6 +82,12 @@ final class KafkaTestSupport {
         return read(bootstrap, topics.deadLetters().name(), r -> serde.decode(r.value()), done);
     }
 
+    /** Reads the frames topic from its beginning until {@code done} holds, then to its end. */
+    static List<VideoFrame> readFrames(String bootstrap, Topics topics, Predicate<List<VideoFrame>> done) {
+        AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
+        return read(bootstrap, topics.frames().name(), r -> serde.decode(r.value()), done);
+    }
+
     private static <T> List<T> read(String bootstrap, String topic, java.util.function.Function<ConsumerRecord<String, byte[]>, T> decode,
             Predicate<List<T>> done) {
         Properties p = new Properties();

@@ -43,6 +43,9 @@ class NarrationEngineTest {
         }
 
         @Override
+        public void checkExampleText(String text) {}
+
+        @Override
         public List<ClipNarration> narrate(List<ClipRequest> clips) {
             entered.countDown();
             try {

@@ -3,6 +3,8 @@ package io.narrator.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narrator.model.ModelDevice;
+import io.narrator.model.ModelDtype;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -109,6 +111,23 @@ class NarratorConfigTest {
                 .hasMessage("clip.timeout.ms=60000 must exceed max.lag.ms=60000: a clip may wait that long in the queue before it is narrated");
         assertThatThrownBy(() -> NarratorConfig.load(Path.of("/nonexistent/narrator.properties")))
                 .hasMessageContaining("cannot read configuration file /nonexistent/narrator.properties");
+    }
+
+    @Test
+    void theModelsDeviceAndDtypeDefaultToAutoAndF32AndStayOutOfKafkasProperties() {
+        NarratorConfig d = NarratorConfig.defaults();
+        assertThat(d.modelDevice()).isEqualTo(ModelDevice.AUTO);
+        assertThat(d.modelDtype()).isEqualTo(ModelDtype.F32);
+        NarratorConfig c = NarratorConfig.of(Map.of("model.device", "gpu:1", "model.dtype", "F16"));
+        assertThat(c.modelDevice()).isEqualTo(ModelDevice.gpu(1));
+        assertThat(c.modelDtype()).isEqualTo(ModelDtype.F16);
+        assertThat(c.with("model.device", "cpu").modelDevice()).isEqualTo(ModelDevice.CPU);
+        assertThat(c.streamsProperties()).doesNotContainKeys("model.device", "model.dtype");
+        assertThat(c.clientProperties()).doesNotContainKeys("model.device", "model.dtype");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("model.device", "tpu")))
+                .hasMessage("model.device: device must be cpu, gpu, gpu:N or auto, got 'tpu'");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("model.dtype", "f64"))).hasMessage("model.dtype: model dtype must be f32 or f16, got \"f64\"");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("model.dtype", "bf16"))).hasMessageStartingWith("model.dtype: bf16 is not available");
     }
 
     @Test

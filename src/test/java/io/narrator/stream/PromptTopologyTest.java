@@ -70,13 +70,15 @@ class PromptTopologyTest {
             h.prompt("cam", prompt(image("red", "good")));
             h.prompt("cam", NarrationPrompt.newBuilder().setExamples(List.of(image("red", "x"))).setBeams(99).build());
             h.prompt("cam", prompt(new PromptExample("PNG", ByteBuffer.wrap(new byte[] {1, 2, 3}), "broken image")));
+            h.prompt("cam", prompt(image("red", "fine"), image("green", "a <image> inside")));
             h.frames("cam", new double[] {0, 1}, "red", "green");
             assertThat(TopologyHarness.texts(h.settle())).containsExactly("examples=good/1 frames=red");
             List<DeadLetter> letters = h.deadLetters.readValuesToList();
-            assertThat(letters).extracting(DeadLetter::getReason).containsExactly("MALFORMED_PROMPT", "MALFORMED_PROMPT");
+            assertThat(letters).extracting(DeadLetter::getReason).containsExactly("MALFORMED_PROMPT", "MALFORMED_PROMPT", "MALFORMED_PROMPT");
             assertThat(letters.get(0).getMessage()).contains("beams must be in [1, 16], got 99");
             assertThat(letters.get(1).getMessage()).contains("example 0 (PNG, 3 bytes)");
-            assertThat(letters).extracting(DeadLetter::getOriginOffset).containsExactly(1L, 2L);
+            assertThat(letters.get(2).getMessage()).contains("example 1: the text \"a <image> inside\" holds <image>");
+            assertThat(letters).extracting(DeadLetter::getOriginOffset).containsExactly(1L, 2L, 3L);
         }
     }
 

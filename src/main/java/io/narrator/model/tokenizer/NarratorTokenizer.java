@@ -102,9 +102,16 @@ public final class NarratorTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** The text of {@code ids}, special tokens removed. */
+    /**
+     * The text of {@code ids} as a caption: special tokens left out, and the media text and the end-of-chunk text removed
+     * where they appear as plain text (flamingo-mini's {@code <image>} and {@code <EOC>}, which its own decoding strips; one
+     * of the spaces around a removed tag goes with it), trimmed.
+     */
     public String decode(long[] ids) {
-        return hf.decode(ids, true).trim();
+        String text = hf.decode(ids, true);
+        for (String tag : new String[] {special.mediaText(), special.endOfChunkText()})
+            text = text.replace(" " + tag + " ", " ").replace(tag, "");
+        return text.strip();
     }
 
     /** The text of one token, special or not. */

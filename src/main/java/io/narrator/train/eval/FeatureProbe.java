@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
+import io.narrator.model.nn.Attention;
 import io.narrator.train.VisionStage;
 import io.narrator.train.data.TrainingFrames;
 import io.narrator.train.world.ObjectState;
@@ -195,7 +196,8 @@ public final class FeatureProbe {
             }
             float[] out;
             try (NDManager m = model.manager().newSubManager()) {
-                NDArray all = model.block().vision().allTokens(m.create(pixels, new Shape(b, 3, s, s))); // (b, P+1, D)
+                NDArray input = Attention.inType(m.create(pixels, new Shape(b, 3, s, s)), model.block().dataType()); // (b, 3, S, S)
+                NDArray all = model.block().vision().allTokens(input); // (b, P+1, D), in the model's dtype
                 out = all.toFloatArray();
             }
             for (int i = 0; i < b; i++) {
