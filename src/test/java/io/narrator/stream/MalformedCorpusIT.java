@@ -97,7 +97,9 @@ class MalformedCorpusIT {
             assertThat(letters).extracting(l -> new Origin(l.getOriginTopic(), l.getOriginPartition(), l.getOriginOffset()))
                     .containsExactlyInAnyOrderElementsOf(sent.keySet());
 
-            Thread.sleep(3_000); // the healthy stream runs on after the corpus
+            // the healthy stream runs on for 3 s after the corpus, and at least 7 s in all (a quick corpus leaves few windows)
+            long until = Math.max(System.currentTimeMillis() + 3_000, t0 / 1000 + 7_000);
+            Thread.sleep(Math.max(0, until - System.currentTimeMillis()));
             healthyRuns.set(false);
             healthy.join();
             long lastSecond = (System.currentTimeMillis() * 1000 - t0) / 1_000_000 - 1; // whole seconds the healthy stream ran
