@@ -93,6 +93,17 @@ FAMILIES = {
         weight_seed=SEED + 4, residual_gain=8.0, embed_scale=1.5,
         lm=dict(d_model=32, n_heads=4, n_layers=8, expansion_ratio=4, max_seq_len=64, vocab_size=LM_VOCAB),
         gates=[(0.8, -0.6), (-0.7, 0.5)]),
+    # Not a release: the 4B layout on a Pythia-style GPT-NeoX (rotary on a quarter of each head, parallel residual),
+    # the two options RedPajama-INCITE-Base-3B-v1 does not use, so that an implementation of them is tested too.
+    "4b-variant": dict(
+        name="OpenFlamingo-4B-variant-pythia-style", lm_repo="gpt-neox-variant-pythia-style", lm_kind="gpt_neox",
+        xattn_every=2, hub_lm=None, reference="openflamingo-4b-variant.json", variant=True,
+        weight_seed=SEED + 4, residual_gain=4.0, embed_scale=1.0, head_scale=10.0,
+        prompts=("zero_shot", "few_shot", "text_first"),
+        lm=dict(hidden_size=32, num_attention_heads=2, num_hidden_layers=4, intermediate_size=128, rotary_pct=0.25,
+                rotary_emb_base=10000, use_parallel_residual=True, max_position_embeddings=64, layer_norm_eps=1e-5,
+                vocab_size=LM_VOCAB),
+        gates=[(0.5, -0.8), (-0.7, 0.6)]),
 }
 
 # weight_seed, residual_gain, embed_scale, head_scale: picked from a scan of seeds SEED + 1 … for greedy margins
@@ -1370,6 +1381,8 @@ def family_reference(out, key, tok, feats):
         media[name] = perceiver_ref(w, torch.stack([feats[f]["before_ln_post"] for f in frames]))
     prompts = []
     for pname, text, items in PROMPTS:
+        if "prompts" in fam and pname not in fam["prompts"]:
+            continue
         ids = tok.encode(text)
         ml = [1 if i == media_id else 0 for i in ids]
         assert sum(ml) == len(items), (pname, ids)
@@ -1605,6 +1618,8 @@ def real_sizes():
     clip = OcCLIP(REAL["vision"], REAL["text"], REAL["embed_dim"], device=meta).state_dict()
     report["vision open_clip_pytorch_model.bin"] = (state_bytes(clip), REAL["files"]["vision"], len(clip))
     for key, fam in FAMILIES.items():
+        if fam.get("variant"):
+            continue
         kind, c = fam["lm_kind"], REAL["lm"][key]
         lm = build_lm(kind, c, device=meta)
         if kind == "gpt_neox":                                   # F16 file: floating tensors in half, bools as they are
