@@ -1600,6 +1600,224 @@ def cross_checks(clip_w, out):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# A second, literal path in float32, written the way the sources compute (batch dims, absolute ALiBi bias sliced from
+# max_seq_len, HF's rotary cos/sin cache gathered by position_ids, MaskedCrossAttention's use_cached_media branch and
+# FlamingoLMMixin's conditioning state), run from the written files, against the float64 reference.
+# ----------------------------------------------------------------------------------------------------------------
+
+class LiteralOpenFlamingo:
+    def __init__(self, w, fam):
+        self.w = {k: v.float() for k, v in w.items()}
+        self.fam, self.kind, self.c = fam, fam["lm_kind"], fam["lm"]
+        self.media_locations = None          # FlamingoLayer.media_locations (the same for every layer)
+        self.vis_x = None
+
+    def lin(self, x, p):
+        return lin(x, self.w, p)
+
+    def ln(self, x, p, eps=1e-5):
+        return ln(x, self.w, p, eps)
+
+    def perceiver(self, x):                                   # x (b, T, F, v, D)
+        b, T, Fr, v, D = x.shape
+        x = x.reshape(b, T, Fr * v, D)
+        lat = self.w["perceiver.latents"].expand(b, T, -1, -1)
+        h, dh = PERCEIVER["heads"], PERCEIVER["dim_head"]
+        for i in range(PERCEIVER["depth"]):
+            a = "perceiver.layers.%d.0." % i
+            xm, lt = self.ln(x, a + "norm_media"), self.ln(lat, a + "norm_latents")
+            q = self.lin(lt, a + "to_q")
+            k, v_ = self.lin(torch.cat((xm, lt), dim=-2), a + "to_kv").chunk(2, dim=-1)
+            q, k, v_ = (t.reshape(*t.shape[:3], h, dh).permute(0, 3, 1, 2, 4) for t in (q, k, v_))
+            q = q * dh ** -0.5
+            sim = torch.einsum("...id,...jd->...ij", q, k)
+            attn = (sim - sim.amax(dim=-1, keepdim=True)).softmax(dim=-1)
+            out = torch.einsum("...ij,...jd->...id", attn, v_).permute(0, 2, 3, 1, 4).reshape(b, T, -1, h * dh)
+            lat = self.lin(out, a + "to_out") + lat
+            lat = feed_forward_ref(lat, self.w, "perceiver.layers.%d.1" % i) + lat
+        return self.ln(lat, "perceiver.norm")
+
+    def xattn(self, x, p, use_cached_media):                 # helpers.MaskedCrossAttention + gates, batch 1
+        media = self.vis_x
+        T_txt = x.shape[1]
+        _, T_img, n = media.shape[:3]
+        h, dh = XATTN["heads"], XATTN["dim_head"]
+        y = self.ln(x, p + "attn.norm")
+        q = self.lin(y, p + "attn.to_q")
+        k, v = self.lin(media.reshape(1, T_img * n, -1), p + "attn.to_kv").chunk(2, dim=-1)
+        q, k, v = (t.reshape(1, t.shape[1], h, dh).transpose(1, 2) for t in (q, k, v))
+        q = q * dh ** -0.5
+        sim = q @ k.transpose(-1, -2)
+        media_time = torch.arange(T_img) + 1
+        if use_cached_media:
+            text_time = torch.count_nonzero(self.media_locations, dim=1)[:, None].expand(1, T_txt)
+        else:
+            text_time = self.media_locations.cumsum(dim=-1)
+        mask = text_time[:, None, :, None] == media_time.repeat_interleave(n)[None, None, None, :]
+        sim = sim.masked_fill(~mask, -torch.finfo(sim.dtype).max)
+        attn = (sim - sim.amax(dim=-1, keepdim=True)).softmax(dim=-1)
+        attn = attn.masked_fill((text_time == 0)[:, None, :, None], 0.0)
+        out = self.lin((attn @ v).transpose(1, 2).reshape(1, T_txt, h * dh), p + "attn.to_out")
+        x = out * torch.tanh(self.w[p + "attn_gate"]) + x
+        return feed_forward_ref(x, self.w, p + "ff") * torch.tanh(self.w[p + "ff_gate"]) + x
+
+    def mpt_attention(self, x, p, past, heads, max_len):     # examples attention.py / MPT-7B attention.py, torch impl
+        q, k, v = self.lin(x, p + "Wqkv").chunk(3, dim=2)
+        if self.kind == "mosaic_gpt":
+            q, k = self.ln(q, p + "q_ln"), self.ln(k, p + "k_ln")
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=1), torch.cat([past[1], v], dim=1)
+        present = (k, v)
+        slopes = alibi_slopes(heads).float().view(1, heads, 1, 1)
+        bias = torch.arange(1 - max_len, 1, dtype=torch.float32).view(1, 1, 1, max_len) * slopes
+        s_q, s_k = q.shape[1], k.shape[1]
+        bias = bias[:, :, -s_q:, -s_k:]
+        qh = q.reshape(1, s_q, heads, -1).transpose(1, 2)
+        kh = k.reshape(1, s_k, heads, -1).permute(0, 2, 3, 1)                   # b h d s: includes key.t()
+        vh = v.reshape(1, s_k, heads, -1).transpose(1, 2)
+        att = qh.matmul(kh) * (1 / math.sqrt(qh.shape[-1])) + bias
+        s = max(s_q, s_k)
+        causal = ~torch.ones(s, s, dtype=torch.float16).tril().bool()[-s_q:, -s_k:]
+        att = att.masked_fill(causal.view(1, 1, s_q, s_k), torch.finfo(att.dtype).min).softmax(dim=-1)
+        out = att.matmul(vh).transpose(1, 2).reshape(1, s_q, -1)
+        return self.lin(out, p + "out_proj"), present
+
+    def neox_attention(self, x, p, past, position_ids):      # transformers GPTNeoXAttention (4.28)
+        c = self.c
+        H = c["num_attention_heads"]
+        hs = c["hidden_size"] // H
+        rot = int(hs * c["rotary_pct"])
+        qkv = self.lin(x, p + "query_key_value").view(1, x.shape[1], H, 3 * hs)
+        q, k, v = (qkv[..., i * hs:(i + 1) * hs].permute(0, 2, 1, 3) for i in range(3))
+        inv_freq = 1.0 / (c["rotary_emb_base"] ** (torch.arange(0, rot, 2).float() / rot))
+        t = torch.arange(c["max_position_embeddings"], dtype=torch.float32)
+        emb = torch.cat([torch.einsum("i,j->ij", t, inv_freq)] * 2, dim=-1)
+        cos, sin = emb.cos()[position_ids][None, None], emb.sin()[position_ids][None, None]   # (1, 1, L, rot)
+
+        def rotate_half(z):
+            return torch.cat((-z[..., z.shape[-1] // 2:], z[..., :z.shape[-1] // 2]), dim=-1)
+        qr, kr = q[..., :rot], k[..., :rot]
+        q = torch.cat((qr * cos + rotate_half(qr) * sin, q[..., rot:]), dim=-1)
+        k = torch.cat((kr * cos + rotate_half(kr) * sin, k[..., rot:]), dim=-1)
+        if past is not None:
+            k, v = torch.cat((past[0], k), dim=-2), torch.cat((past[1], v), dim=-2)
+        q_len, k_len = q.shape[-2], k.shape[-2]
+        mask = torch.tril(torch.ones(k_len, k_len, dtype=torch.bool))[k_len - q_len:k_len, :k_len]
+        scores = torch.baddbmm(torch.zeros(H, q_len, k_len), q[0], k[0].transpose(1, 2), beta=1.0,
+                               alpha=1.0 / math.sqrt(hs))
+        scores = torch.where(mask, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        out = torch.matmul(scores.softmax(dim=-1), v[0])[None].permute(0, 2, 1, 3).reshape(1, q_len, H * hs)
+        return self.lin(out, p + "dense"), (k, v)
+
+    def lm_forward(self, input_ids, past):
+        """FlamingoLMMixin.forward: condition media locations unless cached media are in use, then the LM."""
+        media_locations = input_ids == self.media_id
+        use_cached = self.media_locations is not None and not bool(media_locations.any())
+        if not use_cached:
+            self.media_locations = media_locations
+        kind, c = self.kind, self.c
+        x = self.w["lm." + INPUT_EMBEDDING[kind]][input_ids]
+        past_len = 0 if past is None else past[0][0].shape[-2 if kind == "gpt_neox" else 1]
+        position_ids = torch.arange(past_len, past_len + input_ids.shape[1])
+        presents = []
+        for i in range(lm_layers(kind, c)):
+            if (i + 1) % self.fam["xattn_every"] == 0:
+                x = self.xattn(x, "xattn.%d." % i, use_cached)
+            layer_past = None if past is None else past[i]
+            if kind == "gpt_neox":
+                p = "lm.gpt_neox.layers.%d." % i
+                eps = c["layer_norm_eps"]
+                a, pres = self.neox_attention(self.ln(x, p + "input_layernorm", eps), p + "attention.", layer_past,
+                                              position_ids)
+                mlp = lambda z: self.lin(F.gelu(self.lin(z, p + "mlp.dense_h_to_4h")), p + "mlp.dense_4h_to_h")  # noqa
+                if c["use_parallel_residual"]:
+                    x = mlp(self.ln(x, p + "post_attention_layernorm", eps)) + a + x
+                else:
+                    a = a + x
+                    x = mlp(self.ln(a, p + "post_attention_layernorm", eps)) + a
+            else:
+                p = "lm.transformer.blocks.%d." % i
+                n1, n2, up, down = (("ln_1", "ln_2", "mlp.mlp_up", "mlp.mlp_down") if kind == "mosaic_gpt"
+                                    else ("norm_1", "norm_2", "ffn.up_proj", "ffn.down_proj"))
+                b, pres = self.mpt_attention(self.ln(x, p + n1), p + "attn.", layer_past, c["n_heads"],
+                                             c["max_seq_len"])
+                x = x + b
+                x = x + self.lin(F.gelu(self.lin(self.ln(x, p + n2), p + up)), p + down)
+            presents.append(pres)
+        if kind == "gpt_neox":
+            x = self.ln(x, "lm.gpt_neox.final_layer_norm", c["layer_norm_eps"])
+            return x @ self.w["lm.embed_out.weight"].T, presents
+        x = self.ln(x, "lm.transformer." + ("ln_f" if kind == "mosaic_gpt" else "norm_f"))
+        return F.linear(x, self.w["lm.transformer.wte.weight"]), presents
+
+    def generate(self, vision_x, ids, media_id, steps=None, forced=None):
+        """Flamingo.generate + a greedy HF loop with past_key_values; returns the per-step log-softmax rows."""
+        self.media_id = media_id
+        self.media_locations = None
+        self.vis_x = self.perceiver(vision_x) if vision_x is not None else torch.zeros(
+            1, 1, PERCEIVER["num_latents"], VISION["width"])      # (b, T_img, n, D)
+        logits, past = self.lm_forward(torch.tensor([ids]), None)
+        rows, tokens = [logits[0, -1]], []
+        n = len(forced) if forced is not None else steps
+        for step in range(n):
+            tok = forced[step] if forced is not None else int(rows[-1].argmax())
+            tokens.append(tok)
+            if forced is None and step + 1 == n:
+                break
+            logits, past = self.lm_forward(torch.tensor([[tok]]), past)
+            rows.append(logits[0, -1])
+        return tokens, torch.log_softmax(torch.stack(rows), -1)
+
+
+def literal_check(out, key, tok, clip_sd, ref):
+    """The literal float32 path from the files (vision included) against the float64 reference: prompt and generation
+    log-probabilities within 1e-3, the same greedy tokens. Returns the largest difference seen."""
+    fam = FAMILIES[key]
+    w, _ = merged_weights(out, key, len(tok))
+    model = LiteralOpenFlamingo(w, fam)
+    clip = OcCLIP(VISION, TEXT, EMBED_DIM)
+    clip.load_state_dict(clip_sd)
+    visual = clip.visual
+    media_id = tok.token_id(MEDIA)
+
+    def vision_tokens(name):                                   # open_clip VisionTransformer, 2.16-2.22 tokens
+        img = Image.open(image_path(out, name))
+        _, _, _, pixels = open_clip_preprocess(img, VISION["image_size"])
+        with torch.no_grad():
+            x = visual.conv1(torch.from_numpy(pixels)[None])
+            x = x.reshape(1, x.shape[1], -1).permute(0, 2, 1)
+            x = torch.cat([visual.class_embedding + torch.zeros(1, 1, x.shape[-1]), x], dim=1)
+            x = visual.ln_pre(x + visual.positional_embedding).permute(1, 0, 2)
+            for r in visual.transformer.resblocks:
+                a = r.ln_1(x)
+                x = x + r.attn(a, a, a, need_weights=False)[0]
+                hdn = r.mlp.c_fc(r.ln_2(x))
+                x = x + r.mlp.c_proj(hdn * torch.sigmoid(1.702 * hdn))
+            return x.permute(1, 0, 2)[0, 1:]
+
+    worst = 0.0
+    entries = {p["name"]: p for p in ref["prompts"]}
+    with torch.no_grad():
+        for pname, text, items in PROMPTS:
+            if pname not in entries:
+                continue
+            frames = [[vision_tokens(f) for f in MEDIA_ITEMS[m]] for m in items]
+            vision_x = torch.stack([torch.stack(fr) for fr in frames])[None] if items else None
+            e = entries[pname]
+            tokens, rows = model.generate(vision_x, e["input_ids"], media_id, steps=GREEDY_STEPS)
+            assert tokens == e["greedy"]["tokens"], (key, pname, tokens, e["greedy"]["tokens"])
+            lp = [float(rows[i, t]) for i, t in enumerate(tokens)]
+            worst = max(worst, max(abs(a - b) for a, b in zip(lp, e["greedy"]["token_log_probs"])))
+        fe = ref["forced_generation"]
+        vision_x = torch.stack([torch.stack([vision_tokens(f) for f in MEDIA_ITEMS[m]]) for m in fe["media_items"]])[None]
+        _, rows = model.generate(vision_x, fe["input_ids"], media_id, forced=fe["continuation"])
+        lp = [float(rows[i, t]) for i, t in enumerate(fe["continuation"])]
+        worst = max(worst, max(abs(a - b) for a, b in zip(lp, fe["continuation_log_probs"])))
+    assert worst < 1e-3, (key, worst)
+    return worst
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The real files' sizes from the same module trees at the real shapes (on the meta device: nothing is allocated).
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -1750,10 +1968,12 @@ def main(argv=None):
     feats, vision_doc = vision_reference(out, clip_w)
     assert vision_doc["images"]["D"]["crop_left"] != vision_doc["images"]["D"]["crop_left_floor"]
     ff.write_reference_json(os.path.join(out, "reference", "vision.json"), vision_doc)
+    literal = {}
     for key, fam in FAMILIES.items():
         ref = family_reference(out, key, tok, feats)
         ref["vision_reference"] = "vision.json"
         ff.write_reference_json(os.path.join(out, "reference", fam["reference"]), ref)
+        literal[key] = literal_check(out, key, tok, clip_sd, ref)
 
     cases = [t for _, t, _ in PROMPTS] + [FORCED[1]] + BPE_CORPUS + TOKENIZATION_TEXTS
     ff.write_reference_json(os.path.join(out, "reference", "tokenization.json"), {
@@ -1773,9 +1993,12 @@ def main(argv=None):
                 if rel != os.path.join("reference", "manifest.json"):
                     manifest[rel] = {"bytes": os.path.getsize(path), "sha256": ff.sha256(path)}
     ff.write_json(os.path.join(out, "reference", "manifest.json"),
-                  {"seed": SEED, "real_release_sizes": sizes, "files": manifest})
+                  {"seed": SEED, "real_release_sizes": sizes,
+                   "literal_float32_path_max_abs_log_prob_diff": {k: float("%.3g" % v) for k, v in literal.items()},
+                   "files": manifest})
     total = sum(v["bytes"] for v in manifest.values())
     print("wrote %d files, %.2f MB, under %s" % (len(manifest), total / 1e6, out))
+    print("literal float32 path vs float64 reference, max |log-prob difference|: %s" % literal)
     for name, info in sizes.items():
         print("%-70s %14d bytes of tensors in %5d keys; hub lists %d" % (
             name, info["tensor_bytes"], info["keys"], info["hub_listed_bytes"]))
