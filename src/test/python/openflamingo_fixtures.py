@@ -3,8 +3,8 @@
 
 Writes, under --out (src/test/resources/checkpoints/openflamingo in the repository):
   vision/                          open_clip ViT-L-14 "openai" as the hub copy (timm/vit_large_patch14_clip_224.openai)
-                                   holds it: open_clip_pytorch_model.bin (a whole CLIP's state dict), the same tensors as
-                                   open_clip_model.safetensors, and open_clip_config.json (the tiny sizes)
+                                   holds it: open_clip_pytorch_model.bin (a whole CLIP's state dict), the same
+                                   tensors as open_clip_model.safetensors, and open_clip_config.json (the tiny sizes)
   mpt-1b-redpajama-200b/           the LM repo of 3B (MosaicGPT): config.json, pytorch_model.bin (F32), tokenizer files
   RedPajama-INCITE-Base-3B-v1/     the LM repo of 4B (GPT-NeoX): config.json, pytorch_model.bin (F16 + bool buffers)
   mpt-7b/                          the LM repo of 9B (MPT): config.json, 3 F32 shards + pytorch_model.bin.index.json
@@ -18,9 +18,9 @@ Run with Debian's interpreter (torch 1.13 + numpy + PIL; no transformers, open_c
   /usr/bin/python3 src/test/python/openflamingo_fixtures.py --out src/test/resources/checkpoints/openflamingo
 
 Everything is seeded; a second run writes byte-identical files. The reference math is written from the public
-definitions (open_flamingo's factory.py / flamingo.py / flamingo_lm.py / helpers.py / train_utils.py, open_clip 2.16–2.23,
-mosaicml/examples v0.0.4's MosaicGPT, MPT-7B's modeling code, transformers' GPT-NeoX, tokenizers' BPE) and works in
-float64 on the tensors read back from the written files, merged exactly as OpenFlamingo merges them.
+definitions (open_flamingo's factory.py / flamingo.py / flamingo_lm.py / helpers.py / train_utils.py, open_clip
+2.16–2.23, mosaicml/examples v0.0.4's MosaicGPT, MPT-7B's modeling code, transformers' GPT-NeoX, tokenizers' BPE) and
+works in float64 on the tensors read back from the written files, merged exactly as OpenFlamingo merges them.
 """
 
 import argparse
@@ -113,14 +113,15 @@ FAMILIES = {
 REAL = dict(
     vision=dict(VISION, image_size=224, patch_size=14, width=1024, layers=24, head_width=64),
     text=dict(context_length=77, vocab_size=49408, width=768, heads=12, layers=12), embed_dim=768,
-    perceiver=dict(depth=6, dim_head=64, heads=8, num_latents=64, ff_mult=4), xattn=dict(dim_head=64, heads=8, ff_mult=4),
+    perceiver=dict(depth=6, dim_head=64, heads=8, num_latents=64, ff_mult=4),
+    xattn=dict(dim_head=64, heads=8, ff_mult=4),
     tokenizer_len=50277,
     lm={"3b": dict(d_model=2048, n_heads=16, n_layers=24, mlp_ratio=4, max_seq_len=2048, vocab_size=50432),
         "4b": dict(hidden_size=2560, num_attention_heads=32, num_hidden_layers=32, intermediate_size=10240,
                    rotary_pct=1.0, rotary_emb_base=10000, use_parallel_residual=False, max_position_embeddings=2048,
                    layer_norm_eps=1e-5, vocab_size=50432),
         "9b": dict(d_model=4096, n_heads=32, n_layers=32, expansion_ratio=4, max_seq_len=2048, vocab_size=50432)},
-    files={"vision": 1.71e9,                                   # timm/vit_large_patch14_clip_224.openai (whole CLIP, F32)
+    files={"vision": 1.71e9,                           # timm/vit_large_patch14_clip_224.openai (whole CLIP, F32)
            "3b": dict(checkpoint=4.19e9, lm=[5.25e9]),         # mpt-1b pytorch_model.bin F32
            "4b": dict(checkpoint=5.01e9, lm=[5.69e9]),         # RedPajama pytorch_model.bin F16 + BoolStorage
            "9b": dict(checkpoint=5.54e9, lm=[9.95e9, 9.93e9])},  # anas-awadalla/mpt-7b: first two of three F32 shards
@@ -182,8 +183,9 @@ def bytes_in_vocab_order():
 class NeoxTokenizer:
     """tokenizers' pipeline for gpt-neox-20b's tokenizer.json: (1) cut out the added tokens that are not normalized
     (the special ones) on the raw text, leftmost-longest; (2) NFC-normalize each remaining piece; (3) cut out the
-    normalized added tokens (the space runs) on it, leftmost-longest; (4) split the rest with GPT-2's pattern (ByteLevel,
-    no prefix space), map bytes to symbols, apply BPE merges by rank. No BOS/EOS is added (ByteLevel post-processor)."""
+    normalized added tokens (the space runs) on it, leftmost-longest; (4) split the rest with GPT-2's pattern
+    (ByteLevel, no prefix space), map bytes to symbols, apply BPE merges by rank. No BOS/EOS is added (ByteLevel
+    post-processor)."""
 
     def __init__(self, vocab, merges, added):
         self.vocab = dict(vocab)                    # model vocabulary, content -> id
@@ -367,7 +369,8 @@ class OcResidualAttentionBlock(nn.Module):          # open_clip transformer.py R
 class OcTransformer(nn.Module):
     def __init__(self, width, layers, heads, mlp_ratio=4.0, device=None):
         super().__init__()
-        self.resblocks = nn.ModuleList([OcResidualAttentionBlock(width, heads, mlp_ratio, device) for _ in range(layers)])
+        self.resblocks = nn.ModuleList([OcResidualAttentionBlock(width, heads, mlp_ratio, device)
+                                        for _ in range(layers)])
 
 
 class OcVisionTransformer(nn.Module):               # open_clip VisionTransformer (no attentional pool)
@@ -741,7 +744,8 @@ def init_weights(model, seed, residual_gain=1.0, embed_scale=0.5, head_scale=1.0
                 module.proj.copy_(randn(*module.proj.shape) / math.sqrt(module.proj.shape[0]))
             elif isinstance(module, OcCLIP):
                 module.positional_embedding.copy_(0.5 * randn(*module.positional_embedding.shape))
-                module.text_projection.copy_(randn(*module.text_projection.shape) / math.sqrt(module.text_projection.shape[0]))
+                proj = module.text_projection
+                proj.copy_(randn(*proj.shape) / math.sqrt(proj.shape[0]))
             elif isinstance(module, PerceiverResampler):
                 module.latents.copy_(randn(*module.latents.shape))
 
@@ -797,7 +801,8 @@ def mpt_config(c):
         "attn_config": {"alibi": True, "alibi_bias_max": 8, "attn_impl": "torch", "attn_pdrop": 0,
                         "attn_type": "multihead_attention", "attn_uses_sequence_id": False, "clip_qkv": None,
                         "prefix_lm": False, "qk_ln": False, "softmax_scale": None},
-        "auto_map": {"AutoConfig": "configuration_mpt.MPTConfig", "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM"},
+        "auto_map": {"AutoConfig": "configuration_mpt.MPTConfig",
+                     "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM"},
         "d_model": c["d_model"], "emb_pdrop": 0, "embedding_fraction": 1.0, "expansion_ratio": c["expansion_ratio"],
         "init_config": {"emb_init_std": None, "emb_init_uniform_lim": None, "fan_mode": "fan_in",
                         "init_div_is_residual": True, "init_gain": 0, "init_nonlinearity": "relu", "init_std": 0.02,
@@ -886,7 +891,8 @@ def write_lm_repo(out, fam, tok):
         # shard like the hub's three F32 shards (9.95 GB, 9.93 GB, the rest under "10GB"): the tiny limit is the
         # smallest fraction of the total, from 37.6 % (10 / 26.6) up, that gives three shards
         total = sum(t.numel() * dtype_bytes(t) for t in sd.values())
-        limit = next(total * pct // 1000 for pct in range(376, 1000) if len(shard_checkpoint(sd, total * pct // 1000)[0]) == 3)
+        limit = next(total * pct // 1000 for pct in range(376, 1000)
+                     if len(shard_checkpoint(sd, total * pct // 1000)[0]) == 3)
         shards, index = shard_checkpoint(sd, limit)
         assert len(shards) == 3, len(shards)
         for name, shard in shards:
@@ -954,7 +960,7 @@ def build_openflamingo(out, key, tok, clip):
             block.attn_gate.fill_(attn)          # non-zero gates: the released ones are trained, not 0
             block.ff_gate.fill_(ffw)
     emb = lm.get_input_embeddings().weight
-    with torch.no_grad():                    # trained input embeddings: every row moved, so the LM file's rows are stale
+    with torch.no_grad():                    # trained input embeddings: every row moved (the LM file's rows are stale)
         emb.add_(0.5 * fam["embed_scale"] * torch.randn(emb.shape, generator=g))
 
     ddp = DDP(model)
@@ -1399,7 +1405,8 @@ def family_reference(out, key, tok, feats):
         entry = {
             "name": pname, "text": text, "media_items": items, "media_frames": [MEDIA_ITEMS[m] for m in items],
             "input_ids": ids, "tokens": [tok.id_to_token[i] for i in ids], "media_locations": ml,
-            "text_time": text_time.tolist(), "log_probs_shape": list(logp.shape), "log_probs": [ff.rounded(r) for r in logp],
+            "text_time": text_time.tolist(), "log_probs_shape": list(logp.shape),
+            "log_probs": [ff.rounded(r) for r in logp],
             "token_log_probs": ff.rounded([float(logp[i, ids[i + 1]]) for i in range(len(ids) - 1)]),
         }
         tokens, steps, fed, margins, diff = run_generation(w, fam, ids, visual, media_id, steps=GREEDY_STEPS)
@@ -1809,7 +1816,8 @@ def literal_check(out, key, tok, clip_sd, ref):
             lp = [float(rows[i, t]) for i, t in enumerate(tokens)]
             worst = max(worst, max(abs(a - b) for a, b in zip(lp, e["greedy"]["token_log_probs"])))
         fe = ref["forced_generation"]
-        vision_x = torch.stack([torch.stack([vision_tokens(f) for f in MEDIA_ITEMS[m]]) for m in fe["media_items"]])[None]
+        vision_x = torch.stack([torch.stack([vision_tokens(f) for f in MEDIA_ITEMS[m]])
+                                for m in fe["media_items"]])[None]
         _, rows = model.generate(vision_x, fe["input_ids"], media_id, forced=fe["continuation"])
         lp = [float(rows[i, t]) for i, t in enumerate(fe["continuation"])]
         worst = max(worst, max(abs(a - b) for a, b in zip(lp, fe["continuation_log_probs"])))
