@@ -51,6 +51,7 @@ public record NarratorConfig(
         GenerationSettings generation,
         int promptMaxExamples,
         long promptMaxBytes,
+        AlertSettings alerts,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
@@ -95,6 +96,7 @@ public record NarratorConfig(
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
         positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
         positive(PROMPT_MAX_BYTES, promptMaxBytes);
+        if (alerts == null) throw new IllegalArgumentException("alert settings must not be null");
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
@@ -149,7 +151,10 @@ public record NarratorConfig(
                 orDefault(p, TOPIC_PROMPTS, prefix + "prompts"),
                 orDefault(p, TOPIC_PROMPT_TABLE, prefix + "prompt-table"),
                 orDefault(p, TOPIC_CAPTIONS, prefix + "captions"),
-                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"));
+                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"),
+                orDefault(p, TOPIC_ALERT_RULES, prefix + "alert-rules"),
+                orDefault(p, TOPIC_ALERT_RULE_TABLE, prefix + "alert-rule-table"),
+                orDefault(p, TOPIC_ALERTS, prefix + "alerts"));
         GenerationSettings generation;
         try {
             generation = new GenerationSettings(
@@ -184,6 +189,7 @@ public record NarratorConfig(
                 generation,
                 integer(p, PROMPT_MAX_EXAMPLES),
                 longValue(p, PROMPT_MAX_BYTES),
+                alertSettings(p),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
@@ -273,6 +279,14 @@ public record NarratorConfig(
             "bootstrap.servers", "security.protocol", "client.id", "request.timeout.ms", "retry.backoff.ms",
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
+
+    private static AlertSettings alertSettings(Map<String, String> p) {
+        try {
+            return new AlertSettings(longValue(p, ALERT_COOLDOWN_SECONDS), p.get(ALERT_QUESTION_PROMPT.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("alert.* settings: " + e.getMessage(), e);
+        }
+    }
 
     private static ModelDevice device(Map<String, String> p) {
         try {

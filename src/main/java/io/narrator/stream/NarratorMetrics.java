@@ -136,6 +136,21 @@ public final class NarratorMetrics {
         counter("narrator.prompts", "outcome", outcome).increment();
     }
 
+    /** An alert rule was applied to the alert-rule table, removed by a tombstone, or found unusable there. */
+    public void alertRule(String outcome) {
+        counter("narrator.alert.rules", "outcome", outcome).increment();
+    }
+
+    /** A rule of this kind matched a clip: its alert was {@code published}, or not because of the rule's {@code cooldown}. */
+    public void alert(io.narrator.avro.AlertRuleKind kind, String outcome) {
+        counter("narrator.alerts", "kind", kind.name(), "outcome", outcome).increment();
+    }
+
+    /** Questions of alert rules that could not be answered about a clip (their rules were not evaluated for it). */
+    public void questionsFailed(int count) {
+        if (count > 0) counter("narrator.alert.questions.failed").increment(count);
+    }
+
     /** Prompts received and waiting for validation changed by {@code delta}. */
     public void promptsWaiting(int delta) {
         promptsWaiting.addAndGet(delta);
@@ -151,7 +166,7 @@ public final class NarratorMetrics {
         batchSize.record(size);
     }
 
-    /** Time spent in one stage: queue, decode, vision, generation, total. */
+    /** Time spent in one stage: queue, decode, vision, generation, questions (of alert rules, per batch), total. */
     public void latency(String stage, long millis) {
         Timer.builder("narrator.latency").tag("stage", stage).publishPercentileHistogram()
                 .register(registry).record(Duration.ofMillis(Math.max(0, millis)));
