@@ -137,8 +137,8 @@ public final class AlertRules {
         }
         ModelInfo model = narration.modelInfo();
         if (tokens.longestTokens() > model.contextTokens())
-            throw new RejectedRecordException(ALERT_RULE_TOO_LONG, "the question's prompt \"" + prompt + "\" takes " + tokens.promptTokens()
-                    + " tokens with the clip's media marker and its longest answer " + (tokens.longestTokens() - tokens.promptTokens()) + " more: "
+            throw new RejectedRecordException(ALERT_RULE_TOO_LONG, "the question's prompt \"" + abbreviated(prompt) + "\" takes " + tokens.promptTokens()
+                    + " tokens with the clip's media marker, and its longest answer " + (tokens.longestTokens() - tokens.promptTokens()) + " more: "
                     + tokens.longestTokens() + " is more than model " + model.name() + "'s context of " + model.contextTokens() + " tokens");
         for (int i = 0; i < yes.size(); i++)
             for (int j = 0; j < no.size(); j++)
@@ -147,6 +147,11 @@ public final class AlertRules {
                             + "\" as the same tokens " + Arrays.toString(tokens.answerTokens().get(i))
                             + " (words it does not know?), so it cannot tell them apart: give answers in words the model says");
         return q;
+    }
+
+    /** A text shown in a message: at most its first 80 characters. */
+    private static String abbreviated(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 
     private static List<String> answers(String side, List<String> given) {
