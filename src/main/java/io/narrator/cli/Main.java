@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             IngestCommand.class,
             TailCommand.class,
             PromptCommand.class,
+            AlertCommand.class,
             CaptionCommand.class,
             BrokerCommand.class,
             ModelCommand.class,

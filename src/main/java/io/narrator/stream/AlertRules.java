@@ -73,14 +73,27 @@ public final class AlertRules {
     }
 
     /**
-     * Validates a rule and compiles it.
+     * Validates a rule and compiles it: {@link #check} and then, for a question, its tokens under the model.
      *
      * @param version {@code <scope>/<rule id>@<offset>}
      * @throws RejectedRecordException with {@link DeadLetterReason#MALFORMED_ALERT_RULE} or
      *     {@link DeadLetterReason#ALERT_RULE_TOO_LONG}, naming what is wrong
      */
     public CompiledAlertRule compile(String version, AlertRuleKey key, AlertRule rule) {
-        long cooldownSeconds = config.alerts().cooldownSeconds();
+        CompiledAlertRule compiled = check(version, key, rule, config.alerts());
+        if (compiled.isQuestion()) checkTokens(compiled.question());
+        return compiled;
+    }
+
+    /**
+     * The checks that need no model, and the rule they make: kind and fields, cooldown (the configured one when the rule
+     * has none), the question, its answers and prompt ({@code alert.question.prompt} when the rule has none), the keyword,
+     * or the regular expression. {@code narrator alert set} runs them before it publishes a rule.
+     *
+     * @throws RejectedRecordException with {@link DeadLetterReason#MALFORMED_ALERT_RULE}, naming what is wrong
+     */
+    public static CompiledAlertRule check(String version, AlertRuleKey key, AlertRule rule, AlertSettings settings) {
+        long cooldownSeconds = settings.cooldownSeconds();
         if (rule.getCooldownSeconds() != null) {
             if (rule.getCooldownSeconds() < 0) throw malformed("cooldownSeconds must be >= 0 (0 = an alert for every matching clip), got " + rule.getCooldownSeconds());
             cooldownSeconds = rule.getCooldownSeconds();
@@ -89,7 +102,7 @@ public final class AlertRules {
         AlertRuleKind kind = rule.getKind();
         if (kind == AlertRuleKind.QUESTION) {
             if (rule.getPattern() != null) throw malformed("a QUESTION rule has no pattern (KEYWORD and REGEX rules do)");
-            return new CompiledAlertRule(version, key, kind, question(rule), null, null, cooldownMicros);
+            return new CompiledAlertRule(version, key, kind, question(rule, settings), null, null, cooldownMicros);
         }
         if (rule.getQuestion() != null || rule.getPrompt() != null) throw malformed("a " + kind + " rule has no question or prompt (QUESTION rules do)");
         String pattern = rule.getPattern();
@@ -117,7 +130,7 @@ public final class AlertRules {
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 
-    private AlertQuestion question(AlertRule rule) {
+    private static AlertQuestion question(AlertRule rule, AlertSettings settings) {
         if (rule.getQuestion() == null || rule.getQuestion().isBlank()) throw malformed("the question is empty");
         String question = rule.getQuestion().strip();
         List<String> yes = answers("yes", rule.getYesAnswers());
@@ -125,28 +138,32 @@ public final class AlertRules {
         Set<String> yesSet = new HashSet<>(yes);
         for (String a : no)
             if (yesSet.contains(a)) throw malformed("the answer \"" + a + "\" is both a yes answer and a no answer");
-        String template = rule.getPrompt() != null ? rule.getPrompt() : config.alerts().questionPrompt();
+        String template = rule.getPrompt() != null ? rule.getPrompt() : settings.questionPrompt();
         if (template.isBlank()) throw malformed("the prompt is empty: leave it out for alert.question.prompt, or write the text put after the clip");
-        String prompt = template.strip().replace(AlertSettings.QUESTION_PLACEHOLDER, question);
-        AlertQuestion q = new AlertQuestion(question, prompt, yes, no);
+        return new AlertQuestion(question, template.strip().replace(AlertSettings.QUESTION_PLACEHOLDER, question), yes, no);
+    }
+
+    /** The question under the model: it fits the model's context, and the model tells each yes answer from each no answer. */
+    private void checkTokens(AlertQuestion q) {
         QuestionTokens tokens;
         try {
-            tokens = narration.questionTokens(prompt, q.answers());
+            tokens = narration.questionTokens(q.prompt(), q.answers());
         } catch (IllegalArgumentException e) {
             throw malformed(e.getMessage());
         }
         ModelInfo model = narration.modelInfo();
         if (tokens.longestTokens() > model.contextTokens())
-            throw new RejectedRecordException(ALERT_RULE_TOO_LONG, "the question's prompt \"" + abbreviated(prompt) + "\" takes " + tokens.promptTokens()
+            throw new RejectedRecordException(ALERT_RULE_TOO_LONG, "the question's prompt \"" + abbreviated(q.prompt()) + "\" takes " + tokens.promptTokens()
                     + " tokens with the clip's media marker, and its longest answer " + (tokens.longestTokens() - tokens.promptTokens()) + " more: "
                     + tokens.longestTokens() + " is more than model " + model.name() + "'s context of " + model.contextTokens() + " tokens");
+        List<String> yes = q.yesAnswers();
+        List<String> no = q.noAnswers();
         for (int i = 0; i < yes.size(); i++)
             for (int j = 0; j < no.size(); j++)
                 if (Arrays.equals(tokens.answerTokens().get(i), tokens.answerTokens().get(yes.size() + j)))
                     throw malformed("model " + model.name() + " reads the yes answer \"" + yes.get(i) + "\" and the no answer \"" + no.get(j)
                             + "\" as the same tokens " + Arrays.toString(tokens.answerTokens().get(i))
                             + " (words it does not know?), so it cannot tell them apart: give answers in words the model says");
-        return q;
     }
 
     /** A text shown in a message: at most its first 80 characters. */

@@ -82,6 +82,12 @@ final class KafkaTestSupport {
         return read(bootstrap, topics.deadLetters().name(), r -> serde.decode(r.value()), done);
     }
 
+    /** Reads the alerts topic as a {@code read_committed} consumer until {@code done} holds, then to its end. */
+    static List<io.narrator.avro.Alert> readAlerts(String bootstrap, Topics topics, Predicate<List<io.narrator.avro.Alert>> done) {
+        AvroSerde<io.narrator.avro.Alert> serde = AvroSerde.of(io.narrator.avro.Alert.class);
+        return read(bootstrap, topics.alerts().name(), r -> serde.decode(r.value()), done);
+    }
+
     /** Reads the frames topic from its beginning until {@code done} holds, then to its end. */
     static List<VideoFrame> readFrames(String bootstrap, Topics topics, Predicate<List<VideoFrame>> done) {
         AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
