@@ -3,6 +3,7 @@ package io.narrator.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.narrator.avro.Alert;
 import io.narrator.avro.AlertRule;
 import io.narrator.avro.AlertRuleKind;
 import io.narrator.avro.DeadLetter;
@@ -27,10 +28,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
@@ -40,11 +43,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code narrator alert}: alert rules of streams, on the compacted alert-rules topic. */
-@Command(name = "alert", header = "Set, show or clear the alert rules of a stream.",
+/** {@code narrator alert}: alert rules of streams, on the compacted alert-rules topic, and the alerts they publish. */
+@Command(name = "alert", header = "Set, show or clear the alert rules of a stream; follow alerts.",
         mixinStandardHelpOptions = true,
         description = "Manages alert rules: a yes/no question the model answers about every clip (it scores each answer after the clip; the likelier wins), or a keyword or regular expression over every caption. A match publishes an Alert to the alerts topic with the clip's caption, at most once per stream and rule per cooldown. Rules are one stream's (--stream-id) or every stream's (--default); a stream's own rule replaces the default rule of the same id. A running narrator validates a new rule and uses it from the next clip; one it cannot use goes to the dead-letter topic and the rule's previous version stays. See docs/alerts.md.",
-        subcommands = {AlertCommand.Set.class, AlertCommand.Get.class, AlertCommand.Clear.class})
+        subcommands = {AlertCommand.Set.class, AlertCommand.Get.class, AlertCommand.Clear.class, AlertCommand.Tail.class})
 final class AlertCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -308,6 +311,67 @@ final class AlertCommand implements Runnable {
             for (int i = 0; i < keys.size(); i++)
                 out.printf("cleared rule %s of %s (%s partition %d offset %d)%n", AlertRuleKey.parse(keys.get(i)).ruleId(), scope.describe(config),
                         sent.get(i).topic(), sent.get(i).partition(), sent.get(i).offset());
+            return 0;
+        }
+    }
+
+    /** {@code narrator alert tail}. */
+    @Command(name = "tail", header = "Follow alerts as text or JSON lines.",
+            mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Follows the alerts topic (committed alerts only) until Ctrl-C: per alert the stream, the clip's window, the rule, what matched (the question's winning answer and the likeliest other answer with their log-probabilities, or the keyword or pattern and the text it found) and the caption.",
+            footer = {"", "Examples:",
+                    "  narrator alert tail",
+                    "  narrator alert tail --stream-id door --from-beginning --format json | jq .ruleId"})
+    static final class Tail implements Callable<Integer> {
+        @Option(names = {"-s", "--stream-id"}, paramLabel = "ID", description = "Only this stream's alerts (default: every stream).")
+        String streamId;
+
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+        AlertWriter.Format format;
+
+        @Option(names = "--from-beginning", description = "Start with the oldest alert still in the topic (default: only new ones).")
+        boolean fromBeginning;
+
+        @Option(names = {"-n", "--limit"}, paramLabel = "N", description = "Exit after N alerts.")
+        Long limit;
+
+        @Mixin KafkaOptions kafka;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+            if (streamId != null && streamId.isBlank()) throw new IllegalArgumentException("--stream-id is empty");
+            NarratorConfig config = kafka.clientConfig();
+            kafka.prepare(config);
+            String topic = Topics.from(config).alerts().name();
+            AvroSerde<Alert> serde = AvroSerde.of(Alert.class);
+            AlertWriter writer = new AlertWriter(spec.commandLine().getOut(), format);
+            long printed = 0;
+            try (StopSignal stop = StopSignal.install();
+                    KafkaConsumer<String, byte[]> consumer = Consumers.of(config, topic, fromBeginning, kafka.connectTimeout())) {
+                stop.onStop(consumer::wakeup);
+                while (!stop.isStopped() && !Thread.currentThread().isInterrupted() && (limit == null || printed < limit)) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        if (streamId != null && !streamId.equals(r.key())) continue;
+                        Alert alert;
+                        try {
+                            alert = serde.decode(r.value());
+                        } catch (AvroSerde.AvroFormatException e) {
+                            spec.commandLine().getErr().printf("narrator: skipped record %s-%d@%d: %s%n", r.topic(), r.partition(), r.offset(), e.getMessage());
+                            continue;
+                        }
+                        if (alert == null) continue;
+                        writer.write(alert);
+                        if (limit != null && ++printed >= limit) break;
+                    }
+                }
+            } catch (WakeupException stopped) {
+                // Ctrl-C
+            } catch (org.apache.kafka.common.errors.InterruptException interrupted) {
+                Thread.interrupted();
+            }
             return 0;
         }
     }

@@ -149,6 +149,52 @@ class AlertCommandIT {
         assertThat(run(config, "alert", "clear", "--default").outLines()).containsExactly("every stream (default key *) has no alert rules");
     }
 
+    @Test
+    void tailFollowsTheAlertsOfARunningNarrator() throws Exception {
+        Path config = config("alert-tail");
+        NarratorConfig narrator = NarratorConfig.load(config).with("bootstrap.servers", broker.bootstrapServers())
+                .with("hop.seconds", "1").with("window.seconds", "2").with("window.phase", "aligned");
+        try (NarratorApp app = NarratorApp.create(narrator, new FakeNarration())) {
+            app.start();
+            assertThat(app.awaitRunning(Duration.ofMinutes(2))).isTrue();
+            run(config, "alert", "set", "--stream-id", "door", "--rule", "red", "--keyword", "RED", "--cooldown-seconds", "0");
+            assertThat(awaitStatus(config, "door", "red", "in force")).isEqualTo("in force");
+            String[] colours = {"red", "green", "green", "blue", "red", "white"};
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(producerProperties(),
+                    new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int s = 0; s < colours.length; s++) {
+                    var frame = io.narrator.stream.TestMedia.frame("door", s, s, colours[s]);
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.from(narrator).frames().name(), "door",
+                            AvroSerde.of(io.narrator.avro.VideoFrame.class).encode(frame))).get();
+                }
+            }
+            // windows of 2 s every second, closed by the frames at 1..5 s: the fake's captions name each frame's colour
+            Cli.Result text = run(config, "alert", "tail", "--stream-id", "door", "--from-beginning", "--limit", "3");
+            assertThat(text.outLines()).hasSize(3);
+            assertThat(text.outLines().get(0)).matches("door  00:00:00\\.000 → 00:00:01\\.000  red: KEYWORD RED matched \"red\"  \"frames=red\"  \\(\\d+ ms\\)");
+            assertThat(text.outLines().get(1)).startsWith("door  00:00:00.000 → 00:00:02.000  red: KEYWORD RED matched \"red\"  \"frames=red,green\"");
+            assertThat(text.outLines().get(2)).startsWith("door  00:00:03.000 → 00:00:05.000  red: KEYWORD RED matched \"red\"  \"frames=blue,red\"");
+            JsonNode json = new ObjectMapper().readTree(run(config, "alert", "tail", "--from-beginning", "--limit", "1", "--format", "json").out());
+            assertThat(json.get("streamId").asText()).isEqualTo("door");
+            assertThat(json.get("ruleId").asText()).isEqualTo("red");
+            assertThat(json.get("ruleScope").asText()).isEqualTo("door");
+            assertThat(json.get("ruleVersion").asText()).isEqualTo("door/red@0");
+            assertThat(json.get("ruleKind").asText()).isEqualTo("KEYWORD");
+            assertThat(json.get("pattern").asText()).isEqualTo("RED");
+            assertThat(json.get("matchedText").asText()).isEqualTo("red");
+            assertThat(json.get("question").isNull()).isTrue();
+            assertThat(json.get("windowEndMicros").asLong()).isEqualTo(1_000_000L);
+            assertThat(json.get("caption").asText()).isEqualTo("frames=red");
+        }
+    }
+
+    private static Properties producerProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put("acks", "all");
+        return p;
+    }
+
     /** Asks {@code alert get --json} until the rule's status starts with {@code prefix} (a narrator validates as rules arrive). */
     private static String awaitStatus(Path config, String stream, String rule, String prefix) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

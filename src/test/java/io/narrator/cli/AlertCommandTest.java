@@ -33,6 +33,7 @@ class AlertCommandTest {
             {"alert", "set", "--default", "--rule", "bad id", "--keyword", "red"},
             {"alert", "get", "--stream-id", "cam", "--rule", "a/b"},
             {"alert", "clear", "--stream-id", " ", "--rule", "r"},
+            {"alert", "tail", "--limit", "0"},
         };
         String[] errors = {
             "rule r: the regular expression /(unclosed/ is invalid: Unclosed group near index 9",
@@ -47,6 +48,7 @@ class AlertCommandTest {
             "--rule: rule id 'bad id' must be 1 to 64 letters, digits, '.', '_' or '-'",
             "--rule: rule id 'a/b' must be 1 to 64 letters, digits, '.', '_' or '-'",
             "--stream-id is empty",
+            "--limit must be at least 1, got 0",
         };
         for (int i = 0; i < args.length; i++) {
             Cli.Result r = run(args[i]);
@@ -66,6 +68,7 @@ class AlertCommandTest {
             {"alert", "set", "--default", "--stream-id", "cam", "--rule", "r", "--keyword", "red"},
             {"alert", "get"},
             {"alert", "clear", "--rule", "r"},
+            {"alert", "tail", "--format", "webvtt"},
         };
         for (String[] args : usage) {
             Cli.Result r = run(args);
@@ -80,6 +83,7 @@ class AlertCommandTest {
             {"alert", "set", "--default", "--rule", "crowd", "--question", "is there more than one object?", "--prompt", "Output:", "--yes", "two", "--no", "a"},
             {"alert", "get", "--default"},
             {"alert", "clear", "--stream-id", "cam"},
+            {"alert", "tail"},
         }) {
             Cli.Result r = run(args);
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);

@@ -34,7 +34,7 @@ class MainTest {
             if (!List.of("model", "prompt", "alert").contains(command)) assertThat(own.out()).as(command).contains("Examples:");
         }
         for (String sub : List.of("set", "get", "clear")) assertThat(Cli.run("prompt", sub, "--help").out()).contains("Examples:");
-        for (String sub : List.of("set", "get", "clear")) assertThat(Cli.run("alert", sub, "--help").out()).contains("Examples:");
+        for (String sub : List.of("set", "get", "clear", "tail")) assertThat(Cli.run("alert", sub, "--help").out()).contains("Examples:");
         assertThat(Cli.run("model", "inspect", "--help").out()).contains("Examples:");
     }
 
