@@ -197,7 +197,7 @@ final class AlertCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             ObjectMapper mapper = new ObjectMapper();
             Map<String, String> inForce = rules.isEmpty() ? Map.of() : inForce(config, topics, timeout);
-            Map<Long, DeadLetter> rejected = rules.isEmpty() ? Map.of() : rejected(config, topics, timeout);
+            Map<String, DeadLetter> rejected = rules.isEmpty() ? Map.of() : rejected(config, topics, timeout);
             if (json) {
                 ArrayNode list = mapper.createArrayNode();
                 for (ConsumerRecord<String, byte[]> r : rules.values()) {
@@ -239,12 +239,12 @@ final class AlertCommand implements Runnable {
         }
 
         /** In force (in the alert-rule table), rejected (a dead letter), or waiting for a narrator. */
-        private static String status(ConsumerRecord<String, byte[]> record, Map<String, String> inForce, Map<Long, DeadLetter> rejected) {
+        private static String status(ConsumerRecord<String, byte[]> record, Map<String, String> inForce, Map<String, DeadLetter> rejected) {
             String version = record.key() + "@" + record.offset();
             String current = inForce.get(record.key());
             if (version.equals(current)) return "in force";
-            DeadLetter d = rejected.get(record.offset());
-            if (d != null && record.key().equals(d.getKey()) && d.getOriginPartition() == record.partition())
+            DeadLetter d = rejected.get(record.partition() + "@" + record.offset());
+            if (d != null)
                 return "rejected by the narrator (" + d.getReason() + ": " + d.getMessage() + ")" + (current != null ? "; " + current + " stays in force" : "");
             return "not validated yet (is a narrator running?)" + (current != null ? "; " + current + " is in force" : "");
         }
@@ -261,14 +261,14 @@ final class AlertCommand implements Runnable {
             return out;
         }
 
-        /** Dead letters of the alert-rules topic, by the offset of the rule they reject. */
-        private static Map<Long, DeadLetter> rejected(NarratorConfig config, Topics topics, Duration timeout) {
+        /** Dead letters of the alert-rules topic, by the {@code partition@offset} of the rule they reject. */
+        private static Map<String, DeadLetter> rejected(NarratorConfig config, Topics topics, Duration timeout) {
             AvroSerde<DeadLetter> letters = AvroSerde.of(DeadLetter.class);
-            Map<Long, DeadLetter> out = new HashMap<>();
+            Map<String, DeadLetter> out = new HashMap<>();
             for (ConsumerRecord<String, byte[]> r : TopicSnapshot.read(config, topics.deadLetters().name(), timeout)) {
                 if (r.value() == null) continue;
                 DeadLetter d = letters.decode(r.value());
-                if (d.getOriginTopic().equals(topics.alertRules().name())) out.put(d.getOriginOffset(), d);
+                if (d.getOriginTopic().equals(topics.alertRules().name())) out.put(d.getOriginPartition() + "@" + d.getOriginOffset(), d);
             }
             return out;
         }
