@@ -85,6 +85,17 @@ public enum ConfigKey {
         return doc;
     }
 
+    /**
+     * The environment variable that gives this key a value when no configuration file does: {@code NARRATOR_} and the
+     * key in capitals with {@code _} for {@code .}, e.g. {@code NARRATOR_METRICS_PORT} for {@code metrics.port}.
+     */
+    public String envName() {
+        return ENV_PREFIX + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+    }
+
+    /** The prefix of the environment variables of {@link #envName()}. */
+    public static final String ENV_PREFIX = "NARRATOR_";
+
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {
         return this == BOOTSTRAP_SERVERS || this == APPLICATION_ID || this == PROCESSING_GUARANTEE || this == GROUP_INSTANCE_ID || this == SESSION_TIMEOUT_MS;
