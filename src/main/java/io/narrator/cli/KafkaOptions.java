@@ -40,7 +40,7 @@ final class KafkaOptions {
     List<Path> configFiles = new ArrayList<>();
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "15",
-            description = "Give up when Kafka does not answer within this many seconds (default: ${DEFAULT-VALUE}).")
+            description = "Give up when Kafka does not answer within this many seconds (default: ${DEFAULT-VALUE}); where nothing listens at the address (connection refused, no such host) the command fails at once.")
     int connectTimeoutSeconds;
 
     /** The configuration from {@code --config} and {@code --bootstrap-servers}, falling back to {@code fallbackServers} (null: leave empty). */
