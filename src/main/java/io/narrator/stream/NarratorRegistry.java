@@ -2,6 +2,7 @@ package io.narrator.stream;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -72,9 +73,9 @@ public final class NarratorRegistry implements AutoCloseable {
     }
 
     /**
-     * A Kafka client meter without a description gets Kafka's documented meaning: the per-broker request latencies
-     * ({@code request-latency-avg}, {@code request-latency-max} of the node metrics) are the only ones Kafka registers
-     * without one.
+     * A Kafka client meter without a description gets Kafka's meaning: the per-broker request latencies of the clients'
+     * node metrics ({@code request-latency-avg}, {@code request-latency-max}), which Kafka registers without one (the
+     * only such meters a running narrator serves; {@code MetricsEndpointIT} checks that every meter has a description).
      */
     static Meter.Id describeKafka(Meter.Id id) {
         if (id.getDescription() != null && !id.getDescription().isBlank() || !id.getName().startsWith("kafka.")) return id;
@@ -83,7 +84,7 @@ public final class NarratorRegistry implements AutoCloseable {
         if (name.endsWith(".node.request.latency.avg")) description = "The average request latency to this broker in ms (Kafka's node metrics)";
         else if (name.endsWith(".node.request.latency.max")) description = "The maximum request latency to this broker in ms (Kafka's node metrics)";
         else return id;
-        return new Meter.Id(name, io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()), id.getBaseUnit(), description, id.getType());
+        return new Meter.Id(name, Tags.of(id.getTagsAsIterable()), id.getBaseUnit(), description, id.getType());
     }
 
     /** The registry to serve and to register meters in. */
