@@ -43,7 +43,7 @@ final class ClipAlerts {
             }
             if (alert == null) continue;
             if (coolingDown(job.streamId(), rule, caption.getWindowEndMicros())) {
-                metrics.alert(rule.kind(), "cooldown");
+                metrics.alertCooledDown(rule.kind());
                 continue;
             }
             out.add(alert.setStreamId(job.streamId())
@@ -60,7 +60,7 @@ final class ClipAlerts {
                     .setLatencyMs(caption.getLatency().getTotalMs())
                     .setCreatedAtMillis(now)
                     .build());
-            metrics.alert(rule.kind(), "published");
+            metrics.alertPublished(rule.kind());
         }
         return out;
     }
