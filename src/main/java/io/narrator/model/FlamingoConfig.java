@@ -197,11 +197,13 @@ public record FlamingoConfig(
 
     /**
      * The language model's section ({@code text}): its family, named by {@code model_type} ({@code gpt2} when left out,
-     * {@code opt}), and its sizes under the family's own Hugging Face names. {@code vocab_size} includes the added tokens.
+     * {@code opt}, {@code mpt}, {@code gpt_neox}), and its sizes under the family's own Hugging Face names.
+     * {@code vocab_size} includes the added tokens.
      */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "model_type")
-    @JsonSubTypes({@JsonSubTypes.Type(value = Gpt2.class, name = Gpt2.MODEL_TYPE), @JsonSubTypes.Type(value = Opt.class, name = Opt.MODEL_TYPE)})
-    public sealed interface Text permits Gpt2, Opt {
+    @JsonSubTypes({@JsonSubTypes.Type(value = Gpt2.class, name = Gpt2.MODEL_TYPE), @JsonSubTypes.Type(value = Opt.class, name = Opt.MODEL_TYPE),
+            @JsonSubTypes.Type(value = Mpt.class, name = Mpt.MODEL_TYPE), @JsonSubTypes.Type(value = GptNeox.class, name = GptNeox.MODEL_TYPE)})
+    public sealed interface Text permits Gpt2, Opt, Mpt, GptNeox {
         /** Vocabulary size W, added tokens included. */
         int vocabSize();
 
@@ -281,6 +283,92 @@ public record FlamingoConfig(
         /** True when token embeddings are projected in and out: {@code word_embed_proj_dim} differs from {@code hidden_size}. */
         public boolean projects() {
             return embedWidth != width;
+        }
+    }
+
+    /**
+     * MPT language model sizes (Hugging Face's {@code MPTConfig} names, {@code attn_config}'s flattened in): no position
+     * embeddings but ALiBi with slopes {@code 2^(−alibi_bias_max·k/H)}; pre-LN blocks with one fused {@code Wqkv}
+     * projection, a LayerNorm over the whole width of the queries and of the keys before the heads split when
+     * {@code qk_ln} (MPT-1B's {@code attn_qk_ln}), and an exact-GELU feed-forward of {@code expansion_ratio}·D; no biases
+     * anywhere, LayerNorms included, when {@code no_bias}; the head tied to the token embeddings.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Mpt(
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("max_seq_len") int positions,
+            @JsonProperty("d_model") int width,
+            @JsonProperty("n_layers") int layers,
+            @JsonProperty("n_heads") int heads,
+            @JsonProperty("expansion_ratio") int expansionRatio,
+            @JsonProperty("alibi_bias_max") double alibiBiasMax,
+            @JsonProperty("qk_ln") boolean qkLayerNorm,
+            @JsonProperty("no_bias") boolean noBias,
+            @JsonProperty("layer_norm_epsilon") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "mpt";
+
+        public Mpt {
+            require(vocabSize > 0, "text.vocab_size must be positive");
+            require(positions > 0, "text.max_seq_len must be positive");
+            requireHeads("text", width, heads);
+            require(layers > 0, "text.n_layers must be positive");
+            require(expansionRatio > 0, "text.expansion_ratio must be positive");
+            require(alibiBiasMax > 0, "text.alibi_bias_max must be positive");
+            require(layerNormEps > 0, "text.layer_norm_epsilon must be positive");
+        }
+
+        @Override
+        public int embedWidth() {
+            return width;
+        }
+    }
+
+    /**
+     * GPT-NeoX language model sizes (Hugging Face's {@code GPTNeoXConfig} names): no position embeddings but rotary ones
+     * on the first {@code rotary_pct} of each head's dimensions (base {@code rotary_emb_base}); pre-LN layers whose
+     * attention and feed-forward read the same input and are added together ({@code use_parallel_residual}, Pythia) or
+     * one after the other (RedPajama-INCITE); one fused {@code query_key_value} projection laid out head by head; biases
+     * everywhere; a {@code hidden_act} feed-forward of {@code intermediate_size}; its own output head {@code embed_out}.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record GptNeox(
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("max_position_embeddings") int positions,
+            @JsonProperty("hidden_size") int width,
+            @JsonProperty("num_hidden_layers") int layers,
+            @JsonProperty("num_attention_heads") int heads,
+            @JsonProperty("intermediate_size") int intermediateSize,
+            @JsonProperty("rotary_pct") double rotaryPct,
+            @JsonProperty("rotary_emb_base") double rotaryBase,
+            @JsonProperty("use_parallel_residual") boolean parallelResidual,
+            @JsonProperty("hidden_act") String activation,
+            @JsonProperty("layer_norm_eps") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "gpt_neox";
+
+        public GptNeox {
+            require(vocabSize > 0, "text.vocab_size must be positive");
+            require(positions > 0, "text.max_position_embeddings must be positive");
+            requireHeads("text", width, heads);
+            require(layers > 0, "text.num_hidden_layers must be positive");
+            require(intermediateSize > 0, "text.intermediate_size must be positive");
+            require(rotaryPct > 0 && rotaryPct <= 1, "text.rotary_pct must be in (0, 1], got " + rotaryPct);
+            require(rotaryBase > 0, "text.rotary_emb_base must be positive");
+            require("gelu".equals(activation) || "gelu_new".equals(activation) || "relu".equals(activation),
+                    "text.hidden_act must be gelu, gelu_new or relu, got " + quote(activation));
+            require(layerNormEps > 0, "text.layer_norm_eps must be positive");
+            int dims = (int) ((width / heads) * rotaryPct); // rotaryDims() before the fields are set
+            require(dims > 0 && dims % 2 == 0, "text.rotary_pct (" + rotaryPct + ") of the head width " + width / heads
+                    + " gives " + dims + " rotary dimensions; it must give a positive even number");
+        }
+
+        @Override
+        public int embedWidth() {
+            return width;
+        }
+
+        /** Rotated dimensions per head: {@code int(head width · rotary_pct)}, as GPT-NeoX computes them. */
+        public int rotaryDims() {
+            return (int) ((width / heads) * rotaryPct);
         }
     }
 
