@@ -26,6 +26,7 @@ public final class ConfigDefaults {
             new Key("vision", "conv_stem_channels", NullNode.instance),
             new Key("vision", "features", NullNode.instance),
             new Key("vision", "resample", NullNode.instance),
+            new Key("vision", "crop_rounding", NullNode.instance),
             new Key("text", "model_type", TextNode.valueOf(FlamingoConfig.Gpt2.MODEL_TYPE)),
             new Key("perceiver", "kv_projection", NullNode.instance),
             new Key("perceiver", "activation", NullNode.instance),

@@ -87,7 +87,10 @@ public record FlamingoConfig(
         }
     }
 
-    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std), activation, and which tokens of a frame are its features. */
+    /**
+     * CLIP-style ViT: sizes, preprocessing (image size, mean, std, how the frame is fitted and resampled, how the centre
+     * crop's offset is rounded), activation, and which tokens of a frame are its features.
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Vision(
             @JsonProperty("image_size") int imageSize,
@@ -103,7 +106,8 @@ public record FlamingoConfig(
             @JsonProperty("resize_mode") String resizeMode,
             @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels,
             @JsonProperty("features") String features,
-            @JsonProperty("resample") String resample) {
+            @JsonProperty("resample") String resample,
+            @JsonProperty("crop_rounding") String cropRounding) {
         /** Scale the short side to image_size and crop the centre (CLIP's geometry). */
         public static final String CENTER_CROP = "center_crop";
         /** Scale the long side to image_size and pad the rest with the mean colour: nothing of the frame is lost. */
@@ -122,6 +126,16 @@ public record FlamingoConfig(
          * (Hugging Face's {@code last_hidden_state}, which flamingo-mini resamples).
          */
         public static final String LAST_HIDDEN_STATE = "last_hidden_state";
+        /**
+         * Features of a frame: its patch tokens of the last encoder layer, the class token dropped, before the final
+         * LayerNorm ({@code post_layernorm}): the tokens open_clip 2.16–2.22 returns, on which OpenFlamingo's released
+         * models were trained (from 2.23 open_clip applies the LayerNorm first: {@link #PATCHES}).
+         */
+        public static final String PATCHES_BEFORE_POST_LAYERNORM = "patches_before_post_layernorm";
+        /** The centre crop's offset {@code (size − S) / 2} rounded down (Hugging Face's CLIPImageProcessor). */
+        public static final String FLOOR = "floor";
+        /** The centre crop's offset {@code round((size − S) / 2)}, halves to even (torchvision's CenterCrop: open_clip). */
+        public static final String HALF_EVEN = "half_even";
 
         /** A CLIP ViT: the patch embedding is one convolution of kernel and stride {@code patch_size}. */
         public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
@@ -137,13 +151,28 @@ public record FlamingoConfig(
                     imageStd, resizeMode, convStemChannels, PATCHES, AREA);
         }
 
+        /** A ViT whose centre crop rounds its offset down (Hugging Face's CLIPImageProcessor, and every area-resampled model). */
+        public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize, double layerNormEps,
+                String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode, int[] convStemChannels, String features,
+                String resample) {
+            this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean, imageStd,
+                    resizeMode, convStemChannels, features, resample, FLOOR);
+        }
+
         public Vision {
             if (resizeMode == null) resizeMode = CENTER_CROP;
             if (convStemChannels == null) convStemChannels = new int[0];
             if (features == null) features = PATCHES;
             if (resample == null) resample = AREA;
-            require(PATCHES.equals(features) || LAST_HIDDEN_STATE.equals(features),
-                    "vision.features must be " + PATCHES + " or " + LAST_HIDDEN_STATE + ", got " + quote(features));
+            if (cropRounding == null) cropRounding = FLOOR;
+            require(PATCHES.equals(features) || LAST_HIDDEN_STATE.equals(features) || PATCHES_BEFORE_POST_LAYERNORM.equals(features),
+                    "vision.features must be " + PATCHES + ", " + LAST_HIDDEN_STATE + " or " + PATCHES_BEFORE_POST_LAYERNORM + ", got "
+                            + quote(features));
+            require(FLOOR.equals(cropRounding) || HALF_EVEN.equals(cropRounding),
+                    "vision.crop_rounding must be " + FLOOR + " or " + HALF_EVEN + ", got " + quote(cropRounding));
+            require(FLOOR.equals(cropRounding) || BICUBIC.equals(resample) && CENTER_CROP.equals(resizeMode),
+                    "vision.crop_rounding " + HALF_EVEN + " rounds the offset of the bicubic centre crop; it needs resample bicubic and "
+                            + "resize_mode center_crop");
             require(CENTER_CROP.equals(resizeMode) || LETTERBOX.equals(resizeMode),
                     "vision.resize_mode must be center_crop or letterbox, got " + quote(resizeMode));
             require(AREA.equals(resample) || BICUBIC.equals(resample),
@@ -187,6 +216,11 @@ public record FlamingoConfig(
         /** True when a frame's features include the class token (and skip the final LayerNorm): {@link #LAST_HIDDEN_STATE}. */
         public boolean lastHiddenState() {
             return LAST_HIDDEN_STATE.equals(features);
+        }
+
+        /** True when a frame's features skip the final LayerNorm: {@link #LAST_HIDDEN_STATE} and {@link #PATCHES_BEFORE_POST_LAYERNORM}. */
+        public boolean beforePostLayerNorm() {
+            return LAST_HIDDEN_STATE.equals(features) || PATCHES_BEFORE_POST_LAYERNORM.equals(features);
         }
 
         /** Feature tokens per frame, what the resampler reads: the patches, plus the class token with {@link #LAST_HIDDEN_STATE}. */
@@ -374,11 +408,12 @@ public record FlamingoConfig(
 
     /**
      * Perceiver Resampler: depth, heads, latents, how many frames have a learned temporal embedding
-     * ({@code max_frames}), and the variants: keys and values from one {@code to_kv} ({@code fused}, OpenFlamingo) or
-     * {@code to_k} and {@code to_v} ({@code separate}, flamingo-mini); the feed-forward's {@code activation}; and which
-     * frames of a clip reach it: at most {@code frames_per_media} (0: all) evenly spaced ones ending at the latest, then,
-     * when more than {@code max_frames} remain, either all of them with interpolated temporal embeddings
-     * ({@code interpolate}) or {@code max_frames} of them evenly spaced ({@code sample}).
+     * ({@code max_frames}; 0: none, OpenFlamingo's released resampler, whose frames are flattened as they are), and the
+     * variants: keys and values from one {@code to_kv} ({@code fused}, OpenFlamingo) or {@code to_k} and {@code to_v}
+     * ({@code separate}, flamingo-mini); the feed-forward's {@code activation}; and which frames of a clip reach it: at
+     * most {@code frames_per_media} (0: all) evenly spaced ones ending at the latest, then, when more than
+     * {@code max_frames} (≥ 1) remain, either all of them with interpolated temporal embeddings ({@code interpolate}) or
+     * {@code max_frames} of them evenly spaced ({@code sample}).
      */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Perceiver(
@@ -413,7 +448,7 @@ public record FlamingoConfig(
             require(depth > 0, "perceiver.depth must be positive");
             require(heads > 0 && dimHead > 0, "perceiver.heads and perceiver.dim_head must be positive");
             require(latents > 0, "perceiver.num_latents must be positive");
-            require(maxFrames > 0, "perceiver.max_frames must be positive");
+            require(maxFrames >= 0, "perceiver.max_frames must be 0 (no temporal embeddings) or positive, got " + maxFrames);
             require(ffMult > 0, "perceiver.ff_mult must be positive");
             require(FUSED.equals(kvProjection) || SEPARATE.equals(kvProjection),
                     "perceiver.kv_projection must be " + FUSED + " or " + SEPARATE + ", got " + quote(kvProjection));
@@ -421,6 +456,14 @@ public record FlamingoConfig(
             require(INTERPOLATE.equals(framesPolicy) || SAMPLE.equals(framesPolicy),
                     "perceiver.frames_policy must be " + INTERPOLATE + " or " + SAMPLE + ", got " + quote(framesPolicy));
             require(framesPerMedia >= 0, "perceiver.frames_per_media must be 0 (every frame) or positive, got " + framesPerMedia);
+            require(maxFrames > 0 || !SAMPLE.equals(framesPolicy),
+                    "perceiver.frames_policy sample keeps max_frames frames, but max_frames is 0 (no temporal embeddings): use interpolate, "
+                            + "which then keeps every frame, or frames_per_media");
+        }
+
+        /** True when the frames of a media item get learned temporal embeddings ({@code frame_embs}): {@code max_frames} > 0. */
+        public boolean temporalEmbeddings() {
+            return maxFrames > 0;
         }
 
         /** True when keys and values come from {@code to_k} and {@code to_v}. */
@@ -430,11 +473,11 @@ public record FlamingoConfig(
 
         /**
          * The most frames a clip may hold: {@code max_frames}, unless the resampler picks the frames it reads itself
-         * ({@code frames_per_media}, or the {@code sample} policy), when a clip of any length is read
-         * ({@link Integer#MAX_VALUE}).
+         * ({@code frames_per_media}, or the {@code sample} policy) or has no temporal embeddings, when a clip of any length
+         * is read ({@link Integer#MAX_VALUE}).
          */
         public int clipFrameLimit() {
-            return framesPerMedia > 0 || SAMPLE.equals(framesPolicy) ? Integer.MAX_VALUE : maxFrames;
+            return framesPerMedia > 0 || SAMPLE.equals(framesPolicy) || maxFrames == 0 ? Integer.MAX_VALUE : maxFrames;
         }
     }
 
