@@ -140,7 +140,8 @@ final class OpenFlamingoFamily implements CheckpointFamily {
             entries.addAll(embeddings(lm, decoder, trained, lmWeights, config.text().vocabSize(), notes));
             entries.addAll(tower.entries());
             notes.add("vision tower: " + vision.layout() + " from " + vision.weights().source() + " (" + tower.entries().size()
-                    + " tensors, the fused in_proj split into q/k/v; left out: " + FlamingoMiniFamily.summary(tower.ignored()) + ")");
+                    + " tensors, the fused in_proj split into q/k/v; left out: " + FlamingoMiniFamily.summary(tower.ignored()) + "); "
+                    + vision.settings());
             MappedCheckpoint view = MappedCheckpoint.of(released.source() + " + " + lmWeights.source() + " + " + vision.weights().source(), entries, opened);
             WeightCheck.check(config, view, List.of(trained, decoder, tower), Set.of());
             return new ImportedModel(this, config, tokenizerJson, view, notes);

@@ -1,0 +1,167 @@
+package io.narrator.model.family;
+
+import static io.narrator.model.family.FlamingoFixtures.doubles;
+import static io.narrator.model.family.FlamingoFixtures.longs;
+import static io.narrator.model.family.FlamingoMiniImportTest.logProbs;
+import static io.narrator.model.family.FlamingoMiniImportTest.maxAbs;
+import static io.narrator.model.family.FlamingoMiniImportTest.resample;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.narrator.model.FlamingoConfig;
+import io.narrator.model.FlamingoModel;
+import io.narrator.model.ModelDtype;
+import io.narrator.model.checkpoint.ModelDirectory;
+import io.narrator.model.checkpoint.SafeTensors;
+import io.narrator.model.generate.DecodingOptions;
+import io.narrator.model.generate.GenerationRequest;
+import io.narrator.model.generate.GenerationResult;
+import io.narrator.model.generate.Media;
+import io.narrator.model.generate.TokenListener;
+import io.narrator.model.vision.VisionFeatures;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * OpenFlamingo 3B, 4B and 9B in their released layouts (the tiny fixtures of src/test/python/openflamingo_fixtures.py under
+ * checkpoints/openflamingo/: checkpoint.pt, the MosaicGPT / RedPajama (GPT-NeoX, F16) / MPT-7B (sharded) repositories,
+ * open_clip's ViT-L-14 file, a training checkpoint) imported through {@link ModelImport} as {@code narrator model import
+ * openflamingo} does, loaded with {@link FlamingoModel}, and compared with the fixtures' float64 reference: open_clip's
+ * preprocessed pixels (exact, torchvision's crop rounding included), the patch tokens before ln_post and the resampled
+ * visual tokens (within 1e-5), the prompts' token ids (exact), the log-probabilities of every prompt position over the
+ * whole vocabulary (within 1e-4) and 8 greedy tokens (identical, cached and recomputed). The imports keep every frame of
+ * a media item ({@code --frames-per-media 0}), as the reference's 3-frame item needs; the default (1) is checked on its own.
+ */
+class OpenFlamingoImportTest {
+    static final double FEATURES_TOLERANCE = 1e-5;
+    static final double TOKENS_TOLERANCE = 1e-5;
+    static final double LOG_PROB_TOLERANCE = 1e-4;
+
+    @TempDir static Path tmp;
+
+    /** Measured maximum absolute differences per case, printed at the end (the figures the docs quote). */
+    static final Map<String, double[]> MEASURED = new LinkedHashMap<>();
+
+    static Path root() {
+        return FlamingoFixtures.dir("openflamingo");
+    }
+
+    static JsonNode reference(String name) throws IOException {
+        return FlamingoFixtures.JSON.readTree(Files.readString(root().resolve("reference").resolve(name)));
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                Arguments.of("openflamingo-3b.json", "OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt", "vision/open_clip_pytorch_model.bin"),
+                Arguments.of("openflamingo-3b.json", "OpenFlamingo-3B-training/checkpoint_1.pt", "vision/open_clip_model.safetensors"),
+                Arguments.of("openflamingo-4b.json", "OpenFlamingo-4B-vitl-rpj3b/checkpoint.pt", "vision/open_clip_model.safetensors"),
+                Arguments.of("openflamingo-9b.json", "OpenFlamingo-9B-vitl-mpt7b/checkpoint.pt", "vision"));
+    }
+
+    /** Imports a fixture family; {@code lmRepo} from the reference, the rest as given. */
+    static Path importFixture(JsonNode ref, String checkpoint, String vision, Integer framesPerMedia, String features, Path out) throws IOException {
+        ImportSources sources = new ImportSources(null, root().resolve(checkpoint), root().resolve(ref.get("lm_repo").asText()), root().resolve(vision),
+                null, framesPerMedia, null, null, null, features);
+        ModelImport.run(CheckpointFamilies.of("openflamingo"), sources, out, SafeTensors.Precision.F32, SafeTensors.Progress.NONE);
+        return out;
+    }
+
+    @ParameterizedTest(name = "{1} with {2}")
+    @MethodSource("cases")
+    void anImportedFixtureComputesWhatTheReferenceDoes(String reference, String checkpoint, String vision) throws Exception {
+        JsonNode ref = reference(reference);
+        String label = checkpoint + " + " + vision;
+        Path out = importFixture(ref, checkpoint, vision, 0, null, tmp.resolve("import-" + label.replaceAll("[^A-Za-z0-9]", "-")));
+        JsonNode visionRef = reference("vision.json");
+        try (FlamingoModel model = FlamingoModel.load(ModelDirectory.of(out), Device.cpu(), ModelDtype.F32)) {
+            double[] diffs = new double[5]; // pixels (compared for equality), features, visual tokens, log-probs, next-token log-probs
+            Map<String, VisionFeatures> frames = new HashMap<>();
+            for (var e : (Iterable<Map.Entry<String, JsonNode>>) visionRef.get("images")::fields) {
+                JsonNode image = e.getValue();
+                BufferedImage img = ImageIO.read(root().resolve("reference").resolve(image.get("file").asText()).toFile());
+                float[] pixels = model.preprocessor().apply(img);
+                assertThat(java.util.Arrays.mismatch(pixels, expectedPixels(visionRef, image)))
+                        .as("%s: image %s: first pixel value differing from open_clip's preprocessing", label, e.getKey()).isEqualTo(-1);
+                VisionFeatures f = model.encodePixels(pixels, 1).get(0);
+                diffs[1] = Math.max(diffs[1], maxAbs(f.values(), doubles(image.get("patch_tokens"))));
+                frames.put(e.getKey(), f);
+            }
+            assertThat(diffs[1]).as("%s: vision features (patch tokens before ln_post) max |difference|", label).isLessThanOrEqualTo(FEATURES_TOLERANCE);
+            Map<String, Media> media = new HashMap<>();
+            for (var e : (Iterable<Map.Entry<String, JsonNode>>) ref.get("media_items")::fields) {
+                List<VisionFeatures> list = new ArrayList<>();
+                for (JsonNode frame : e.getValue().get("frames")) list.add(frames.get(frame.asText()));
+                Media item = new Media(list);
+                media.put(e.getKey(), item);
+                diffs[2] = Math.max(diffs[2], maxAbs(resample(model, item), doubles(e.getValue().get("visual_tokens"))));
+            }
+            assertThat(diffs[2]).as("%s: resampled visual tokens max |difference|", label).isLessThanOrEqualTo(TOKENS_TOLERANCE);
+            for (JsonNode prompt : ref.get("prompts")) {
+                String name = label + ": prompt " + prompt.get("name").asText();
+                long[] ids = model.tokenizer().encodePrompt(prompt.get("text").asText());
+                assertThat(ids).as("%s: token ids", name).containsExactly(longs(prompt.get("input_ids")));
+                List<Media> items = new ArrayList<>();
+                for (JsonNode m : prompt.get("media_items")) items.add(media.get(m.asText()));
+                double[][] logProbs = logProbs(model, ids, items);
+                for (int t = 0; t < ids.length; t++) {
+                    diffs[3] = Math.max(diffs[3], maxAbs(logProbs[t], doubles(prompt.get("log_probs").get(t))));
+                    if (t + 1 < ids.length)
+                        diffs[4] = Math.max(diffs[4], Math.abs(logProbs[t][(int) ids[t + 1]] - prompt.get("token_log_probs").get(t).asDouble()));
+                }
+                long[] greedy = longs(prompt.get("greedy").get("tokens"));
+                FlamingoConfig.SpecialTokens special = model.config().specialTokens();
+                assertThat(greedy).as("%s: the reference's greedy tokens hold no stop token (Narrator stops at one)", name)
+                        .doesNotContain((long) special.eos(), (long) special.endOfChunk());
+                for (boolean cached : new boolean[] {true, false}) {
+                    GenerationResult r = model.generate(List.of(new GenerationRequest(prompt.get("text").asText(), items,
+                            DecodingOptions.greedy(greedy.length))), cached, TokenListener.NONE).get(0);
+                    assertThat(r.tokenIds()).as("%s: greedy tokens (%s)", name, cached ? "cached" : "recomputed").containsExactly(greedy);
+                }
+            }
+            assertThat(diffs[3]).as("%s: log-probabilities (every position, whole vocabulary) max |difference|", label)
+                    .isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+            assertThat(diffs[4]).as("%s: log-probabilities of the prompts' next tokens max |difference|", label).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+            MEASURED.put(label, diffs);
+        }
+    }
+
+    /**
+     * open_clip's pixel values of an image: {@code pixel_values_chw} where the reference spells them out, else the crop's
+     * 8-bit levels through the reference's per-channel table.
+     */
+    static float[] expectedPixels(JsonNode visionRef, JsonNode image) {
+        if (image.has("pixel_values_chw")) return FlamingoFixtures.floats(image.get("pixel_values_chw"));
+        float[] table = FlamingoFixtures.floats(visionRef.get("preprocessing").get("normalize_table")); // (256, 3)
+        JsonNode crop = image.get("crop_uint8_hwc"); // (S, S, 3)
+        int s = visionRef.get("preprocessing").get("size").asInt();
+        float[] out = new float[3 * s * s];
+        for (int y = 0; y < s; y++)
+            for (int x = 0; x < s; x++)
+                for (int c = 0; c < 3; c++) out[c * s * s + y * s + x] = table[crop.get((y * s + x) * 3 + c).asInt() * 3 + c];
+        return out;
+    }
+
+    @AfterAll
+    static void report() {
+        System.out.println("OpenFlamingo import exactness (max |difference| from the float64 reference; pixels are compared for equality):");
+        System.out.printf(Locale.ROOT, "%-80s %12s %12s %12s %12s%n", "case", "features", "visual", "log-probs", "next-token");
+        MEASURED.forEach((k, d) -> System.out.printf(Locale.ROOT, "%-80s %12.3e %12.3e %12.3e %12.3e%n", k, d[1], d[2], d[3], d[4]));
+    }
+}
