@@ -142,6 +142,128 @@ class OpenFlamingoImportTest {
         }
     }
 
+    @Test
+    void theDefaultImportReadsTheLatestFrameAndWritesOpenFlamingosConventions() throws Exception {
+        JsonNode ref = reference("openflamingo-4b.json");
+        Path out = importFixture(ref, "OpenFlamingo-4B-vitl-rpj3b/checkpoint.pt", "vision/open_clip_pytorch_model.bin", null, null, tmp.resolve("default"));
+        FlamingoConfig config = ModelDirectory.of(out).config();
+        JsonNode special = ref.get("special_tokens");
+        FlamingoConfig.SpecialTokens s = config.specialTokens();
+        assertThat(new int[] {s.endOfChunk(), s.image(), s.pad(), s.eos()}).as("<|endofchunk|>, <image>, <PAD>, <|endoftext|>")
+                .containsExactly(special.get("endofchunk").asInt(), special.get("media").asInt(), special.get("pad").asInt(), special.get("endoftext").asInt());
+        assertThat(s.hasBos()).as("OpenFlamingo adds no BOS").isFalse();
+        assertThat(s.trainable()).as("the checkpoint's embeddings are the trained ones: no separate rows").isEmpty();
+        assertThat(s.banned()).as("OpenFlamingo's generate bans nothing").isEmpty();
+        assertThat(config.text()).isInstanceOf(FlamingoConfig.GptNeox.class);
+        assertThat(config.text().vocabSize()).as("embedding rows: the tokenizer's length with the three tokens").isEqualTo(special.get("tokenizer_len").asInt());
+        assertThat(((FlamingoConfig.GptNeox) config.text()).parallelResidual()).as("RedPajama-INCITE: sequential residual").isFalse();
+        assertThat(config.crossAttention().everyNLayers()).isEqualTo(ref.get("config").get("cross_attn_every_n_layers").asInt());
+        assertThat(config.crossAttention().placement()).isEqualTo(FlamingoConfig.CrossAttention.LAST_OF_EVERY_N);
+        assertThat(config.crossAttention().heads()).as("OpenFlamingo's default heads").isEqualTo(8);
+        assertThat(config.perceiver().heads()).isEqualTo(8);
+        assertThat(config.perceiver().maxFrames()).as("no temporal embeddings in the release").isZero();
+        assertThat(config.perceiver().framesPerMedia()).as("frames per media by default: the training condition").isEqualTo(1);
+        assertThat(config.vision().features()).isEqualTo(FlamingoConfig.Vision.PATCHES_BEFORE_POST_LAYERNORM);
+        assertThat(config.vision().cropRounding()).isEqualTo(FlamingoConfig.Vision.HALF_EVEN);
+        assertThat(config.source()).as("the LM repo's _name_or_path").isEqualTo(new FlamingoConfig.Source("openflamingo",
+                "togethercomputer/RedPajama-INCITE-Base-3B-v1", "open_clip ViT-L-14 (openai)"));
+        try (FlamingoModel model = FlamingoModel.load(out)) {
+            assertThat(model.prompt(List.of("a cat", "two dogs"))).as("the few-shot prompt format")
+                    .isEqualTo("<image>Output: a cat<|endofchunk|><image>Output: two dogs<|endofchunk|><image>Output:");
+            JsonNode images = reference("vision.json").get("images");
+            List<VisionFeatures> frames = new ArrayList<>();
+            for (String f : List.of("F0", "F1", "F2"))
+                frames.add(model.encode(List.of(ImageIO.read(root().resolve("reference").resolve(images.get(f).get("file").asText()).toFile()))).get(0));
+            assertThat(resample(model, new Media(frames))).as("a three-frame clip is read as its latest frame")
+                    .containsExactly(resample(model, new Media(List.of(frames.get(2)))));
+        }
+    }
+
+    @Test
+    void patchTokensAfterLnPostAreTheDocumentedOption() throws Exception {
+        JsonNode ref = reference("openflamingo-3b.json");
+        JsonNode variant = ref.get("ln_post_variant");
+        Path out = importFixture(ref, "OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt", "vision", null, FlamingoConfig.Vision.PATCHES, tmp.resolve("ln-post"));
+        try (FlamingoModel model = FlamingoModel.load(out)) {
+            assertThat(model.config().vision().features()).isEqualTo(FlamingoConfig.Vision.PATCHES);
+            JsonNode image = reference("vision.json").get("images").get(variant.get("media_items").get(0).asText());
+            VisionFeatures f = model.encode(List.of(ImageIO.read(root().resolve("reference").resolve(image.get("file").asText()).toFile()))).get(0);
+            assertThat(maxAbs(f.values(), doubles(image.get("patch_tokens_after_ln_post")))).isLessThanOrEqualTo(FEATURES_TOLERANCE);
+            Media item = new Media(List.of(f));
+            assertThat(maxAbs(resample(model, item), doubles(variant.get("visual_tokens")))).isLessThanOrEqualTo(TOKENS_TOLERANCE);
+            JsonNode prompt = ref.get("prompts").get(0);
+            assertThat(prompt.get("name").asText()).isEqualTo(variant.get("prompt").asText());
+            long[] ids = model.tokenizer().encodePrompt(prompt.get("text").asText());
+            double[][] logProbs = logProbs(model, ids, List.of(item));
+            assertThat(maxAbs(logProbs[ids.length - 1], doubles(variant.get("last_log_probs")))).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+            for (int t = 0; t + 1 < ids.length; t++)
+                assertThat(Math.abs(logProbs[t][(int) ids[t + 1]] - variant.get("token_log_probs").get(t).asDouble())).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+        }
+    }
+
+    /**
+     * A generated {@code <image>} is text to Narrator: the tokens after it keep attending to the prompt's last image.
+     * OpenFlamingo's {@code generate()} re-conditions the media locations on the generated token alone, so it and every
+     * later token attend to the first image (and in a batch, rows that did not generate one lose their image). Narrator
+     * matches the reference up to the generated {@code <image>} and, by design, not after it.
+     */
+    @Test
+    void aGeneratedMediaMarkerIsTextWhereOpenFlamingosGenerateSwitchesToTheFirstImage() throws Exception {
+        JsonNode ref = reference("openflamingo-3b.json");
+        JsonNode forced = ref.get("forced_generation");
+        Path out = importFixture(ref, "OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt", "vision/open_clip_pytorch_model.bin", null, null, tmp.resolve("forced"));
+        try (FlamingoModel model = FlamingoModel.load(out)) {
+            JsonNode images = reference("vision.json").get("images");
+            List<Media> items = new ArrayList<>();
+            for (JsonNode m : forced.get("media_items"))
+                items.add(new Media(List.of(model.encode(List.of(ImageIO.read(root().resolve("reference").resolve(images.get(m.asText()).get("file").asText())
+                        .toFile()))).get(0))));
+            long[] prompt = model.tokenizer().encodePrompt(forced.get("text").asText());
+            assertThat(prompt).containsExactly(longs(forced.get("input_ids")));
+            long[] continuation = longs(forced.get("continuation"));
+            double[][] rows = fedOneByOne(model, prompt, continuation, items); // (len + 1, W)
+            int media = ref.get("special_tokens").get("media").asInt();
+            int firstMedia = java.util.stream.IntStream.range(0, continuation.length).filter(i -> continuation[i] == media).findFirst().orElseThrow();
+            for (int i = 0; i <= firstMedia; i++) // before the generated <image> is fed: the same distributions
+                assertThat(maxAbs(rows[i], doubles(forced.get("log_probs").get(i)))).as("distribution %d", i).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+            for (int i = firstMedia + 1; i < rows.length; i++) // after it: OpenFlamingo attends to image 1, Narrator still to image 2
+                assertThat(maxAbs(rows[i], doubles(forced.get("log_probs").get(i)))).as("distribution %d", i).isGreaterThan(1e-2);
+        }
+    }
+
+    /** Log-softmax before each continuation token and after the last, the continuation fed through the cache as generated tokens. */
+    static double[][] fedOneByOne(FlamingoModel model, long[] prompt, long[] continuation, List<Media> items) {
+        io.narrator.model.Flamingo f = model.block();
+        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+            List<ai.djl.ndarray.NDArray> row = new ArrayList<>();
+            for (Media item : items) row.add(FlamingoMiniImportTest.frames(m, item));
+            io.narrator.model.FlamingoState state = f.start(m, f.visualTokens(m, List.of(row)), true);
+            state.limitMediaTo(new int[] {prompt.length});
+            double[][] out = new double[continuation.length + 1][];
+            long[] next = prompt;
+            for (int i = 0; i <= continuation.length; i++) {
+                int[][] mask = {new int[next.length]};
+                java.util.Arrays.fill(mask[0], 1);
+                float[] logits = f.forward(m.create(next, new ai.djl.ndarray.types.Shape(1, next.length)), mask, state).toFloatArray(); // (1, T, W)
+                int w = logits.length / next.length;
+                out[i] = logSoftmax(logits, (next.length - 1) * w, w);
+                if (i < continuation.length) next = new long[] {continuation[i]};
+            }
+            return out;
+        }
+    }
+
+    static double[] logSoftmax(float[] logits, int offset, int w) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < w; i++) max = Math.max(max, logits[offset + i]);
+        double sum = 0;
+        for (int i = 0; i < w; i++) sum += Math.exp(logits[offset + i] - max);
+        double log = max + Math.log(sum);
+        double[] out = new double[w];
+        for (int i = 0; i < w; i++) out[i] = logits[offset + i] - log;
+        return out;
+    }
+
     /**
      * open_clip's pixel values of an image: {@code pixel_values_chw} where the reference spells them out, else the crop's
      * 8-bit levels through the reference's per-channel table.
