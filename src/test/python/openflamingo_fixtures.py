@@ -3,8 +3,8 @@
 
 Writes, under --out (src/test/resources/checkpoints/openflamingo in the repository):
   vision/                          open_clip ViT-L-14 "openai" as the hub copy (timm/vit_large_patch14_clip_224.openai)
-                                   holds it: open_clip_pytorch_model.bin (a whole CLIP's state dict), the same tensors as
-                                   open_clip_model.safetensors, and open_clip_config.json (the tiny sizes)
+                                   holds it: open_clip_pytorch_model.bin (a whole CLIP's state dict), the same
+                                   tensors as open_clip_model.safetensors, and open_clip_config.json (the tiny sizes)
   mpt-1b-redpajama-200b/           the LM repo of 3B (MosaicGPT): config.json, pytorch_model.bin (F32), tokenizer files
   RedPajama-INCITE-Base-3B-v1/     the LM repo of 4B (GPT-NeoX): config.json, pytorch_model.bin (F16 + bool buffers)
   mpt-7b/                          the LM repo of 9B (MPT): config.json, 3 F32 shards + pytorch_model.bin.index.json
@@ -18,9 +18,9 @@ Run with Debian's interpreter (torch 1.13 + numpy + PIL; no transformers, open_c
   /usr/bin/python3 src/test/python/openflamingo_fixtures.py --out src/test/resources/checkpoints/openflamingo
 
 Everything is seeded; a second run writes byte-identical files. The reference math is written from the public
-definitions (open_flamingo's factory.py / flamingo.py / flamingo_lm.py / helpers.py / train_utils.py, open_clip 2.16–2.23,
-mosaicml/examples v0.0.4's MosaicGPT, MPT-7B's modeling code, transformers' GPT-NeoX, tokenizers' BPE) and works in
-float64 on the tensors read back from the written files, merged exactly as OpenFlamingo merges them.
+definitions (open_flamingo's factory.py / flamingo.py / flamingo_lm.py / helpers.py / train_utils.py, open_clip
+2.16–2.23, mosaicml/examples v0.0.4's MosaicGPT, MPT-7B's modeling code, transformers' GPT-NeoX, tokenizers' BPE) and
+works in float64 on the tensors read back from the written files, merged exactly as OpenFlamingo merges them.
 """
 
 import argparse
@@ -93,6 +93,17 @@ FAMILIES = {
         weight_seed=SEED + 4, residual_gain=8.0, embed_scale=1.5,
         lm=dict(d_model=32, n_heads=4, n_layers=8, expansion_ratio=4, max_seq_len=64, vocab_size=LM_VOCAB),
         gates=[(0.8, -0.6), (-0.7, 0.5)]),
+    # Not a release: the 4B layout on a Pythia-style GPT-NeoX (rotary on a quarter of each head, parallel residual),
+    # the two options RedPajama-INCITE-Base-3B-v1 does not use, so that an implementation of them is tested too.
+    "4b-variant": dict(
+        name="OpenFlamingo-4B-variant-pythia-style", lm_repo="gpt-neox-variant-pythia-style", lm_kind="gpt_neox",
+        xattn_every=2, hub_lm=None, reference="openflamingo-4b-variant.json", variant=True,
+        weight_seed=SEED + 4, residual_gain=4.0, embed_scale=1.0, head_scale=10.0,
+        prompts=("zero_shot", "few_shot", "text_first"),
+        lm=dict(hidden_size=32, num_attention_heads=2, num_hidden_layers=4, intermediate_size=128, rotary_pct=0.25,
+                rotary_emb_base=10000, use_parallel_residual=True, max_position_embeddings=64, layer_norm_eps=1e-5,
+                vocab_size=LM_VOCAB),
+        gates=[(0.5, -0.8), (-0.7, 0.6)]),
 }
 
 # weight_seed, residual_gain, embed_scale, head_scale: picked from a scan of seeds SEED + 1 … for greedy margins
@@ -102,14 +113,15 @@ FAMILIES = {
 REAL = dict(
     vision=dict(VISION, image_size=224, patch_size=14, width=1024, layers=24, head_width=64),
     text=dict(context_length=77, vocab_size=49408, width=768, heads=12, layers=12), embed_dim=768,
-    perceiver=dict(depth=6, dim_head=64, heads=8, num_latents=64, ff_mult=4), xattn=dict(dim_head=64, heads=8, ff_mult=4),
+    perceiver=dict(depth=6, dim_head=64, heads=8, num_latents=64, ff_mult=4),
+    xattn=dict(dim_head=64, heads=8, ff_mult=4),
     tokenizer_len=50277,
     lm={"3b": dict(d_model=2048, n_heads=16, n_layers=24, mlp_ratio=4, max_seq_len=2048, vocab_size=50432),
         "4b": dict(hidden_size=2560, num_attention_heads=32, num_hidden_layers=32, intermediate_size=10240,
                    rotary_pct=1.0, rotary_emb_base=10000, use_parallel_residual=False, max_position_embeddings=2048,
                    layer_norm_eps=1e-5, vocab_size=50432),
         "9b": dict(d_model=4096, n_heads=32, n_layers=32, expansion_ratio=4, max_seq_len=2048, vocab_size=50432)},
-    files={"vision": 1.71e9,                                   # timm/vit_large_patch14_clip_224.openai (whole CLIP, F32)
+    files={"vision": 1.71e9,                           # timm/vit_large_patch14_clip_224.openai (whole CLIP, F32)
            "3b": dict(checkpoint=4.19e9, lm=[5.25e9]),         # mpt-1b pytorch_model.bin F32
            "4b": dict(checkpoint=5.01e9, lm=[5.69e9]),         # RedPajama pytorch_model.bin F16 + BoolStorage
            "9b": dict(checkpoint=5.54e9, lm=[9.95e9, 9.93e9])},  # anas-awadalla/mpt-7b: first two of three F32 shards
@@ -171,8 +183,9 @@ def bytes_in_vocab_order():
 class NeoxTokenizer:
     """tokenizers' pipeline for gpt-neox-20b's tokenizer.json: (1) cut out the added tokens that are not normalized
     (the special ones) on the raw text, leftmost-longest; (2) NFC-normalize each remaining piece; (3) cut out the
-    normalized added tokens (the space runs) on it, leftmost-longest; (4) split the rest with GPT-2's pattern (ByteLevel,
-    no prefix space), map bytes to symbols, apply BPE merges by rank. No BOS/EOS is added (ByteLevel post-processor)."""
+    normalized added tokens (the space runs) on it, leftmost-longest; (4) split the rest with GPT-2's pattern
+    (ByteLevel, no prefix space), map bytes to symbols, apply BPE merges by rank. No BOS/EOS is added (ByteLevel
+    post-processor)."""
 
     def __init__(self, vocab, merges, added):
         self.vocab = dict(vocab)                    # model vocabulary, content -> id
@@ -356,7 +369,8 @@ class OcResidualAttentionBlock(nn.Module):          # open_clip transformer.py R
 class OcTransformer(nn.Module):
     def __init__(self, width, layers, heads, mlp_ratio=4.0, device=None):
         super().__init__()
-        self.resblocks = nn.ModuleList([OcResidualAttentionBlock(width, heads, mlp_ratio, device) for _ in range(layers)])
+        self.resblocks = nn.ModuleList([OcResidualAttentionBlock(width, heads, mlp_ratio, device)
+                                        for _ in range(layers)])
 
 
 class OcVisionTransformer(nn.Module):               # open_clip VisionTransformer (no attentional pool)
@@ -730,7 +744,8 @@ def init_weights(model, seed, residual_gain=1.0, embed_scale=0.5, head_scale=1.0
                 module.proj.copy_(randn(*module.proj.shape) / math.sqrt(module.proj.shape[0]))
             elif isinstance(module, OcCLIP):
                 module.positional_embedding.copy_(0.5 * randn(*module.positional_embedding.shape))
-                module.text_projection.copy_(randn(*module.text_projection.shape) / math.sqrt(module.text_projection.shape[0]))
+                proj = module.text_projection
+                proj.copy_(randn(*proj.shape) / math.sqrt(proj.shape[0]))
             elif isinstance(module, PerceiverResampler):
                 module.latents.copy_(randn(*module.latents.shape))
 
@@ -786,7 +801,8 @@ def mpt_config(c):
         "attn_config": {"alibi": True, "alibi_bias_max": 8, "attn_impl": "torch", "attn_pdrop": 0,
                         "attn_type": "multihead_attention", "attn_uses_sequence_id": False, "clip_qkv": None,
                         "prefix_lm": False, "qk_ln": False, "softmax_scale": None},
-        "auto_map": {"AutoConfig": "configuration_mpt.MPTConfig", "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM"},
+        "auto_map": {"AutoConfig": "configuration_mpt.MPTConfig",
+                     "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM"},
         "d_model": c["d_model"], "emb_pdrop": 0, "embedding_fraction": 1.0, "expansion_ratio": c["expansion_ratio"],
         "init_config": {"emb_init_std": None, "emb_init_uniform_lim": None, "fan_mode": "fan_in",
                         "init_div_is_residual": True, "init_gain": 0, "init_nonlinearity": "relu", "init_std": 0.02,
@@ -875,7 +891,8 @@ def write_lm_repo(out, fam, tok):
         # shard like the hub's three F32 shards (9.95 GB, 9.93 GB, the rest under "10GB"): the tiny limit is the
         # smallest fraction of the total, from 37.6 % (10 / 26.6) up, that gives three shards
         total = sum(t.numel() * dtype_bytes(t) for t in sd.values())
-        limit = next(total * pct // 1000 for pct in range(376, 1000) if len(shard_checkpoint(sd, total * pct // 1000)[0]) == 3)
+        limit = next(total * pct // 1000 for pct in range(376, 1000)
+                     if len(shard_checkpoint(sd, total * pct // 1000)[0]) == 3)
         shards, index = shard_checkpoint(sd, limit)
         assert len(shards) == 3, len(shards)
         for name, shard in shards:
@@ -943,7 +960,7 @@ def build_openflamingo(out, key, tok, clip):
             block.attn_gate.fill_(attn)          # non-zero gates: the released ones are trained, not 0
             block.ff_gate.fill_(ffw)
     emb = lm.get_input_embeddings().weight
-    with torch.no_grad():                    # trained input embeddings: every row moved, so the LM file's rows are stale
+    with torch.no_grad():                    # trained input embeddings: every row moved (the LM file's rows are stale)
         emb.add_(0.5 * fam["embed_scale"] * torch.randn(emb.shape, generator=g))
 
     ddp = DDP(model)
@@ -1370,6 +1387,8 @@ def family_reference(out, key, tok, feats):
         media[name] = perceiver_ref(w, torch.stack([feats[f]["before_ln_post"] for f in frames]))
     prompts = []
     for pname, text, items in PROMPTS:
+        if "prompts" in fam and pname not in fam["prompts"]:
+            continue
         ids = tok.encode(text)
         ml = [1 if i == media_id else 0 for i in ids]
         assert sum(ml) == len(items), (pname, ids)
@@ -1386,7 +1405,8 @@ def family_reference(out, key, tok, feats):
         entry = {
             "name": pname, "text": text, "media_items": items, "media_frames": [MEDIA_ITEMS[m] for m in items],
             "input_ids": ids, "tokens": [tok.id_to_token[i] for i in ids], "media_locations": ml,
-            "text_time": text_time.tolist(), "log_probs_shape": list(logp.shape), "log_probs": [ff.rounded(r) for r in logp],
+            "text_time": text_time.tolist(), "log_probs_shape": list(logp.shape),
+            "log_probs": [ff.rounded(r) for r in logp],
             "token_log_probs": ff.rounded([float(logp[i, ids[i + 1]]) for i in range(len(ids) - 1)]),
         }
         tokens, steps, fed, margins, diff = run_generation(w, fam, ids, visual, media_id, steps=GREEDY_STEPS)
@@ -1587,6 +1607,225 @@ def cross_checks(clip_w, out):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# A second, literal path in float32, written the way the sources compute (batch dims, absolute ALiBi bias sliced from
+# max_seq_len, HF's rotary cos/sin cache gathered by position_ids, MaskedCrossAttention's use_cached_media branch and
+# FlamingoLMMixin's conditioning state), run from the written files, against the float64 reference.
+# ----------------------------------------------------------------------------------------------------------------
+
+class LiteralOpenFlamingo:
+    def __init__(self, w, fam):
+        self.w = {k: v.float() for k, v in w.items()}
+        self.fam, self.kind, self.c = fam, fam["lm_kind"], fam["lm"]
+        self.media_locations = None          # FlamingoLayer.media_locations (the same for every layer)
+        self.vis_x = None
+
+    def lin(self, x, p):
+        return lin(x, self.w, p)
+
+    def ln(self, x, p, eps=1e-5):
+        return ln(x, self.w, p, eps)
+
+    def perceiver(self, x):                                   # x (b, T, F, v, D)
+        b, T, Fr, v, D = x.shape
+        x = x.reshape(b, T, Fr * v, D)
+        lat = self.w["perceiver.latents"].expand(b, T, -1, -1)
+        h, dh = PERCEIVER["heads"], PERCEIVER["dim_head"]
+        for i in range(PERCEIVER["depth"]):
+            a = "perceiver.layers.%d.0." % i
+            xm, lt = self.ln(x, a + "norm_media"), self.ln(lat, a + "norm_latents")
+            q = self.lin(lt, a + "to_q")
+            k, v_ = self.lin(torch.cat((xm, lt), dim=-2), a + "to_kv").chunk(2, dim=-1)
+            q, k, v_ = (t.reshape(*t.shape[:3], h, dh).permute(0, 3, 1, 2, 4) for t in (q, k, v_))
+            q = q * dh ** -0.5
+            sim = torch.einsum("...id,...jd->...ij", q, k)
+            attn = (sim - sim.amax(dim=-1, keepdim=True)).softmax(dim=-1)
+            out = torch.einsum("...ij,...jd->...id", attn, v_).permute(0, 2, 3, 1, 4).reshape(b, T, -1, h * dh)
+            lat = self.lin(out, a + "to_out") + lat
+            lat = feed_forward_ref(lat, self.w, "perceiver.layers.%d.1" % i) + lat
+        return self.ln(lat, "perceiver.norm")
+
+    def xattn(self, x, p, use_cached_media):                 # helpers.MaskedCrossAttention + gates, batch 1
+        media = self.vis_x
+        T_txt = x.shape[1]
+        _, T_img, n = media.shape[:3]
+        h, dh = XATTN["heads"], XATTN["dim_head"]
+        y = self.ln(x, p + "attn.norm")
+        q = self.lin(y, p + "attn.to_q")
+        k, v = self.lin(media.reshape(1, T_img * n, -1), p + "attn.to_kv").chunk(2, dim=-1)
+        q, k, v = (t.reshape(1, t.shape[1], h, dh).transpose(1, 2) for t in (q, k, v))
+        q = q * dh ** -0.5
+        sim = q @ k.transpose(-1, -2)
+        media_time = torch.arange(T_img) + 1
+        if use_cached_media:
+            text_time = torch.count_nonzero(self.media_locations, dim=1)[:, None].expand(1, T_txt)
+        else:
+            text_time = self.media_locations.cumsum(dim=-1)
+        mask = text_time[:, None, :, None] == media_time.repeat_interleave(n)[None, None, None, :]
+        sim = sim.masked_fill(~mask, -torch.finfo(sim.dtype).max)
+        attn = (sim - sim.amax(dim=-1, keepdim=True)).softmax(dim=-1)
+        attn = attn.masked_fill((text_time == 0)[:, None, :, None], 0.0)
+        out = self.lin((attn @ v).transpose(1, 2).reshape(1, T_txt, h * dh), p + "attn.to_out")
+        x = out * torch.tanh(self.w[p + "attn_gate"]) + x
+        return feed_forward_ref(x, self.w, p + "ff") * torch.tanh(self.w[p + "ff_gate"]) + x
+
+    def mpt_attention(self, x, p, past, heads, max_len):     # examples attention.py / MPT-7B attention.py, torch impl
+        q, k, v = self.lin(x, p + "Wqkv").chunk(3, dim=2)
+        if self.kind == "mosaic_gpt":
+            q, k = self.ln(q, p + "q_ln"), self.ln(k, p + "k_ln")
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=1), torch.cat([past[1], v], dim=1)
+        present = (k, v)
+        slopes = alibi_slopes(heads).float().view(1, heads, 1, 1)
+        bias = torch.arange(1 - max_len, 1, dtype=torch.float32).view(1, 1, 1, max_len) * slopes
+        s_q, s_k = q.shape[1], k.shape[1]
+        bias = bias[:, :, -s_q:, -s_k:]
+        qh = q.reshape(1, s_q, heads, -1).transpose(1, 2)
+        kh = k.reshape(1, s_k, heads, -1).permute(0, 2, 3, 1)                   # b h d s: includes key.t()
+        vh = v.reshape(1, s_k, heads, -1).transpose(1, 2)
+        att = qh.matmul(kh) * (1 / math.sqrt(qh.shape[-1])) + bias
+        s = max(s_q, s_k)
+        causal = ~torch.ones(s, s, dtype=torch.float16).tril().bool()[-s_q:, -s_k:]
+        att = att.masked_fill(causal.view(1, 1, s_q, s_k), torch.finfo(att.dtype).min).softmax(dim=-1)
+        out = att.matmul(vh).transpose(1, 2).reshape(1, s_q, -1)
+        return self.lin(out, p + "out_proj"), present
+
+    def neox_attention(self, x, p, past, position_ids):      # transformers GPTNeoXAttention (4.28)
+        c = self.c
+        H = c["num_attention_heads"]
+        hs = c["hidden_size"] // H
+        rot = int(hs * c["rotary_pct"])
+        qkv = self.lin(x, p + "query_key_value").view(1, x.shape[1], H, 3 * hs)
+        q, k, v = (qkv[..., i * hs:(i + 1) * hs].permute(0, 2, 1, 3) for i in range(3))
+        inv_freq = 1.0 / (c["rotary_emb_base"] ** (torch.arange(0, rot, 2).float() / rot))
+        t = torch.arange(c["max_position_embeddings"], dtype=torch.float32)
+        emb = torch.cat([torch.einsum("i,j->ij", t, inv_freq)] * 2, dim=-1)
+        cos, sin = emb.cos()[position_ids][None, None], emb.sin()[position_ids][None, None]   # (1, 1, L, rot)
+
+        def rotate_half(z):
+            return torch.cat((-z[..., z.shape[-1] // 2:], z[..., :z.shape[-1] // 2]), dim=-1)
+        qr, kr = q[..., :rot], k[..., :rot]
+        q = torch.cat((qr * cos + rotate_half(qr) * sin, q[..., rot:]), dim=-1)
+        k = torch.cat((kr * cos + rotate_half(kr) * sin, k[..., rot:]), dim=-1)
+        if past is not None:
+            k, v = torch.cat((past[0], k), dim=-2), torch.cat((past[1], v), dim=-2)
+        q_len, k_len = q.shape[-2], k.shape[-2]
+        mask = torch.tril(torch.ones(k_len, k_len, dtype=torch.bool))[k_len - q_len:k_len, :k_len]
+        scores = torch.baddbmm(torch.zeros(H, q_len, k_len), q[0], k[0].transpose(1, 2), beta=1.0,
+                               alpha=1.0 / math.sqrt(hs))
+        scores = torch.where(mask, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        out = torch.matmul(scores.softmax(dim=-1), v[0])[None].permute(0, 2, 1, 3).reshape(1, q_len, H * hs)
+        return self.lin(out, p + "dense"), (k, v)
+
+    def lm_forward(self, input_ids, past):
+        """FlamingoLMMixin.forward: condition media locations unless cached media are in use, then the LM."""
+        media_locations = input_ids == self.media_id
+        use_cached = self.media_locations is not None and not bool(media_locations.any())
+        if not use_cached:
+            self.media_locations = media_locations
+        kind, c = self.kind, self.c
+        x = self.w["lm." + INPUT_EMBEDDING[kind]][input_ids]
+        past_len = 0 if past is None else past[0][0].shape[-2 if kind == "gpt_neox" else 1]
+        position_ids = torch.arange(past_len, past_len + input_ids.shape[1])
+        presents = []
+        for i in range(lm_layers(kind, c)):
+            if (i + 1) % self.fam["xattn_every"] == 0:
+                x = self.xattn(x, "xattn.%d." % i, use_cached)
+            layer_past = None if past is None else past[i]
+            if kind == "gpt_neox":
+                p = "lm.gpt_neox.layers.%d." % i
+                eps = c["layer_norm_eps"]
+                a, pres = self.neox_attention(self.ln(x, p + "input_layernorm", eps), p + "attention.", layer_past,
+                                              position_ids)
+                mlp = lambda z: self.lin(F.gelu(self.lin(z, p + "mlp.dense_h_to_4h")), p + "mlp.dense_4h_to_h")  # noqa
+                if c["use_parallel_residual"]:
+                    x = mlp(self.ln(x, p + "post_attention_layernorm", eps)) + a + x
+                else:
+                    a = a + x
+                    x = mlp(self.ln(a, p + "post_attention_layernorm", eps)) + a
+            else:
+                p = "lm.transformer.blocks.%d." % i
+                n1, n2, up, down = (("ln_1", "ln_2", "mlp.mlp_up", "mlp.mlp_down") if kind == "mosaic_gpt"
+                                    else ("norm_1", "norm_2", "ffn.up_proj", "ffn.down_proj"))
+                b, pres = self.mpt_attention(self.ln(x, p + n1), p + "attn.", layer_past, c["n_heads"],
+                                             c["max_seq_len"])
+                x = x + b
+                x = x + self.lin(F.gelu(self.lin(self.ln(x, p + n2), p + up)), p + down)
+            presents.append(pres)
+        if kind == "gpt_neox":
+            x = self.ln(x, "lm.gpt_neox.final_layer_norm", c["layer_norm_eps"])
+            return x @ self.w["lm.embed_out.weight"].T, presents
+        x = self.ln(x, "lm.transformer." + ("ln_f" if kind == "mosaic_gpt" else "norm_f"))
+        return F.linear(x, self.w["lm.transformer.wte.weight"]), presents
+
+    def generate(self, vision_x, ids, media_id, steps=None, forced=None):
+        """Flamingo.generate + a greedy HF loop with past_key_values; returns the per-step log-softmax rows."""
+        self.media_id = media_id
+        self.media_locations = None
+        self.vis_x = self.perceiver(vision_x) if vision_x is not None else torch.zeros(
+            1, 1, PERCEIVER["num_latents"], VISION["width"])      # (b, T_img, n, D)
+        logits, past = self.lm_forward(torch.tensor([ids]), None)
+        rows, tokens = [logits[0, -1]], []
+        n = len(forced) if forced is not None else steps
+        for step in range(n):
+            tok = forced[step] if forced is not None else int(rows[-1].argmax())
+            tokens.append(tok)
+            if forced is None and step + 1 == n:
+                break
+            logits, past = self.lm_forward(torch.tensor([[tok]]), past)
+            rows.append(logits[0, -1])
+        return tokens, torch.log_softmax(torch.stack(rows), -1)
+
+
+def literal_check(out, key, tok, clip_sd, ref):
+    """The literal float32 path from the files (vision included) against the float64 reference: prompt and generation
+    log-probabilities within 1e-3, the same greedy tokens. Returns the largest difference seen."""
+    fam = FAMILIES[key]
+    w, _ = merged_weights(out, key, len(tok))
+    model = LiteralOpenFlamingo(w, fam)
+    clip = OcCLIP(VISION, TEXT, EMBED_DIM)
+    clip.load_state_dict(clip_sd)
+    visual = clip.visual
+    media_id = tok.token_id(MEDIA)
+
+    def vision_tokens(name):                                   # open_clip VisionTransformer, 2.16-2.22 tokens
+        img = Image.open(image_path(out, name))
+        _, _, _, pixels = open_clip_preprocess(img, VISION["image_size"])
+        with torch.no_grad():
+            x = visual.conv1(torch.from_numpy(pixels)[None])
+            x = x.reshape(1, x.shape[1], -1).permute(0, 2, 1)
+            x = torch.cat([visual.class_embedding + torch.zeros(1, 1, x.shape[-1]), x], dim=1)
+            x = visual.ln_pre(x + visual.positional_embedding).permute(1, 0, 2)
+            for r in visual.transformer.resblocks:
+                a = r.ln_1(x)
+                x = x + r.attn(a, a, a, need_weights=False)[0]
+                hdn = r.mlp.c_fc(r.ln_2(x))
+                x = x + r.mlp.c_proj(hdn * torch.sigmoid(1.702 * hdn))
+            return x.permute(1, 0, 2)[0, 1:]
+
+    worst = 0.0
+    entries = {p["name"]: p for p in ref["prompts"]}
+    with torch.no_grad():
+        for pname, text, items in PROMPTS:
+            if pname not in entries:
+                continue
+            frames = [[vision_tokens(f) for f in MEDIA_ITEMS[m]] for m in items]
+            vision_x = torch.stack([torch.stack(fr) for fr in frames])[None] if items else None
+            e = entries[pname]
+            tokens, rows = model.generate(vision_x, e["input_ids"], media_id, steps=GREEDY_STEPS)
+            assert tokens == e["greedy"]["tokens"], (key, pname, tokens, e["greedy"]["tokens"])
+            lp = [float(rows[i, t]) for i, t in enumerate(tokens)]
+            worst = max(worst, max(abs(a - b) for a, b in zip(lp, e["greedy"]["token_log_probs"])))
+        fe = ref["forced_generation"]
+        vision_x = torch.stack([torch.stack([vision_tokens(f) for f in MEDIA_ITEMS[m]])
+                                for m in fe["media_items"]])[None]
+        _, rows = model.generate(vision_x, fe["input_ids"], media_id, forced=fe["continuation"])
+        lp = [float(rows[i, t]) for i, t in enumerate(fe["continuation"])]
+        worst = max(worst, max(abs(a - b) for a, b in zip(lp, fe["continuation_log_probs"])))
+    assert worst < 1e-3, (key, worst)
+    return worst
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The real files' sizes from the same module trees at the real shapes (on the meta device: nothing is allocated).
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -1605,6 +1844,8 @@ def real_sizes():
     clip = OcCLIP(REAL["vision"], REAL["text"], REAL["embed_dim"], device=meta).state_dict()
     report["vision open_clip_pytorch_model.bin"] = (state_bytes(clip), REAL["files"]["vision"], len(clip))
     for key, fam in FAMILIES.items():
+        if fam.get("variant"):
+            continue
         kind, c = fam["lm_kind"], REAL["lm"][key]
         lm = build_lm(kind, c, device=meta)
         if kind == "gpt_neox":                                   # F16 file: floating tensors in half, bools as they are
@@ -1735,10 +1976,12 @@ def main(argv=None):
     feats, vision_doc = vision_reference(out, clip_w)
     assert vision_doc["images"]["D"]["crop_left"] != vision_doc["images"]["D"]["crop_left_floor"]
     ff.write_reference_json(os.path.join(out, "reference", "vision.json"), vision_doc)
+    literal = {}
     for key, fam in FAMILIES.items():
         ref = family_reference(out, key, tok, feats)
         ref["vision_reference"] = "vision.json"
         ff.write_reference_json(os.path.join(out, "reference", fam["reference"]), ref)
+        literal[key] = literal_check(out, key, tok, clip_sd, ref)
 
     cases = [t for _, t, _ in PROMPTS] + [FORCED[1]] + BPE_CORPUS + TOKENIZATION_TEXTS
     ff.write_reference_json(os.path.join(out, "reference", "tokenization.json"), {
@@ -1758,9 +2001,12 @@ def main(argv=None):
                 if rel != os.path.join("reference", "manifest.json"):
                     manifest[rel] = {"bytes": os.path.getsize(path), "sha256": ff.sha256(path)}
     ff.write_json(os.path.join(out, "reference", "manifest.json"),
-                  {"seed": SEED, "real_release_sizes": sizes, "files": manifest})
+                  {"seed": SEED, "real_release_sizes": sizes,
+                   "literal_float32_path_max_abs_log_prob_diff": {k: float("%.3g" % v) for k, v in literal.items()},
+                   "files": manifest})
     total = sum(v["bytes"] for v in manifest.values())
     print("wrote %d files, %.2f MB, under %s" % (len(manifest), total / 1e6, out))
+    print("literal float32 path vs float64 reference, max |log-prob difference|: %s" % literal)
     for name, info in sizes.items():
         print("%-70s %14d bytes of tensors in %5d keys; hub lists %d" % (
             name, info["tensor_bytes"], info["keys"], info["hub_listed_bytes"]))
