@@ -227,8 +227,9 @@ final class OpenFlamingoFamily implements CheckpointFamily {
         List<Integer> expected = new ArrayList<>();
         for (int l = 0; l < text.layers(); l++) if ((l + 1) % every == 0) expected.add(l);
         if (!new ArrayList<>(xattn).equals(expected))
-            throw new IOException(ckpt + ": cross-attention blocks sit before decoder layers " + xattn + ", which is not before every " + every
-                    + "th of the language model's " + text.layers() + " layers (" + expected + ")");
+            throw new IOException(ckpt + ": cross-attention blocks sit before decoder layers " + xattn + ", but the language model of "
+                    + lm.config() + " has " + text.layers() + " layers, which would have them before " + expected + " (every " + ordinal(every)
+                    + "): is the checkpoint for this language model?");
         int heads = s.perceiverHeads() != null ? s.perceiverHeads() : DEFAULT_HEADS;
         int xheads = s.crossAttentionHeads() != null ? s.crossAttentionHeads() : DEFAULT_HEADS;
         int dv = vision.hiddenSize();
@@ -260,8 +261,9 @@ final class OpenFlamingoFamily implements CheckpointFamily {
                 framesPerMedia);
         FlamingoConfig.CrossAttention cross = new FlamingoConfig.CrossAttention(every, xheads, xinner / xheads, xff / text.width(), true,
                 FlamingoConfig.CrossAttention.LAST_OF_EVERY_N, "gelu");
-        notes.add(String.format(Locale.ROOT, "language model: %s from %s (%d layers, width %d), cross-attention before every %d%s (%d blocks)",
-                describe(lm), lm.config(), text.layers(), text.width(), every, every == 1 ? "" : "th layer from the " + every + "th", xattn.size()));
+        notes.add(String.format(Locale.ROOT, "language model: %s from %s (%d layers, width %d), cross-attention before %s (%d blocks)",
+                describe(lm), lm.config(), text.layers(), text.width(), every == 1 ? "every layer" : "every " + ordinal(every) + " layer from the "
+                        + ordinal(every), xattn.size()));
         notes.add(String.format(Locale.ROOT, "resampler: %d layers, %d latents, %d heads x %d%s; cross-attention: %d heads x %d%s", depth.size(),
                 latents[0], heads, inner / heads, s.perceiverHeads() == null ? " (OpenFlamingo's default heads: the weights do not tell)" : "", xheads,
                 xinner / xheads, s.crossAttentionHeads() == null ? " (OpenFlamingo's default)" : ""));
@@ -305,6 +307,18 @@ final class OpenFlamingoFamily implements CheckpointFamily {
         HubJson c = HubJson.read(lm.config(), "the language model's configuration");
         String name = c.text("_name_or_path", "");
         return name.isBlank() || name.startsWith("/") ? dir.getFileName().toString() : name;
+    }
+
+    /** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st, … */
+    static String ordinal(int n) {
+        int tens = n % 100;
+        String suffix = tens >= 11 && tens <= 13 ? "th" : switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return n + suffix;
     }
 
     private static TreeSet<Integer> indices(Map<String, long[]> shapes, Pattern p) {
