@@ -107,9 +107,11 @@ final class ModelCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model directory to write (new or empty).")
         Path out;
 
-        @Option(names = "--precision", paramLabel = "f32|f16", defaultValue = "f32", converter = PrecisionConverter.class,
-                description = "Float type of the written weights (default: ${DEFAULT-VALUE}); f16 halves the file, values rounded to half "
-                        + "precision. bf16 is refused: DJL 0.36's PyTorch engine has no bfloat16 arrays.")
+        @Option(names = "--precision", paramLabel = "f32|f16|bf16", defaultValue = "f32", converter = PrecisionConverter.class,
+                description = "Float type of the written weights (default: ${DEFAULT-VALUE}). f16 and bf16 halve the file: f16 rounds to "
+                        + "half precision (5 exponent bits: values beyond 65504 overflow), bf16 keeps float32's range with 8 mantissa bits and "
+                        + "copies bfloat16 weights bit for bit. The model still loads and computes in f32 or f16 (--dtype): DJL 0.36's PyTorch "
+                        + "engine has no bfloat16 arrays, so bf16 weights are widened as they are read.")
         SafeTensors.Precision precision;
 
         @Option(names = "--frames-per-media", paramLabel = "N",
@@ -138,16 +140,14 @@ final class ModelCommand implements Runnable {
 
         @Spec CommandSpec spec;
 
-        /** {@code f32} or {@code f16}. */
+        /** {@code f32}, {@code f16} or {@code bf16}. */
         static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<SafeTensors.Precision> {
             @Override
             public SafeTensors.Precision convert(String value) {
                 for (SafeTensors.Precision p : SafeTensors.Precision.values())
                     if (p.name().equalsIgnoreCase(value)) return p;
-                if (value.equalsIgnoreCase("bf16") || value.equalsIgnoreCase("bfloat16"))
-                    throw new picocli.CommandLine.TypeConversionException("bf16 is not written: DJL 0.36's PyTorch engine has no bfloat16 arrays "
-                            + "(creating one aborts the JVM), so a bf16 model could not be loaded; use f16 (half the size of f32) or f32");
-                throw new picocli.CommandLine.TypeConversionException("unknown precision '" + value + "': expected f32 or f16");
+                if (value.equalsIgnoreCase("bfloat16")) return SafeTensors.Precision.BF16;
+                throw new picocli.CommandLine.TypeConversionException("unknown precision '" + value + "': expected f32, f16 or bf16");
             }
         }
 

@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.ModelDtype;
+import io.narrator.model.checkpoint.Checkpoint;
+import io.narrator.model.checkpoint.DType;
+import io.narrator.model.checkpoint.Float16;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.model.checkpoint.SafeTensors;
 import io.narrator.model.generate.DecodingOptions;
@@ -72,7 +75,8 @@ class OpenFlamingoImportTest {
                 Arguments.of("openflamingo-3b.json", "OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt", "vision/open_clip_pytorch_model.bin"),
                 Arguments.of("openflamingo-3b.json", "OpenFlamingo-3B-training/checkpoint_1.pt", "vision/open_clip_model.safetensors"),
                 Arguments.of("openflamingo-4b.json", "OpenFlamingo-4B-vitl-rpj3b/checkpoint.pt", "vision/open_clip_model.safetensors"),
-                Arguments.of("openflamingo-9b.json", "OpenFlamingo-9B-vitl-mpt7b/checkpoint.pt", "vision"));
+                Arguments.of("openflamingo-9b.json", "OpenFlamingo-9B-vitl-mpt7b/checkpoint.pt", "vision"),
+                Arguments.of("openflamingo-4b-variant.json", "OpenFlamingo-4B-variant-pythia-style/checkpoint.pt", "vision/open_clip_pytorch_model.bin"));
     }
 
     /** Imports a fixture family; {@code lmRepo} from the reference, the rest as given. */
@@ -198,6 +202,48 @@ class OpenFlamingoImportTest {
             assertThat(maxAbs(logProbs[ids.length - 1], doubles(variant.get("last_log_probs")))).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
             for (int t = 0; t + 1 < ids.length; t++)
                 assertThat(Math.abs(logProbs[t][(int) ids[t + 1]] - variant.get("token_log_probs").get(t).asDouble())).isLessThanOrEqualTo(LOG_PROB_TOLERANCE);
+        }
+    }
+
+    /**
+     * A language model released in bfloat16 (as mosaicml saves MPT) imported with {@code --precision bf16}: its tensors are
+     * written bit for bit, the float32 ones rounded to nearest even, and the model loads them widened to float32.
+     */
+    @Test
+    void aBfloat16LanguageModelIsKeptBitForBitAndWidenedOnLoad() throws Exception {
+        JsonNode ref = reference("openflamingo-3b.json");
+        Path repo = root().resolve(ref.get("lm_repo").asText());
+        Path lm = Files.createDirectories(tmp.resolve("mpt-1b-bf16"));
+        try (Stream<Path> files = Files.list(repo)) {
+            for (Path f : (Iterable<Path>) files::iterator)
+                if (!f.getFileName().toString().equals("pytorch_model.bin")) Files.copy(f, lm.resolve(f.getFileName()));
+        }
+        try (Checkpoint c = Checkpoint.open(repo.resolve("pytorch_model.bin"))) {
+            SafeTensors.write(lm.resolve("model.safetensors"), c.readAll().values(), SafeTensors.Precision.BF16, Map.of());
+        }
+        Path checkpoint = root().resolve("OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt");
+        Path out = tmp.resolve("bf16");
+        ModelImport.run(CheckpointFamilies.of("openflamingo"), new ImportSources(null, checkpoint, lm, root().resolve("vision"), null, null, null,
+                null, null, null), out, SafeTensors.Precision.BF16, SafeTensors.Progress.NONE);
+        try (Checkpoint source = Checkpoint.open(lm.resolve("model.safetensors")); Checkpoint released = Checkpoint.open(checkpoint);
+                Checkpoint written = ModelDirectory.of(out).weights(); FlamingoModel model = FlamingoModel.load(ModelDirectory.of(out), Device.cpu(),
+                        ModelDtype.F32)) {
+            Map<String, float[]> loaded = new HashMap<>();
+            for (io.narrator.model.checkpoint.Tensor t : io.narrator.model.checkpoint.ModelWeights.tensors(model.block())) loaded.put(t.name(), t.values());
+            for (String name : written.names()) {
+                assertThat(written.info(name).dtype()).as(name).isEqualTo(DType.BF16);
+                assertThat(loaded.get(name)).as("%s: loaded as float32, exactly the file's values", name).containsExactly(written.readFloats(name));
+            }
+            int kept = 0;
+            for (String name : source.names()) {
+                if (!written.contains(name) || name.equals("transformer.wte.weight")) continue; // MosaicGPT names that are MPT's too
+                assertThat(written.readFloats(name)).as("%s: the bfloat16 values bit for bit", name).containsExactly(source.readFloats(name));
+                kept++;
+            }
+            assertThat(kept).as("decoder tensors compared").isGreaterThanOrEqualTo(9);
+            float[] latents = released.readFloats("perceiver.latents");
+            for (int i = 0; i < latents.length; i++) latents[i] = Float16.bf16ToFloat(Float16.bf16FromFloat(latents[i]));
+            assertThat(written.readFloats("perceiver.latents")).as("float32 rounded to nearest even").containsExactly(latents);
         }
     }
 
