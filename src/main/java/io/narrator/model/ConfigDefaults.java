@@ -39,7 +39,9 @@ public final class ConfigDefaults {
             new Key("special_tokens", "media_markers", NullNode.instance),
             new Key("special_tokens", "bos", IntNode.valueOf(FlamingoConfig.SpecialTokens.NONE)),
             new Key("special_tokens", "trainable", NullNode.instance),
-            new Key("special_tokens", "banned", NullNode.instance));
+            new Key("special_tokens", "banned", NullNode.instance),
+            new Key("generation", "text_separator", NullNode.instance),
+            new Key("generation", "example_separator", NullNode.instance));
 
     /** Reads a config tree into a {@link FlamingoConfig} (and back), the way the caller's JSON mapper does. */
     public interface Mapper {

@@ -614,19 +614,35 @@ public record FlamingoConfig(
         }
     }
 
-    /** Default decoding settings: beam search with 3 beams as in the paper. */
+    /**
+     * Default decoding settings (beam search with 3 beams as in the paper) and the prompt format: after each media text
+     * the {@code prompt_prefix}, then {@code text_separator} and an example's text, its end of chunk and
+     * {@code example_separator} (Narrator: {@code <image>Output: a cat<|endofchunk|>}; OpenFlamingo's evaluation:
+     * {@code <image>Output:a cat<|endofchunk|>\n}).
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Generation(
             @JsonProperty("max_new_tokens") int maxNewTokens,
             @JsonProperty("num_beams") int numBeams,
             @JsonProperty("length_penalty") double lengthPenalty,
-            @JsonProperty("prompt_prefix") String promptPrefix) {
+            @JsonProperty("prompt_prefix") String promptPrefix,
+            @JsonProperty("text_separator") String textSeparator,
+            @JsonProperty("example_separator") String exampleSeparator) {
         public static final Generation DEFAULT = new Generation(20, 3, 1.0, "Output:");
+
+        /** Narrator's format: a space between the prefix and a text, nothing after an example. */
+        public Generation(int maxNewTokens, int numBeams, double lengthPenalty, String promptPrefix) {
+            this(maxNewTokens, numBeams, lengthPenalty, promptPrefix, null, null);
+        }
 
         public Generation {
             require(maxNewTokens > 0, "generation.max_new_tokens must be positive");
             require(numBeams > 0, "generation.num_beams must be positive");
             if (promptPrefix == null) promptPrefix = "Output:";
+            if (textSeparator == null) textSeparator = " ";
+            if (exampleSeparator == null) exampleSeparator = "";
+            require(textSeparator.isBlank(), "generation.text_separator must be empty or white space, got " + quote(textSeparator));
+            require(exampleSeparator.isBlank(), "generation.example_separator must be empty or white space, got " + quote(exampleSeparator));
         }
     }
 

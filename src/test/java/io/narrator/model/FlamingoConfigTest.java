@@ -152,6 +152,27 @@ class FlamingoConfigTest {
         assertRefused("special_tokens", "trainable", "[4, 4]", "special_tokens.trainable names token 4 twice");
         assertRefused("special_tokens", "image", "-1", "special_tokens.media_markers must be given when special_tokens.image is -1");
         assertRefused("special_tokens", "media_text", "\"\"", "special_tokens.media_text must not be empty");
+        assertRefused("generation", "text_separator", "\"-\"", "generation.text_separator must be empty or white space, got \"-\"");
+        assertRefused("generation", "example_separator", "\"\\nQ:\"", "generation.example_separator must be empty or white space, got \"\nQ:\"");
+    }
+
+    @Test
+    void openFlamingosPromptFormatIsWrittenAndReadBackNarratorsLeftOut() throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(bundledConfig());
+        FlamingoConfig narrator = ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "bundled");
+        assertThat(narrator.generation().textSeparator()).isEqualTo(" ");
+        assertThat(narrator.generation().exampleSeparator()).isEmpty();
+        ((ObjectNode) root.get("generation")).put("text_separator", "").put("example_separator", "\n");
+        FlamingoConfig c = ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "openflamingo");
+        assertThat(c.generation()).isEqualTo(new FlamingoConfig.Generation(c.generation().maxNewTokens(), c.generation().numBeams(),
+                c.generation().lengthPenalty(), "Output:", "", "\n"));
+        ModelDirectory.writeConfig(c, tmp);
+        JsonNode written = JSON.readTree(Files.readString(tmp.resolve(ModelDirectory.CONFIG))).get("generation");
+        assertThat(written.get("text_separator").asText()).isEmpty();
+        assertThat(written.get("example_separator").asText()).isEqualTo("\n");
+        ModelDirectory.writeConfig(narrator, tmp.resolve("narrator"));
+        assertThat(JSON.readTree(Files.readString(tmp.resolve("narrator").resolve(ModelDirectory.CONFIG))).get("generation").has("text_separator"))
+                .as("Narrator's own format is the default: left out").isFalse();
     }
 
     @Test

@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * trained on) with open_clip's preprocessing, {@code <|endofchunk|>} then {@code <image>} added to the tokenizer as
  * special tokens, then {@code <PAD>} when it has no pad token, the embeddings cut or grown to the tokenizer's length as
  * {@code resize_token_embeddings} does (the checkpoint's trained rows replacing the repository's), no BOS, and captions
- * prompted as {@code <image>Output: {caption}<|endofchunk|>}. OpenFlamingo was trained on one frame per media item: by
+ * prompted as OpenFlamingo's evaluation prompts them ({@link #PROMPT_FORMAT}). OpenFlamingo was trained on one frame per media item: by
  * default a clip is read as its latest frame.
  */
 final class OpenFlamingoFamily implements CheckpointFamily {
@@ -47,6 +47,11 @@ final class OpenFlamingoFamily implements CheckpointFamily {
     static final String PAD = "<PAD>";
     /** OpenFlamingo's heads for the resampler and the cross-attention (helpers.py's defaults; not in the weights). */
     static final int DEFAULT_HEADS = 8;
+    /**
+     * OpenFlamingo's captioning prompts ({@code eval/models/open_flamingo.py} {@code get_caption_prompt}, {@code evaluate.py}):
+     * {@code <image>Output:{caption}<|endofchunk|>\n} per example, then {@code <image>Output:}; 3 beams, 20 new tokens.
+     */
+    static final FlamingoConfig.Generation PROMPT_FORMAT = new FlamingoConfig.Generation(20, 3, 1.0, "Output:", "", "\n");
     /** OpenFlamingo was trained with one frame per media item. */
     static final int DEFAULT_FRAMES_PER_MEDIA = 1;
     private static final Pattern XATTN = Pattern.compile("gated_cross_attn_layers\\.(0|[1-9][0-9]*)\\.");
@@ -275,7 +280,7 @@ final class OpenFlamingoFamily implements CheckpointFamily {
                 : framesPerMedia + (framesPerMedia == 1 ? " (the latest: OpenFlamingo was trained on one frame per media)" : " (evenly spaced, the latest last)")));
         String name = s.name() != null ? s.name() : NAME;
         try {
-            return new FlamingoConfig(FlamingoConfig.MODEL_TYPE, name, "1", vision, text, perceiver, cross, special, FlamingoConfig.Generation.DEFAULT,
+            return new FlamingoConfig(FlamingoConfig.MODEL_TYPE, name, "1", vision, text, perceiver, cross, special, PROMPT_FORMAT,
                     new FlamingoConfig.Source(NAME, lmName(lm, lmDir), "open_clip ViT-L-14 (openai)"));
         } catch (IllegalArgumentException e) {
             throw new IOException(ckpt + " with " + lm.config() + ": the model they describe cannot be built: " + e.getMessage(), e);

@@ -172,8 +172,14 @@ class OpenFlamingoImportTest {
         assertThat(config.source()).as("the LM repo's _name_or_path").isEqualTo(new FlamingoConfig.Source("openflamingo",
                 "togethercomputer/RedPajama-INCITE-Base-3B-v1", "open_clip ViT-L-14 (openai)"));
         try (FlamingoModel model = FlamingoModel.load(out)) {
-            assertThat(model.prompt(List.of("a cat", "two dogs"))).as("the few-shot prompt format")
-                    .isEqualTo("<image>Output: a cat<|endofchunk|><image>Output: two dogs<|endofchunk|><image>Output:");
+            JsonNode fewShot = null;
+            for (JsonNode p : ref.get("prompts")) if (p.get("name").asText().equals("few_shot")) fewShot = p;
+            assertThat(fewShot).isNotNull();
+            String prompt = model.prompt(List.of("a cat", "two dogs"));
+            assertThat(prompt).as("OpenFlamingo's few-shot captioning prompt").isEqualTo(fewShot.get("text").asText())
+                    .isEqualTo("<image>Output:a cat<|endofchunk|>\n<image>Output:two dogs<|endofchunk|>\n<image>Output:");
+            assertThat(model.tokenizer().encodePrompt(prompt)).containsExactly(longs(fewShot.get("input_ids")));
+            assertThat(model.continuation("<image>Output:", " a cat ")).as("a scored text follows Output: as an example's does").isEqualTo("a cat");
             JsonNode images = reference("vision.json").get("images");
             List<VisionFeatures> frames = new ArrayList<>();
             for (String f : List.of("F0", "F1", "F2"))
