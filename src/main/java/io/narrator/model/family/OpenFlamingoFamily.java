@@ -144,6 +144,8 @@ final class OpenFlamingoFamily implements CheckpointFamily {
             List<MappedCheckpoint.Entry> entries = new ArrayList<>(trained.entries());
             entries.addAll(embeddings(lm, decoder, trained, lmWeights, config.text().vocabSize(), notes));
             entries.addAll(tower.entries());
+            notes.add("language model weights: " + lmWeights.source() + " (" + decoder.entries().size() + " tensors"
+                    + (decoder.ignored().isEmpty() ? "" : "; left out: " + FlamingoMiniFamily.summary(decoder.ignored())) + ")");
             notes.add("vision tower: " + vision.layout() + " from " + vision.weights().source() + " (" + tower.entries().size()
                     + " tensors, the fused in_proj split into q/k/v; left out: " + FlamingoMiniFamily.summary(tower.ignored()) + "); "
                     + vision.settings());

@@ -211,6 +211,43 @@ class OpenFlamingoImportTest {
         }
     }
 
+    /** MPT-7B's shards as safetensors with {@code model.safetensors.index.json} (as newer hub repos have them) import as its .bin shards do. */
+    @Test
+    void languageModelShardsAsSafetensorsImportAsTheBinShardsDo() throws Exception {
+        JsonNode ref = reference("openflamingo-9b.json");
+        Path repo = root().resolve(ref.get("lm_repo").asText());
+        Path lm = Files.createDirectories(tmp.resolve("mpt-7b-safetensors"));
+        com.fasterxml.jackson.databind.node.ObjectNode index = (com.fasterxml.jackson.databind.node.ObjectNode) FlamingoFixtures.JSON.readTree(
+                repo.resolve("pytorch_model.bin.index.json").toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode map = (com.fasterxml.jackson.databind.node.ObjectNode) index.get("weight_map");
+        Map<String, List<io.narrator.model.checkpoint.Tensor>> shards = new LinkedHashMap<>();
+        for (var e : (Iterable<Map.Entry<String, JsonNode>>) map::fields) {
+            String shard = e.getValue().asText();
+            try (Checkpoint c = Checkpoint.open(repo.resolve(shard))) {
+                shards.computeIfAbsent(shard.replace(".bin", ".safetensors").replace("pytorch_model", "model"), k -> new ArrayList<>())
+                        .add(c.tensor(e.getKey()));
+            }
+            map.put(e.getKey(), shard.replace(".bin", ".safetensors").replace("pytorch_model", "model"));
+        }
+        assertThat(shards).hasSize(3);
+        for (var e : shards.entrySet()) SafeTensors.write(lm.resolve(e.getKey()), e.getValue(), SafeTensors.Precision.F32, Map.of());
+        FlamingoFixtures.JSON.writeValue(lm.resolve("model.safetensors.index.json").toFile(), index);
+        try (Stream<Path> files = Files.list(repo)) {
+            for (Path f : (Iterable<Path>) files::iterator)
+                if (!f.getFileName().toString().startsWith("pytorch_model")) Files.copy(f, lm.resolve(f.getFileName()));
+        }
+        Path checkpoint = root().resolve("OpenFlamingo-9B-vitl-mpt7b/checkpoint.pt");
+        Path fromBin = importFixture(ref, "OpenFlamingo-9B-vitl-mpt7b/checkpoint.pt", "vision", null, null, tmp.resolve("9b-bin"));
+        Path fromSafetensors = tmp.resolve("9b-safetensors");
+        ModelImport.Result r = ModelImport.run(CheckpointFamilies.of("openflamingo"), new ImportSources(null, checkpoint, lm, root().resolve("vision"),
+                null, null, null, null, null, null), fromSafetensors, SafeTensors.Precision.F32, SafeTensors.Progress.NONE);
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains(lm.resolve("model.safetensors.index.json").toString()));
+        try (Checkpoint a = ModelDirectory.of(fromBin).weights(); Checkpoint b = ModelDirectory.of(fromSafetensors).weights()) {
+            assertThat(b.names()).containsExactlyElementsOf(a.names());
+            for (String name : a.names()) assertThat(b.readFloats(name)).as(name).containsExactly(a.readFloats(name));
+        }
+    }
+
     /**
      * A language model released in bfloat16 (as mosaicml saves MPT) imported with {@code --precision bf16}: its tensors are
      * written bit for bit, the float32 ones rounded to nearest even, and the model loads them widened to float32.
