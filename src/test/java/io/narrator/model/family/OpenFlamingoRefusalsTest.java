@@ -143,6 +143,13 @@ class OpenFlamingoRefusalsTest {
     }
 
     @Test
+    void openAisTorchScriptViTIsRefusedNamingTheFileToGiveInstead() {
+        Path script = FlamingoFixtures.dir("pytorch").resolve("torchscript.pt");
+        refused(sources(null, CKPT_3B, MPT_1B, script)).hasMessageStartingWith(script + ": a TorchScript archive (torch.jit.save")
+                .hasMessageEndingWith("e.g. open_clip_pytorch_model.bin of timm/vit_large_patch14_clip_224.openai for ViT-L-14");
+    }
+
+    @Test
     void languageModelSettingsNarratorDoesNotRunAreRefusedByKey() throws IOException {
         refused(sources(null, CKPT_3B, lmWith("clip", c -> c.put("attn_clip_qkv", 6.0)), VISION))
                 .hasMessageEndingWith("\"attn_clip_qkv\" must be null (Narrator's MPT does not clip queries, keys and values), got 6.0");
