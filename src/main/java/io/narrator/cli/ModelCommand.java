@@ -62,7 +62,10 @@ final class ModelCommand implements Runnable {
                             + "timm/vit_large_patch14_clip_224.openai, or that folder). <|endofchunk|>, <image> and <PAD> are added to the tokenizer, "
                             + "the embeddings resized to its length (the checkpoint's trained rows), the cross-attention interval read from the "
                             + "checkpoint; heads are OpenFlamingo's 8 unless --perceiver-heads/--xattn-heads say otherwise. The model is prompted as "
-                            + "<image>Output: {caption}<|endofchunk|> per example, then <image>Output:, without BOS.",
+                            + "OpenFlamingo's evaluation prompts it, <image>Output:{caption}<|endofchunk|> and a newline per example, then "
+                            + "<image>Output:, without BOS; a clip is read as its latest frame (OpenFlamingo's training condition) unless "
+                            + "--frames-per-media says otherwise. The vision features are the patch tokens before ln_post, as OpenFlamingo "
+                            + "was trained (--vision-features). OpenAI's TorchScript ViT-L-14.pt is not read: give open_clip's state dict.",
                     "",
                     "narrator: a Narrator model directory, written again (e.g. as f16, or as one file from shards)."},
             footer = {"", "Examples:",
