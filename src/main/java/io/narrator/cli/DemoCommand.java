@@ -214,6 +214,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         } catch (org.apache.kafka.common.errors.WakeupException stopped) {
             // Ctrl-C
+        } catch (org.apache.kafka.common.errors.InterruptException interrupted) {
+            Thread.interrupted(); // an interrupt of this thread is a stop too (how tests and embedders end --follow)
         } finally {
             job.stop();
         }
