@@ -1,10 +1,12 @@
 package io.narrator.web;
 
+import io.narrator.avro.Alert;
 import io.narrator.avro.Caption;
 import io.narrator.avro.DeadLetter;
 import io.narrator.avro.VideoFrame;
 import io.narrator.avro.VideoSegment;
 import io.narrator.ingest.FpsSampler;
+import io.narrator.stream.AvroSerde;
 import io.narrator.stream.Health;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topic;
@@ -32,11 +34,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows Narrator's topics for the page as any subscriber does, and puts what it reads on a {@link StreamBoard}: one
  * Kafka consumer on a thread of its own, committed records only ({@code read_committed}), no consumer group, every
- * partition of the frames, segments, captions and dead-letters topics. Captions and dead letters are read from
- * {@code web.history.ms} ago on; frames and segments from the last few records of each partition, so that a stream that
+ * partition of the frames, segments, captions, dead-letters and alerts topics. Captions, dead letters and alerts are read
+ * from {@code web.history.ms} ago on; frames and segments from the last few records of each partition, so that a stream that
  * is quiet now still shows its last frame. Frames are sampled by event time per stream at {@code sample.fps}, as the
  * narrator samples them. A record it cannot read is skipped: the narrator dead-letters bad input, and the page shows
- * those counts.
+ * those counts. The alerts topic is optional: a cluster without it (no alert rule was ever set) shows no alerts, and the
+ * page follows it once it appears.
  */
 final class TopicFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicFeed.class);
@@ -59,7 +62,10 @@ final class TopicFeed implements AutoCloseable {
     private final Map<String, Long> lastShown = new HashMap<>();
     /** End offsets when each partition was assigned: the feed is ready once it has read up to them. */
     private final Map<TopicPartition, Long> catchUp = new HashMap<>();
+    private final String alertsTopic;
+    private final AvroSerde<Alert> alertSerde = AvroSerde.of(Alert.class);
     private final List<String> missing = new CopyOnWriteArrayList<>();
+    private List<String> reportedMissing = List.of();
     private volatile boolean ready;
     private volatile Throwable failure;
     private volatile boolean stopping;
@@ -70,6 +76,7 @@ final class TopicFeed implements AutoCloseable {
         this.board = board;
         this.clock = clock;
         this.sampler = config.sampler();
+        this.alertsTopic = alertsTopic(config);
         Properties p = config.clientProperties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -87,7 +94,14 @@ final class TopicFeed implements AutoCloseable {
         names.put("segments", config.topics().segments());
         names.put("captions", config.topics().captions());
         names.put("deadLetters", config.topics().deadLetters());
+        names.put("alerts", alertsTopic(config));
         return names;
+    }
+
+    /** The topic Alert records are published to: {@code topic.alerts}, else {@code {topic.prefix}alerts}. */
+    static String alertsTopic(NarratorConfig config) {
+        String named = config.properties().get("topic.alerts");
+        return named == null || named.isBlank() ? config.properties().get("topic.prefix") + "alerts" : named.strip();
     }
 
     /** Starts following the configured cluster's topics onto {@code board}. */
@@ -99,7 +113,7 @@ final class TopicFeed implements AutoCloseable {
 
     private void run() {
         try {
-            missing.addAll(List.of(topics.frames().name(), topics.segments().name(), topics.captions().name(), topics.deadLetters().name()));
+            missing.addAll(List.of(topics.frames().name(), topics.segments().name(), topics.captions().name(), topics.deadLetters().name(), alertsTopic));
             long nextLook = 0;
             while (!stopping) {
                 if (!missing.isEmpty() && System.nanoTime() >= nextLook) {
@@ -111,7 +125,7 @@ final class TopicFeed implements AutoCloseable {
                     continue;
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) show(r);
-                if (!ready) ready = missing.isEmpty() && caughtUp();
+                if (!ready) ready = !waitingForRequired() && caughtUp();
             }
         } catch (WakeupException | InterruptedException stopped) {
             if (!stopping) failure = stopped;
@@ -143,7 +157,8 @@ final class TopicFeed implements AutoCloseable {
                 else history.put(tp, since);
             }
         }
-        if (!missing.isEmpty()) LOG.info("the web page waits for topics {} to be created", missing);
+        if (!missing.isEmpty() && !missing.equals(reportedMissing)) LOG.info("the web page waits for topics {} to be created", missing);
+        reportedMissing = List.copyOf(missing);
         if (history.isEmpty() && back.isEmpty()) return;
         consumer.assign(assignment);
         List<TopicPartition> added = new ArrayList<>(history.keySet());
@@ -157,6 +172,11 @@ final class TopicFeed implements AutoCloseable {
             consumer.seek(tp, at == null ? ends.get(tp) : at.offset());
         });
         back.forEach((tp, n) -> consumer.seek(tp, Math.max(begins.get(tp), ends.get(tp) - n)));
+    }
+
+    /** Whether a topic the page needs (any but the alerts topic) does not exist yet. */
+    private boolean waitingForRequired() {
+        return missing.stream().anyMatch(t -> !t.equals(alertsTopic));
     }
 
     private boolean caughtUp() {
@@ -174,6 +194,9 @@ final class TopicFeed implements AutoCloseable {
             } else if (r.topic().equals(topics.deadLetters().name())) {
                 DeadLetter letter = decode(topics.deadLetters(), r);
                 if (letter != null) board.deadLetter(letter);
+            } else if (r.topic().equals(alertsTopic)) {
+                Alert alert = alertSerde.decode(r.value());
+                if (alert != null) board.alert(alert.getStreamId(), alert.getCreatedAtMillis(), describe(alert), AvroJson.of(alert));
             } else if (r.topic().equals(topics.frames().name())) {
                 VideoFrame frame = decode(topics.frames(), r);
                 if (frame != null && sampled(frame.getStreamId(), frame.getTimestampMicros()))
@@ -186,6 +209,14 @@ final class TopicFeed implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("the web page skips {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
+    }
+
+    /** An alert in a line: the rule, and the answer to its question or what its pattern matched in the caption. */
+    static String describe(Alert alert) {
+        return switch (alert.getRuleKind()) {
+            case QUESTION -> alert.getRuleId() + ": " + alert.getQuestion() + " " + alert.getAnswer();
+            case KEYWORD, REGEX -> alert.getRuleId() + ": \u201c" + alert.getMatchedText() + "\u201d in \u201c" + alert.getCaption() + "\u201d";
+        };
     }
 
     /** Whether a frame at {@code timestampMicros} is the stream's next sample (and if so, remembers it). */
@@ -211,7 +242,7 @@ final class TopicFeed implements AutoCloseable {
         if (failed != null) return Health.dead("the web page stopped following Kafka: " + failed);
         if (!thread.isAlive()) return Health.dead("the web page's Kafka consumer has stopped");
         if (!ready)
-            return Health.notReady(missing.isEmpty() ? "the web page is reading the topics' recent records" : "the web page waits for topics to be created");
+            return Health.notReady(waitingForRequired() ? "the web page waits for topics " + missing + " to be created" : "the web page is reading the topics' recent records");
         return Health.ok();
     }
 

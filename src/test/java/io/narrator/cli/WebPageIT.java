@@ -2,6 +2,9 @@ package io.narrator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.narrator.avro.Alert;
+import io.narrator.avro.AlertRuleKind;
+import io.narrator.stream.AvroSerde;
 import io.narrator.train.world.WorldVideo;
 import java.io.File;
 import java.io.IOException;
@@ -20,6 +23,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -43,7 +48,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The live web page in a real browser (Debian's headless Chromium, driven by Selenium through chromium-driver) during a
  * demo run with the bundled model: the page opens before any caption exists, a second stream is ingested as segments
- * while it is open, and every stream's captions and latest frame appear on it, with the dead letters. With
+ * while it is open, and every stream's captions and latest frame appear on it, with the dead letters and a highlighted
+ * alert. With
  * {@code -Dnarrator.regenerate.docs=true} it saves its screenshot as docs/images/web.png.
  */
 class WebPageIT {
@@ -94,11 +100,16 @@ class WebPageIT {
     }
 
     @Test
-    void thePageShowsEveryStreamsCaptionsAsTheyArriveItsLatestFrameAndTheDeadLetters() throws Exception {
+    void thePageShowsEveryStreamsCaptionsAsTheyArriveItsLatestFrameTheDeadLettersAndAlerts() throws Exception {
         int port = freePort();
         demo = new Cli.Running("demo", "--follow", "--web-port", String.valueOf(port), "--seconds", "16", "--seed", "3");
         demo.awaitOutput("web page at http://localhost:" + port + "/");
         String broker = group(demo.out(), Pattern.compile("embedded Kafka broker on (\\S+)"));
+        Properties client = new Properties();
+        client.put("bootstrap.servers", broker);
+        try (Admin admin = Admin.create(client)) { // where alerts are published once a rule is set
+            admin.createTopics(List.of(new NewTopic("narrator.alerts", 1, (short) 1))).all().get();
+        }
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());
@@ -119,9 +130,7 @@ class WebPageIT {
         Cli.Result ingest = Cli.run("ingest", clip.toString(), "--stream-id", "lobby", "--as", "segments", "--bootstrap-servers", broker,
                 "--config", config.toString());
         assertThat(ingest.exitCode()).as(ingest.toString()).isZero();
-        Properties p = new Properties();
-        p.put("bootstrap.servers", broker);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("narrator.frames", "door", "not a frame".getBytes())).get();
         }
 
@@ -136,6 +145,27 @@ class WebPageIT {
         List<String> newestFirst = new ArrayList<>(printed);
         java.util.Collections.reverse(newestFirst);
         wait.until(b -> captionTexts(b, "world").equals(newestFirst));
+
+        // an alert about one of its clips (as a KEYWORD rule on its caption publishes it) is highlighted: the panel, the
+        // stream's card and the clip's caption
+        WebElement alerted = browser.findElements(By.cssSelector("article.stream[data-stream='world'] li.caption")).get(1);
+        long windowEnd = Long.parseLong(alerted.getAttribute("data-window-end"));
+        String text = alerted.findElement(By.cssSelector(".text")).getText();
+        String word = text.substring(text.lastIndexOf(' ') + 1);
+        Alert alert = Alert.newBuilder().setStreamId("world").setClipIndex(2).setWindowStartMicros(windowEnd - 8_000_000).setWindowEndMicros(windowEnd)
+                .setRuleId("watch-word").setRuleScope("world").setRuleVersion("world/watch-word@0").setRuleKind(AlertRuleKind.KEYWORD)
+                .setPattern(word).setMatchedText(word).setCaption(text).setModelName("narrator-tiny").setModelVersion("1.9.0").setLatencyMs(200)
+                .setCreatedAtMillis(System.currentTimeMillis()).build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("narrator.alerts", "world", AvroSerde.of(Alert.class).encode(alert))).get();
+        }
+        WebElement shown = wait.until(b -> b.findElement(By.cssSelector("#alert-list li.alert[data-stream='world']")));
+        assertThat(shown.getText()).contains("watch-word: \u201c" + word + "\u201d in \u201c" + text + "\u201d");
+        assertThat(browser.findElement(By.id("alerts")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.cssSelector("article.stream[data-stream='world']")).getAttribute("class")).contains("alerted");
+        assertThat(browser.findElement(By.cssSelector("article.stream[data-stream='world'] .alert-badge")).getText()).isEqualTo("1 alert");
+        assertThat(browser.findElements(By.cssSelector("article.stream[data-stream='world'] li.caption.alerted")))
+                .singleElement().extracting(e -> e.getAttribute("data-window-end")).isEqualTo(String.valueOf(windowEnd));
 
         // the segments stream: its captions arrive while the page is open
         wait.until(b -> captionTexts(b, "lobby").size() >= 2);

@@ -3,6 +3,7 @@ package io.narrator.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.narrator.avro.Alert;
 import io.narrator.avro.Caption;
 import io.narrator.avro.DeadLetter;
 import io.narrator.avro.VideoFrame;
@@ -19,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,11 +55,13 @@ class TopicFeedIT {
                 "web.history.ms", String.valueOf(3_600_000)));
     }
 
-    private static void createTopics(NarratorConfig config) {
+    private static void createTopics(NarratorConfig config) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
             TopicAdmin.ensureTopics(admin, config);
+            String alerts = TopicFeed.alertsTopic(config);
+            if (!admin.listTopics().names().get().contains(alerts)) admin.createTopics(List.of(new NewTopic(alerts, 2, (short) 1))).all().get();
         }
     }
 
@@ -96,6 +100,9 @@ class TopicFeedIT {
         send(config.topics().segments(), "lobby", AvroSerde.of(VideoSegment.class).encode(segment), now);
         DeadLetter letter = WebRecords.deadLetter("junk", "NOT_AVRO", "not Avro single-object encoded VideoFrame");
         send(config.topics().deadLetters(), "junk", AvroSerde.of(DeadLetter.class).encode(letter), now);
+        Alert alert = WebRecords.keywordAlert(WebRecords.caption("door", 1, 12, "a red person waves"), "person", "person");
+        send(TopicFeed.alertsTopic(config), "door", AvroSerde.of(Alert.class).encode(alert), now);
+        send(TopicFeed.alertsTopic(config), "door", "not an alert".getBytes(), now);
 
         StreamBoard board = new StreamBoard(TopicFeed.topicNames(config));
         try (TopicFeed feed = TopicFeed.start(config, board, Clock.systemUTC())) {
@@ -114,6 +121,14 @@ class TopicFeedIT {
                 assertThat(d.get("key").asText()).isEqualTo("junk");
                 assertThat(d.get("reason").asText()).isEqualTo("NOT_AVRO");
                 assertThat(d.get("count").asLong()).isEqualTo(1);
+            });
+            assertThat(snapshot.get("alerts")).singleElement().satisfies(a -> {
+                assertThat(a.get("stream").asText()).isEqualTo("door");
+                assertThat(a.get("text").asText()).isEqualTo("person: \u201cperson\u201d in \u201ca red person waves\u201d");
+                assertThat(a.get("timeMillis").asLong()).isEqualTo(alert.getCreatedAtMillis());
+                assertThat(a.at("/details/windowEndMicros").asLong()).isEqualTo(12_000_000);
+                assertThat(a.at("/details/ruleKind").asText()).isEqualTo("KEYWORD");
+                assertThat(a.at("/details/question").isNull()).isTrue();
             });
 
             // what is published from now on arrives as events, in order
@@ -138,14 +153,30 @@ class TopicFeedIT {
     }
 
     @Test
-    void topicsThatDoNotExistYetAreWaitedFor() throws Exception {
+    void aQuestionAlertReadsAsTheQuestionAndItsAnswer() {
+        Alert alert = WebRecords.questionAlert(WebRecords.caption("door", 3, 20, "a person"), "visitor", "Is someone at the door?", "yes");
+        assertThat(TopicFeed.describe(alert)).isEqualTo("visitor: Is someone at the door? yes");
+    }
+
+    @Test
+    void topicsThatDoNotExistYetAreWaitedForAndTheAlertsTopicIsOptional() throws Exception {
         NarratorConfig config = config("later");
         StreamBoard board = new StreamBoard(TopicFeed.topicNames(config));
         try (TopicFeed feed = TopicFeed.start(config, board, Clock.systemUTC())) {
             await(() -> feed.health().reason() != null && feed.health().reason().contains("waits for topics"), "the feed waits");
+            assertThat(feed.health().reason()).contains("later.captions").contains("later.alerts");
             assertThat(feed.health().live()).isTrue();
             assertThat(feed.health().ready()).isFalse();
+            Properties p = new Properties();
+            p.put("bootstrap.servers", broker.bootstrapServers());
+            try (Admin admin = Admin.create(p)) {
+                TopicAdmin.ensureTopics(admin, config);
+            }
+            await(() -> feed.health().ready(), "ready without an alerts topic");
             createTopics(config);
+            Alert alert = WebRecords.keywordAlert(WebRecords.caption("cam", 0, 8, "a fire"), "fire", "fire");
+            send(TopicFeed.alertsTopic(config), "cam", AvroSerde.of(Alert.class).encode(alert), System.currentTimeMillis());
+            await(() -> board.snapshot().get("alerts").size() == 1, "the alert of a topic created later shown");
             await(() -> feed.health().ready(), "ready once the topics exist");
             caption(config, WebRecords.caption("cam", 0, 8, "hello"), System.currentTimeMillis());
             await(() -> board.snapshot().at("/streams/0/captions/0/text").asText().equals("hello"), "the caption shown");
