@@ -133,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
                 try (NarratorApp app = NarratorApp.create(config, narration); WebPage page = WebCommand.serveIfSet(config, app::health, out)) {
                     app.start();
                     if (!app.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the narrator did not start within 2 minutes");
-                    out.printf("narrator running; ingesting %s as stream %s%n%n", video == null ? "the clip" : location, streamId);
+                    out.printf("narrator running; ingesting %s as stream %s%s%n%n", video == null ? "the clip" : location, streamId,
+                            page == null ? "" : "; watch it on http://localhost:" + page.port() + "/");
                     out.flush();
                     Narrated result = narrate(config, app, location, streamId, episode, stop, out);
                     if (follow) out.printf("%nstopped after %d captions%n", result.captions());

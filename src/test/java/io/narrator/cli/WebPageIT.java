@@ -122,7 +122,7 @@ class WebPageIT {
         wait.until(b -> b.findElement(By.id("status")).getText().equals("live"));
 
         // a second stream, as MPEG-TS segments, while the page is open; and a record the narrator must dead-letter
-        demo.awaitOutput("narrator running; ingesting the clip as stream world");
+        demo.awaitOutput("narrator running; ingesting the clip as stream world; watch it on http://localhost:" + port + "/");
         Path clip = dir.resolve("lobby.mp4");
         new WorldVideo(5, 8, 15, 320, 240).write(clip);
         Path config = dir.resolve("demo.properties");
