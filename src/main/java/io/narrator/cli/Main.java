@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
                 "  narrator COMMAND --help     options and examples of a command"})
 public final class Main implements Runnable {
     /** Commands that run as services and log their progress at INFO. */
-    private static final Set<String> SERVICES = Set.of("narrator", "run", "broker", "train", "bench");
+    private static final Set<String> SERVICES = Set.of("narrator", "run", "web", "broker", "train", "bench");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
