@@ -58,7 +58,9 @@ public enum ConfigKey {
     TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
     TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
-    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port.");
+    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port."),
+    WEB_PORT("web.port", "-1", "Port of the live web page (every stream's latest sampled frame, its captions as they arrive, dead letters and alerts; docs/web.md) and of /health/live and /health/ready; -1 = off, 0 = a free port. The --web-port option of run, demo and web overrides it."),
+    WEB_HISTORY_MS("web.history.ms", "3600000", "When the web page starts, it reads the captions, dead letters and alerts published this long ago and since (1 hour), so it opens with each stream's recent captions (the newest 100 per stream are kept); dead letters are counted from then on.");
 
     private final String key;
     private final String defaultValue;

@@ -59,6 +59,8 @@ public record NarratorConfig(
         int timestampSkewConfirmations,
         long drainIntervalMs,
         int metricsPort,
+        int webPort,
+        long webHistoryMs,
         ModelDevice modelDevice,
         ModelDtype modelDtype) {
 
@@ -111,6 +113,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+        if (webPort < -1 || webPort > 65535)
+            throw new IllegalArgumentException(WEB_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + webPort);
+        if (webPort > 0 && webPort == metricsPort)
+            throw new IllegalArgumentException(WEB_PORT.key() + " and " + METRICS_PORT.key() + " are both " + webPort + ": give the web page a port of its own");
+        positive(WEB_HISTORY_MS, webHistoryMs);
         if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
         if (modelDtype == null) throw new IllegalArgumentException(MODEL_DTYPE.key() + " must not be null");
     }
@@ -236,6 +243,8 @@ public record NarratorConfig(
                 integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
                 integer(p, METRICS_PORT),
+                integer(p, WEB_PORT),
+                longValue(p, WEB_HISTORY_MS),
                 device(p),
                 dtype(p));
     }
