@@ -98,6 +98,9 @@ public final class NarratorApp implements AutoCloseable {
      */
     public void start() {
         topics.prepareOutputs();
+        for (OutputSerde<?> output : List.of(topics.captionSerde(), topics.deadLetterSerde()))
+            if (output.format() == OutputFormat.REGISTRY)
+                LOG.info("{} in the Schema Registry wire format: schema id {} under subject {}", output.subject(), output.prepare(), output.subject());
         try (Admin admin = Admin.create(config.clientProperties())) {
             List<String> created = TopicAdmin.ensureTopics(admin, config);
             if (!created.isEmpty()) LOG.info("created topics {}", created);

@@ -118,6 +118,25 @@ class OutputSerdeTest {
     }
 
     @Test
+    void anyRecordTypeTakesAnyFormatEnumsAsTheirSymbols() throws Exception {
+        io.narrator.avro.Alert alert = io.narrator.avro.Alert.newBuilder().setStreamId("door").setClipIndex(3).setWindowStartMicros(0).setWindowEndMicros(8_000_000)
+                .setRuleId("person").setRuleScope("*").setRuleVersion("*/person@4").setRuleKind(io.narrator.avro.AlertRuleKind.KEYWORD)
+                .setPattern("person").setMatchedText("person").setCaption("a person walks in").setModelName("m").setModelVersion("v")
+                .setLatencyMs(120).setCreatedAtMillis(1_700_000_000_000L).build();
+        OutputSerde<io.narrator.avro.Alert> json = OutputFormat.JSON.serde(io.narrator.avro.Alert.class, "narrator.alerts", null);
+        byte[] bytes = json.encode(alert);
+        assertThat(JSON.readTree(bytes).get("ruleKind").asText()).isEqualTo("KEYWORD");
+        assertThat(json.decode(bytes)).isEqualTo(alert);
+        assertThatThrownBy(() -> json.decode(new String(bytes, StandardCharsets.UTF_8).replace("\"KEYWORD\"", "\"GLOB\"").getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("not a JSON Alert: Alert.ruleKind is string \"GLOB\", not io.narrator.avro.AlertRuleKind");
+        try (FakeSchemaRegistry registry = FakeSchemaRegistry.start()) {
+            OutputSerde<io.narrator.avro.Alert> framed = OutputFormat.REGISTRY.serde(io.narrator.avro.Alert.class, "narrator.alerts", AvroSerdeTest.client(registry));
+            assertThat(framed.decode(framed.encode(alert))).isEqualTo(alert);
+            assertThat(registry.versions("narrator.alerts-value")).hasSize(1);
+        }
+    }
+
+    @Test
     void nonFiniteNumbersAreStringsThatReadBack() throws Exception {
         Caption odd = Caption.newBuilder(caption()).setLogProb(Double.NEGATIVE_INFINITY).build();
         OutputSerde<Caption> serde = OutputFormat.JSON.serde(Caption.class, "narrator.captions", null);
