@@ -59,6 +59,7 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
+        if (!embedded) kafka.prepare(config); // before the model loads: a cluster that is not there fails in seconds
         FlamingoModel loaded = model.load(config);
         EmbeddedKafkaBroker broker = null;
         try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
@@ -68,8 +69,6 @@ final class RunCommand implements Callable<Integer> {
                 broker = builder.start();
                 config = config.with("bootstrap.servers", broker.bootstrapServers());
                 out.printf("embedded Kafka broker listening on %s (data in %s)%n", broker.bootstrapServers(), broker.dataDir());
-            } else {
-                kafka.prepare(config);
             }
             Topics topics = Topics.from(config);
             try (NarratorApp app = NarratorApp.create(config, narration)) {

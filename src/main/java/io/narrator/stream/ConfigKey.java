@@ -70,7 +70,7 @@ public enum ConfigKey {
     TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
     TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
-    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics; -1 = off, 0 = a free port.");
+    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port.");
 
     private final String key;
     private final String defaultValue;
@@ -96,6 +96,17 @@ public enum ConfigKey {
     public String doc() {
         return doc;
     }
+
+    /**
+     * The environment variable that gives this key a value when no configuration file does: {@code NARRATOR_} and the
+     * key in capitals with {@code _} for {@code .}, e.g. {@code NARRATOR_METRICS_PORT} for {@code metrics.port}.
+     */
+    public String envName() {
+        return ENV_PREFIX + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+    }
+
+    /** The prefix of the environment variables of {@link #envName()}. */
+    public static final String ENV_PREFIX = "NARRATOR_";
 
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {

@@ -162,6 +162,11 @@ public final class NarrationEngine implements AutoCloseable {
         return (int) threads.stream().filter(Thread::isAlive).count();
     }
 
+    /** Clips waiting in the queue for a batch (not yet taken by a batching thread). */
+    public int queueDepth() {
+        return queue.size();
+    }
+
     /** How many batching threads the engine started. */
     public int threads() {
         return threads.size();

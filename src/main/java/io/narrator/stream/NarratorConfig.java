@@ -129,13 +129,52 @@ public record NarratorConfig(
 
     /** Reads a properties file (Narrator keys and Kafka properties side by side). */
     public static NarratorConfig load(Path file) {
+        return of(read(file));
+    }
+
+    /**
+     * The properties of one configuration file, whose keys are checked for typos of Narrator's keys.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or holds a typo of a Narrator key
+     */
+    public static Properties read(Path file) {
         Properties props = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             props.load(in);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
-        return of(props);
+        try {
+            ConfigKeyTypos.check(props.stringPropertyNames());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return props;
+    }
+
+    /**
+     * The Narrator keys given by environment variables ({@link ConfigKey#envName()}, e.g. {@code NARRATOR_METRICS_PORT=9464}),
+     * from {@code env}: the values configuration files start from (a container runs without one). Other variables are
+     * ignored, but one that starts with {@code NARRATOR_} and is a typo of a key's variable is refused.
+     *
+     * @throws IllegalArgumentException naming the variable meant, for a typo such as {@code NARRATOR_METRIC_PORT}
+     */
+    public static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> given = new TreeMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(ConfigKey.ENV_PREFIX)) continue;
+            java.util.Optional<ConfigKey> key = java.util.Arrays.stream(ConfigKey.values()).filter(k -> k.envName().equals(name)).findFirst();
+            if (key.isPresent()) {
+                given.put(key.get().key(), e.getValue());
+                continue;
+            }
+            String asKey = name.substring(ConfigKey.ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+            java.util.Optional<ConfigKey> meant = ConfigKeyTypos.typoOf(asKey);
+            if (meant.isPresent())
+                throw new IllegalArgumentException("unknown environment variable " + name + " — did you mean " + meant.get().envName() + "?");
+        }
+        return given;
     }
 
     /** Builds a configuration from properties; anything not given takes its default. */
@@ -145,8 +184,13 @@ public record NarratorConfig(
         return of(map);
     }
 
-    /** Builds a configuration from a map of properties; anything not given takes its default. */
+    /**
+     * Builds a configuration from a map of properties; anything not given takes its default.
+     *
+     * @throws IllegalArgumentException when a key is a typo of a Narrator key (see {@link ConfigKeyTypos}), naming the key meant
+     */
     public static NarratorConfig of(Map<String, String> given) {
+        ConfigKeyTypos.check(given.keySet());
         Map<String, String> p = new LinkedHashMap<>(given);
         for (ConfigKey key : ConfigKey.values()) p.putIfAbsent(key.key(), key.defaultValue());
         String prefix = p.get(TOPIC_PREFIX.key());

@@ -136,4 +136,16 @@ class NarratorConfigTest {
         for (ConfigKey key : ConfigKey.values())
             assertThat(table).contains("| `" + key.key() + "` | " + (key.defaultValue().isEmpty() ? "*(empty)*" : "`" + key.defaultValue() + "`") + " |");
     }
+
+    @Test
+    void environmentVariablesGiveNarratorKeysAndRefuseTypos() {
+        assertThat(ConfigKey.METRICS_PORT.envName()).isEqualTo("NARRATOR_METRICS_PORT");
+        assertThat(ConfigKey.TOPIC_PROMPT_TABLE.envName()).isEqualTo("NARRATOR_TOPIC_PROMPT_TABLE");
+        assertThat(NarratorConfig.fromEnvironment(Map.of(
+                "NARRATOR_BOOTSTRAP_SERVERS", "kafka:9092", "NARRATOR_METRICS_PORT", "9464", "NARRATOR_JAR", "/opt/narrator/narrator.jar",
+                "HOME", "/var/lib/narrator", "BOOTSTRAP_SERVERS", "elsewhere:1")))
+                .isEqualTo(Map.of("bootstrap.servers", "kafka:9092", "metrics.port", "9464"));
+        assertThatThrownBy(() -> NarratorConfig.fromEnvironment(Map.of("NARRATOR_METRIC_PORT", "9464")))
+                .hasMessage("unknown environment variable NARRATOR_METRIC_PORT — did you mean NARRATOR_METRICS_PORT?");
+    }
 }
