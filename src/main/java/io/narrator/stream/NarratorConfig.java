@@ -31,6 +31,9 @@ public record NarratorConfig(
         short topicReplicationFactor,
         long inputRetentionMs,
         long outputRetentionMs,
+        OutputFormat captionsFormat,
+        OutputFormat deadLettersFormat,
+        SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
         int windowSeconds,
@@ -72,6 +75,10 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
+        if (captionsFormat == null || deadLettersFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
+        requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
+        requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -215,6 +222,9 @@ public record NarratorConfig(
                 (short) integer(p, TOPIC_REPLICATION_FACTOR),
                 longValue(p, TOPIC_INPUT_RETENTION_MS),
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
+                OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
+                OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),
                 integer(p, WINDOW_SECONDS),
@@ -341,6 +351,11 @@ public record NarratorConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void requireRegistry(ConfigKey key, OutputFormat format, SchemaRegistrySettings registry) {
+        if (format == OutputFormat.REGISTRY && !registry.configured())
+            throw new IllegalArgumentException(key.key() + "=registry needs " + SCHEMA_REGISTRY_URL.key() + " (the Schema Registry to register the schema with)");
     }
 
     private static void positive(ConfigKey key, long value) {

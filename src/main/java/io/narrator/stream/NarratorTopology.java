@@ -16,7 +16,9 @@ import org.apache.kafka.streams.kstream.Consumed;
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
  * Sources read raw bytes (keys too) and decode inside the processors, so undecodable records become dead
- * letters with their origin instead of stopping the application or vanishing.
+ * letters with their origin instead of stopping the application or vanishing. Inputs are read with the serdes of
+ * {@code topics} (single-object or registry-framed Avro); captions and dead letters are written in their topics'
+ * {@link OutputFormat}s.
  */
 public final class NarratorTopology {
     static final String FRAMES_SOURCE = "frames-source";
@@ -62,10 +64,10 @@ public final class NarratorTopology {
         topology.addSource(SEGMENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.segments().name());
         topology.addSource(PROMPTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
 
-        topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config), FRAMES_SOURCE);
-        topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config), SEGMENTS_SOURCE);
+        topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config, topics.frameSerde()), FRAMES_SOURCE);
+        topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config, topics.segmentSerde()), SEGMENTS_SOURCE);
         topology.addProcessor(CLIP_WINDOWS, () -> new ClipWindowProcessor(engine, config, prompts), FRAME_INTAKE, SEGMENT_INTAKE);
-        topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
+        topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config, topics.promptSerde()), PROMPTS_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.clocks(), FRAME_INTAKE, SEGMENT_INTAKE);
