@@ -12,6 +12,7 @@ import io.narrator.stream.AlertRuleKey;
 import io.narrator.stream.AlertRules;
 import io.narrator.stream.AvroSerde;
 import io.narrator.stream.NarratorConfig;
+import io.narrator.stream.OutputSerde;
 import io.narrator.stream.RejectedRecordException;
 import io.narrator.stream.Topics;
 import java.io.PrintWriter;
@@ -201,7 +202,7 @@ final class AlertCommand implements Runnable {
             if (json) {
                 ArrayNode list = mapper.createArrayNode();
                 for (ConsumerRecord<String, byte[]> r : rules.values()) {
-                    AlertRule rule = AvroSerde.of(AlertRule.class).decode(r.value());
+                    AlertRule rule = topics.alertRuleSerde().decode(r.value());
                     ObjectNode n = list.addObject();
                     n.put("key", r.key());
                     n.put("version", r.key() + "@" + r.offset());
@@ -230,7 +231,7 @@ final class AlertCommand implements Runnable {
             }
             out.printf("Alert rules of %s:%n", scope.describe(config));
             for (ConsumerRecord<String, byte[]> r : rules.values()) {
-                AlertRule rule = AvroSerde.of(AlertRule.class).decode(r.value());
+                AlertRule rule = topics.alertRuleSerde().decode(r.value());
                 out.printf("  %s  version %s@%d, %s%n", AlertRuleKey.parse(r.key()).ruleId(), r.key(), r.offset(), status(r, inForce, rejected));
                 out.printf("      %s, cooldown %s%n", summary(rule), rule.getCooldownSeconds() == null ? "default" : rule.getCooldownSeconds() + " s");
             }
@@ -263,7 +264,7 @@ final class AlertCommand implements Runnable {
 
         /** Dead letters of the alert-rules topic, by the {@code partition@offset} of the rule they reject. */
         private static Map<String, DeadLetter> rejected(NarratorConfig config, Topics topics, Duration timeout) {
-            AvroSerde<DeadLetter> letters = AvroSerde.of(DeadLetter.class);
+            OutputSerde<DeadLetter> letters = topics.deadLetterSerde();
             Map<String, DeadLetter> out = new HashMap<>();
             for (ConsumerRecord<String, byte[]> r : TopicSnapshot.read(config, topics.deadLetters().name(), timeout)) {
                 if (r.value() == null) continue;
@@ -345,8 +346,9 @@ final class AlertCommand implements Runnable {
             if (streamId != null && streamId.isBlank()) throw new IllegalArgumentException("--stream-id is empty");
             NarratorConfig config = kafka.clientConfig();
             kafka.prepare(config);
-            String topic = Topics.from(config).alerts().name();
-            AvroSerde<Alert> serde = AvroSerde.of(Alert.class);
+            Topics topics = Topics.from(config);
+            String topic = topics.alerts().name();
+            OutputSerde<Alert> serde = topics.alertSerde();
             AlertWriter writer = new AlertWriter(spec.commandLine().getOut(), format);
             long printed = 0;
             try (StopSignal stop = StopSignal.install();

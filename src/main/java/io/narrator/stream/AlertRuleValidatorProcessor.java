@@ -20,13 +20,15 @@ final class AlertRuleValidatorProcessor implements Processor<byte[], byte[], Str
     private final AlertRules rules;
     private final NarratorMetrics metrics;
     private final NarratorConfig config;
-    private final AvroSerde<AlertRule> serde = AvroSerde.of(AlertRule.class);
+    private final AvroSerde<AlertRule> serde;
     private ProcessorContext<String, Object> context;
 
-    AlertRuleValidatorProcessor(AlertRules rules, NarratorMetrics metrics, NarratorConfig config) {
+    /** @param serde reads the alert-rules topic: single-object or registry-framed Avro */
+    AlertRuleValidatorProcessor(AlertRules rules, NarratorMetrics metrics, NarratorConfig config, AvroSerde<AlertRule> serde) {
         this.rules = rules;
         this.metrics = metrics;
         this.config = config;
+        this.serde = serde;
     }
 
     @Override

@@ -30,6 +30,18 @@ public enum ConfigKey {
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
     TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions, dead-letters and alerts topics (7 days)."),
+    CAPTIONS_FORMAT("captions.format", "avro", "How Caption records are written: avro = Avro single-object encoding (C3 01, the schema's fingerprint, the record); registry = Avro in the Schema Registry wire format (byte 0, the 4-byte schema id, the record), the schema registered under the subject {topic}-value at schema.registry.url; json = one JSON object per caption, for JsonConverter with schemas off and ksqlDB VALUE_FORMAT='JSON' (docs/subscribers.md)."),
+    DEAD_LETTERS_FORMAT("dead.letters.format", "avro", "How DeadLetter records are written: avro, registry or json, as captions.format."),
+    SCHEMA_REGISTRY_URL("schema.registry.url", "", "Base URL of the Schema Registry (Confluent's REST API: Confluent Schema Registry, Karapace, Redpanda, Apicurio's /apis/ccompat/v7); several, comma-separated, are tried in order. Needed by the registry format; with it, inputs in the Schema Registry wire format are read too (their writer schema fetched by id). Empty = none."),
+    SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO("schema.registry.basic.auth.user.info", "", "user:password for HTTP basic authentication to the Schema Registry; empty = none."),
+    SCHEMA_REGISTRY_AUTO_REGISTER("schema.registry.auto.register", "true", "true = Narrator registers its output schemas under {topic}-value (the registry answers with the existing id when one is registered); false = it only looks them up, and a schema not registered there stops start-up."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION("schema.registry.ssl.truststore.location", "", "Trust store for an https:// registry (its issuers' certificates); empty = the JVM's default trust."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD("schema.registry.ssl.truststore.password", "", "Password of the trust store."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE("schema.registry.ssl.truststore.type", "PKCS12", "Type of the trust store: PKCS12 or JKS."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_LOCATION("schema.registry.ssl.keystore.location", "", "Key store with this client's certificate, for a registry that requires one (mutual TLS); empty = none."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_PASSWORD("schema.registry.ssl.keystore.password", "", "Password of the key store."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_TYPE("schema.registry.ssl.keystore.type", "PKCS12", "Type of the key store: PKCS12 or JKS."),
+    SCHEMA_REGISTRY_SSL_KEY_PASSWORD("schema.registry.ssl.key.password", "", "Password of the private key in the key store; empty = the key store's password."),
     DEFAULT_PROMPT_KEY("default.prompt.key", "*", "Key of the prompt record used for streams without a prompt of their own; also the scope of alert rules for every stream ({default key}/{rule id})."),
     SAMPLE_FPS("sample.fps", "1", "Frames kept per second of event time per stream: the first frame at or after each 1/fps boundary."),
     WINDOW_SECONDS("window.seconds", "8", "Length of a clip in seconds of event time."),
@@ -63,7 +75,9 @@ public enum ConfigKey {
     TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
     TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
-    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port.");
+    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port."),
+    WEB_PORT("web.port", "-1", "Port of the live web page (every stream's latest sampled frame, its captions as they arrive, dead letters and alerts; docs/web.md) and of /health/live and /health/ready; -1 = off, 0 = a free port. The --web-port option of run, demo and web overrides it."),
+    WEB_HISTORY_MS("web.history.ms", "3600000", "When the web page starts, it reads the captions, dead letters and alerts published this long ago and since (1 hour), so it opens with each stream's recent captions (the newest 100 per stream are kept); dead letters are counted from then on.");
 
     private final String key;
     private final String defaultValue;

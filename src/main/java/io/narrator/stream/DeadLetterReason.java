@@ -17,10 +17,17 @@ public enum DeadLetterReason {
     /** The stream id inside the record differs from the record key. */
     KEY_MISMATCH,
     /**
-     * The value is null, or bytes that are not one whole record of the expected type in Avro single-object encoding
-     * (another format or schema, truncated, a declared length or count beyond the record, bytes after the record).
+     * The value is null, or bytes that are not one whole record of the expected type in Avro single-object encoding or
+     * the Schema Registry wire format (another format or schema, truncated, a declared length or count beyond the record,
+     * bytes after the record).
      */
     NOT_AVRO,
+    /**
+     * A value in the Schema Registry wire format (magic byte 0, schema id) whose writer schema cannot be had: no
+     * {@code schema.registry.url} is configured, the registry does not know the id, or it could not be reached (the
+     * message says which; the last can be replayed).
+     */
+    UNKNOWN_SCHEMA_ID,
     /** The value is larger than {@code max.record.bytes}. */
     RECORD_TOO_LARGE,
     /** An event time below zero. */

@@ -31,6 +31,9 @@ public record NarratorConfig(
         short topicReplicationFactor,
         long inputRetentionMs,
         long outputRetentionMs,
+        OutputFormat captionsFormat,
+        OutputFormat deadLettersFormat,
+        SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
         int windowSeconds,
@@ -60,6 +63,8 @@ public record NarratorConfig(
         int timestampSkewConfirmations,
         long drainIntervalMs,
         int metricsPort,
+        int webPort,
+        long webHistoryMs,
         ModelDevice modelDevice,
         ModelDtype modelDtype) {
 
@@ -71,6 +76,10 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
+        if (captionsFormat == null || deadLettersFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
+        requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
+        requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -113,6 +122,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+        if (webPort < -1 || webPort > 65535)
+            throw new IllegalArgumentException(WEB_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + webPort);
+        if (webPort > 0 && webPort == metricsPort)
+            throw new IllegalArgumentException(WEB_PORT.key() + " and " + METRICS_PORT.key() + " are both " + webPort + ": give the web page a port of its own");
+        positive(WEB_HISTORY_MS, webHistoryMs);
         if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
         if (modelDtype == null) throw new IllegalArgumentException(MODEL_DTYPE.key() + " must not be null");
     }
@@ -213,6 +227,9 @@ public record NarratorConfig(
                 (short) integer(p, TOPIC_REPLICATION_FACTOR),
                 longValue(p, TOPIC_INPUT_RETENTION_MS),
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
+                OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
+                OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),
                 integer(p, WINDOW_SECONDS),
@@ -242,6 +259,8 @@ public record NarratorConfig(
                 integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
                 integer(p, METRICS_PORT),
+                integer(p, WEB_PORT),
+                longValue(p, WEB_HISTORY_MS),
                 device(p),
                 dtype(p));
     }
@@ -346,6 +365,11 @@ public record NarratorConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void requireRegistry(ConfigKey key, OutputFormat format, SchemaRegistrySettings registry) {
+        if (format == OutputFormat.REGISTRY && !registry.configured())
+            throw new IllegalArgumentException(key.key() + "=registry needs " + SCHEMA_REGISTRY_URL.key() + " (the Schema Registry to register the schema with)");
     }
 
     private static void positive(ConfigKey key, long value) {

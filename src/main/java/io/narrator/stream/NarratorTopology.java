@@ -18,7 +18,9 @@ import org.apache.kafka.streams.kstream.Consumed;
  * any rejected record ─────────────────────────────────────────────────► dead-letters
  * </pre>
  * Sources read raw bytes (keys too) and decode inside the processors, so undecodable records become dead
- * letters with their origin instead of stopping the application or vanishing.
+ * letters with their origin instead of stopping the application or vanishing. Inputs are read with the serdes of
+ * {@code topics} (single-object or registry-framed Avro); captions and dead letters are written in their topics'
+ * {@link OutputFormat}s.
  */
 public final class NarratorTopology {
     static final String FRAMES_SOURCE = "frames-source";
@@ -72,11 +74,12 @@ public final class NarratorTopology {
         topology.addSource(PROMPTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.prompts().name());
         topology.addSource(ALERT_RULES_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.alertRules().name());
 
-        topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config), FRAMES_SOURCE);
-        topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config), SEGMENTS_SOURCE);
+        topology.addProcessor(FRAME_INTAKE, () -> new FrameIntakeProcessor(engine, config, topics.frameSerde()), FRAMES_SOURCE);
+        topology.addProcessor(SEGMENT_INTAKE, () -> new SegmentIntakeProcessor(engine, config, topics.segmentSerde()), SEGMENTS_SOURCE);
         topology.addProcessor(CLIP_WINDOWS, () -> new ClipWindowProcessor(engine, config, prompts, alertRules), FRAME_INTAKE, SEGMENT_INTAKE);
-        topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config), PROMPTS_SOURCE);
-        topology.addProcessor(ALERT_RULE_VALIDATOR, () -> new AlertRuleValidatorProcessor(alertRules, metrics, config), ALERT_RULES_SOURCE);
+        topology.addProcessor(PROMPT_VALIDATOR, () -> new PromptValidatorProcessor(prompts, metrics, config, topics.promptSerde()), PROMPTS_SOURCE);
+        topology.addProcessor(ALERT_RULE_VALIDATOR, () -> new AlertRuleValidatorProcessor(alertRules, metrics, config, topics.alertRuleSerde()),
+                ALERT_RULES_SOURCE);
 
         topology.addStateStore(NarratorStores.sampling(), FRAME_INTAKE, SEGMENT_INTAKE);
         topology.addStateStore(NarratorStores.clocks(), FRAME_INTAKE, SEGMENT_INTAKE);

@@ -12,7 +12,11 @@ import io.narrator.avro.state.PromptEntry;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** Narrator's topics with their serdes; keys are stream ids (UTF-8) everywhere. */
+/**
+ * Narrator's topics with their serdes; keys are stream ids (UTF-8) everywhere. Input values are Avro, single-object or
+ * in the Schema Registry wire format (read with the configured registry); the output topics (captions, dead letters,
+ * alerts) are written in their {@link OutputFormat} and read in any (alerts in single-object Avro, {@link #ALERTS_FORMAT}).
+ */
 public record Topics(
         Topic<String, VideoFrame> frames,
         Topic<String, VideoSegment> segments,
@@ -23,6 +27,9 @@ public record Topics(
         Topic<String, AlertRule> alertRules,
         Topic<String, AlertRuleEntry> alertRuleTable,
         Topic<String, Alert> alerts) {
+
+    /** The format Alert records are written in: the one place that decides it. */
+    static final OutputFormat ALERTS_FORMAT = OutputFormat.AVRO;
 
     /** Names of Narrator's topics. */
     public record Names(String frames, String segments, String prompts, String promptTable, String captions, String deadLetters,
@@ -35,28 +42,75 @@ public record Topics(
         }
     }
 
-    /** The topics named in the configuration. */
+    /** The topics named in the configuration, in its output formats, with a client of its Schema Registry (if any). */
     public static Topics from(NarratorConfig config) {
-        return of(config.topics());
+        return of(config.topics(), config.captionsFormat(), config.deadLettersFormat(), SchemaRegistryClient.from(config));
     }
 
-    /** The topics with the given names. */
+    /** The topics with the given names, outputs in single-object Avro, no registry. */
     public static Topics of(Names names) {
-        return new Topics(
-                new Topic<>(names.frames(), Serdes.String(), AvroSerde.of(VideoFrame.class)),
-                new Topic<>(names.segments(), Serdes.String(), AvroSerde.of(VideoSegment.class)),
-                new Topic<>(names.prompts(), Serdes.String(), AvroSerde.of(NarrationPrompt.class)),
-                new Topic<>(names.promptTable(), Serdes.String(), AvroSerde.of(PromptEntry.class)),
-                new Topic<>(names.captions(), Serdes.String(), AvroSerde.of(Caption.class)),
-                new Topic<>(names.deadLetters(), Serdes.String(), AvroSerde.of(DeadLetter.class)),
-                new Topic<>(names.alertRules(), Serdes.String(), AvroSerde.of(AlertRule.class)),
-                new Topic<>(names.alertRuleTable(), Serdes.String(), AvroSerde.of(AlertRuleEntry.class)),
-                new Topic<>(names.alerts(), Serdes.String(), alertSerde()));
+        return of(names, OutputFormat.AVRO, OutputFormat.AVRO, null);
     }
 
-    /** How Alert records are written to the alerts topic: the one place that decides it. */
-    static org.apache.kafka.common.serialization.Serde<Alert> alertSerde() {
-        return AvroSerde.of(Alert.class);
+    /** The topics with the given names, output formats and Schema Registry client (null: none). */
+    public static Topics of(Names names, OutputFormat captions, OutputFormat deadLetters, SchemaRegistryClient registry) {
+        return new Topics(
+                new Topic<>(names.frames(), Serdes.String(), AvroSerde.of(VideoFrame.class, registry)),
+                new Topic<>(names.segments(), Serdes.String(), AvroSerde.of(VideoSegment.class, registry)),
+                new Topic<>(names.prompts(), Serdes.String(), AvroSerde.of(NarrationPrompt.class, registry)),
+                new Topic<>(names.promptTable(), Serdes.String(), AvroSerde.of(PromptEntry.class)),
+                new Topic<>(names.captions(), Serdes.String(), captions.serde(Caption.class, names.captions(), registry)),
+                new Topic<>(names.deadLetters(), Serdes.String(), deadLetters.serde(DeadLetter.class, names.deadLetters(), registry)),
+                new Topic<>(names.alertRules(), Serdes.String(), AvroSerde.of(AlertRule.class, registry)),
+                new Topic<>(names.alertRuleTable(), Serdes.String(), AvroSerde.of(AlertRuleEntry.class)),
+                new Topic<>(names.alerts(), Serdes.String(), ALERTS_FORMAT.serde(Alert.class, names.alerts(), registry)));
+    }
+
+    /** The frames topic's value serde (single-object or registry-framed Avro). */
+    public AvroSerde<VideoFrame> frameSerde() {
+        return (AvroSerde<VideoFrame>) frames.valueSerde();
+    }
+
+    /** The segments topic's value serde. */
+    public AvroSerde<VideoSegment> segmentSerde() {
+        return (AvroSerde<VideoSegment>) segments.valueSerde();
+    }
+
+    /** The prompts topic's value serde. */
+    public AvroSerde<NarrationPrompt> promptSerde() {
+        return (AvroSerde<NarrationPrompt>) prompts.valueSerde();
+    }
+
+    /** The captions topic's value serde: writes the configured format, reads any. */
+    public OutputSerde<Caption> captionSerde() {
+        return (OutputSerde<Caption>) captions.valueSerde();
+    }
+
+    /** The dead-letters topic's value serde: writes the configured format, reads any. */
+    public OutputSerde<DeadLetter> deadLetterSerde() {
+        return (OutputSerde<DeadLetter>) deadLetters.valueSerde();
+    }
+
+    /** The alert-rules topic's value serde (single-object or registry-framed Avro). */
+    public AvroSerde<AlertRule> alertRuleSerde() {
+        return (AvroSerde<AlertRule>) alertRules.valueSerde();
+    }
+
+    /** The alerts topic's value serde: writes {@link #ALERTS_FORMAT}, reads any format. */
+    public OutputSerde<Alert> alertSerde() {
+        return (OutputSerde<Alert>) alerts.valueSerde();
+    }
+
+    /**
+     * Resolves what the output topics' formats need before the first record (registers or looks up their schemas in the
+     * Schema Registry), so that a registry that refuses them or cannot be reached stops start-up with one line.
+     *
+     * @throws SchemaRegistryClient.SchemaRegistryException saying which schema and why
+     */
+    public void prepareOutputs() {
+        captionSerde().prepare();
+        deadLetterSerde().prepare();
+        alertSerde().prepare();
     }
 
     /** All names, inputs first. */

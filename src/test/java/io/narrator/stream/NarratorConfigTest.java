@@ -36,6 +36,11 @@ class NarratorConfigTest {
         assertThat(c.with("consumer.session.timeout.ms", "6000").streamsProperties()).containsEntry("consumer.session.timeout.ms", "6000");
         assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
         assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
+        // the web page is off unless asked for, and opens on the last hour; neither key reaches Kafka
+        assertThat(c.webPort()).isEqualTo(-1);
+        assertThat(c.webHistoryMs()).isEqualTo(3_600_000);
+        assertThat(c.with("web.port", "8080").streamsProperties()).doesNotContainKeys("web.port", "web.history.ms");
+        assertThat(c.with("web.port", "8080").clientProperties()).doesNotContainKeys("web.port", "web.history.ms");
     }
 
     @Test
@@ -101,6 +106,10 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.port", "70000"))).hasMessage("web.port must be -1 (off), 0 (any free port) or a port, got 70000");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.port", "9100", "metrics.port", "9100")))
+                .hasMessage("web.port and metrics.port are both 9100: give the web page a port of its own");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.history.ms", "0"))).hasMessage("web.history.ms must be positive, got 0");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("max.segment.seconds", "0"))).hasMessage("max.segment.seconds must be positive, got 0");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("alert.cooldown.seconds", "-1")))
                 .hasMessage("alert.* settings: alert.cooldown.seconds must be >= 0 (0 = an alert for every matching clip), got -1");
