@@ -23,8 +23,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -107,9 +105,6 @@ class WebPageIT {
         String broker = group(demo.out(), Pattern.compile("embedded Kafka broker on (\\S+)"));
         Properties client = new Properties();
         client.put("bootstrap.servers", broker);
-        try (Admin admin = Admin.create(client)) { // where alerts are published once a rule is set
-            admin.createTopics(List.of(new NewTopic("narrator.alerts", 1, (short) 1))).all().get();
-        }
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());

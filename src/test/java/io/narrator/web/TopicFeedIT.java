@@ -20,7 +20,6 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,9 +58,7 @@ class TopicFeedIT {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
-            TopicAdmin.ensureTopics(admin, config);
-            String alerts = config.topics().alerts();
-            if (!admin.listTopics().names().get().contains(alerts)) admin.createTopics(List.of(new NewTopic(alerts, 2, (short) 1))).all().get();
+            TopicAdmin.ensureTopics(admin, config); // the alerts topic too
         }
     }
 
