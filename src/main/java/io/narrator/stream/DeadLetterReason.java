@@ -65,5 +65,14 @@ public enum DeadLetterReason {
      * or more tokens (with the tokens to generate) than the model's context; checked before any example media is decoded.
      * The previous prompt stays in force.
      */
-    PROMPT_TOO_LONG
+    PROMPT_TOO_LONG,
+    /**
+     * An alert rule that cannot be used: an empty question or answer, the same answer for yes and no (or two the model
+     * reads as the same tokens), a media marker in its texts, an invalid regular expression or one that matches an empty
+     * caption, an empty keyword, fields of another kind, a negative cooldown, or a key that is not
+     * {@code <scope>/<rule id>}. The previous version of the rule stays in force.
+     */
+    MALFORMED_ALERT_RULE,
+    /** A question rule whose prompt and longest answer take more tokens than the model's context. The previous version stays in force. */
+    ALERT_RULE_TOO_LONG
 }

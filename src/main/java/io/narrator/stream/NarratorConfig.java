@@ -33,6 +33,7 @@ public record NarratorConfig(
         long outputRetentionMs,
         OutputFormat captionsFormat,
         OutputFormat deadLettersFormat,
+        OutputFormat alertsFormat,
         SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
@@ -54,6 +55,7 @@ public record NarratorConfig(
         GenerationSettings generation,
         int promptMaxExamples,
         long promptMaxBytes,
+        AlertSettings alerts,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
@@ -75,10 +77,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
-        if (captionsFormat == null || deadLettersFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (captionsFormat == null || deadLettersFormat == null || alertsFormat == null) throw new IllegalArgumentException("output formats must not be null");
         if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
         requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
         requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
+        requireRegistry(ALERTS_FORMAT, alertsFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -104,6 +107,7 @@ public record NarratorConfig(
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
         positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
         positive(PROMPT_MAX_BYTES, promptMaxBytes);
+        if (alerts == null) throw new IllegalArgumentException("alert settings must not be null");
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
@@ -207,7 +211,10 @@ public record NarratorConfig(
                 orDefault(p, TOPIC_PROMPTS, prefix + "prompts"),
                 orDefault(p, TOPIC_PROMPT_TABLE, prefix + "prompt-table"),
                 orDefault(p, TOPIC_CAPTIONS, prefix + "captions"),
-                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"));
+                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"),
+                orDefault(p, TOPIC_ALERT_RULES, prefix + "alert-rules"),
+                orDefault(p, TOPIC_ALERT_RULE_TABLE, prefix + "alert-rule-table"),
+                orDefault(p, TOPIC_ALERTS, prefix + "alerts"));
         GenerationSettings generation;
         try {
             generation = new GenerationSettings(
@@ -224,6 +231,7 @@ public record NarratorConfig(
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
                 OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
                 OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                OutputFormat.parse(ALERTS_FORMAT.key(), p.get(ALERTS_FORMAT.key())),
                 SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),
@@ -245,6 +253,7 @@ public record NarratorConfig(
                 generation,
                 integer(p, PROMPT_MAX_EXAMPLES),
                 longValue(p, PROMPT_MAX_BYTES),
+                alertSettings(p),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
@@ -336,6 +345,14 @@ public record NarratorConfig(
             "bootstrap.servers", "security.protocol", "client.id", "request.timeout.ms", "retry.backoff.ms",
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
+
+    private static AlertSettings alertSettings(Map<String, String> p) {
+        try {
+            return new AlertSettings(longValue(p, ALERT_COOLDOWN_SECONDS), p.get(ALERT_QUESTION_PROMPT.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("alert.* settings: " + e.getMessage(), e);
+        }
+    }
 
     private static ModelDevice device(Map<String, String> p) {
         try {

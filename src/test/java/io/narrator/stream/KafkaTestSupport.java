@@ -87,6 +87,11 @@ final class KafkaTestSupport {
         return read(bootstrap, topic, ConsumerRecord::value, done);
     }
 
+    /** Reads the alerts topic as a {@code read_committed} consumer until {@code done} holds, then to its end. */
+    static List<io.narrator.avro.Alert> readAlerts(String bootstrap, Topics topics, Predicate<List<io.narrator.avro.Alert>> done) {
+        return read(bootstrap, topics.alerts().name(), r -> topics.alertSerde().decode(r.value()), done);
+    }
+
     /** Reads the frames topic from its beginning until {@code done} holds, then to its end. */
     static List<VideoFrame> readFrames(String bootstrap, Topics topics, Predicate<List<VideoFrame>> done) {
         AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
