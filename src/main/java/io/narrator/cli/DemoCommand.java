@@ -9,7 +9,7 @@ import io.narrator.ingest.IngestSink;
 import io.narrator.ingest.VideoSource;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.ModelDevice;
-import io.narrator.stream.AvroSerde;
+import io.narrator.stream.OutputSerde;
 import io.narrator.stream.ClipWindows;
 import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.FlamingoNarration;
@@ -179,9 +179,10 @@ final class DemoCommand implements Callable<Integer> {
         Set<Long> narrated = new HashSet<>();
         long others = 0;
         long deadline = Long.MAX_VALUE;
-        try (KafkaConsumer<String, byte[]> consumer = Consumers.of(config, Topics.from(config).captions().name(), true, Duration.ofMinutes(1))) {
+        Topics topics = Topics.from(config);
+        try (KafkaConsumer<String, byte[]> consumer = Consumers.of(config, topics.captions().name(), true, Duration.ofMinutes(1))) {
             stop.onStop(consumer::wakeup);
-            AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
+            OutputSerde<Caption> serde = topics.captionSerde();
             while (!stop.isStopped()) {
                 if (ingest.isDone()) {
                     try {

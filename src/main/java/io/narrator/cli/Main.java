@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
             TailCommand.class,
             WebCommand.class,
             PromptCommand.class,
+            AlertCommand.class,
             CaptionCommand.class,
             BrokerCommand.class,
             ModelCommand.class,

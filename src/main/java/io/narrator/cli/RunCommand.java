@@ -88,7 +88,8 @@ final class RunCommand implements Callable<Integer> {
                         instance.isEmpty() ? "" : ", group.instance.id " + instance,
                         narration.modelInfo().name(), narration.modelInfo().version(), ModelDevice.describe(loaded.device()), loaded.dtype().label(),
                         topics.frames().name(), topics.segments().name(),
-                        topics.captions().name(), (app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "")
+                        topics.captions().name() + " (" + config.captionsFormat().configName() + ")",
+                        (app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "")
                                 + (page != null ? ", web page at http://localhost:" + page.port() + "/" : ""));
                 out.flush();
                 while (!stop.await(Duration.ofSeconds(1))) {

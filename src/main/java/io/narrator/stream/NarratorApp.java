@@ -29,6 +29,7 @@ public final class NarratorApp implements AutoCloseable {
     private final NarratorConfig config;
     private final NarrationEngine engine;
     private final boolean ownsEngine;
+    private final Topics topics;
     private final Topology topology;
     private final KafkaStreams streams;
     private final Object stateLock = new Object();
@@ -45,7 +46,8 @@ public final class NarratorApp implements AutoCloseable {
         this.config = config;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
-        this.topology = NarratorTopology.build(new StreamsBuilder(), engine, Topics.from(config), config);
+        this.topics = Topics.from(config);
+        this.topology = NarratorTopology.build(new StreamsBuilder(), engine, topics, config);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             LOG.info("narrator {} -> {}", before, now);
@@ -91,8 +93,17 @@ public final class NarratorApp implements AutoCloseable {
         return new NarratorApp(config, engine, false);
     }
 
-    /** Creates missing topics, starts the metrics endpoint (if configured) and Kafka Streams. */
+    /**
+     * Creates missing topics, registers (or looks up) the output schemas where an output format uses the Schema Registry,
+     * starts the metrics endpoint (if configured) and Kafka Streams.
+     *
+     * @throws SchemaRegistryClient.SchemaRegistryException when the registry refuses an output schema or cannot be reached
+     */
     public void start() {
+        topics.prepareOutputs();
+        for (OutputSerde<?> output : List.of(topics.captionSerde(), topics.deadLetterSerde()))
+            if (output.format() == OutputFormat.REGISTRY)
+                LOG.info("{} in the Schema Registry wire format: schema id {} under subject {}", output.subject(), output.prepare(), output.subject());
         try (Admin admin = Admin.create(config.clientProperties())) {
             List<String> created = TopicAdmin.ensureTopics(admin, config);
             if (!created.isEmpty()) LOG.info("created topics {}", created);

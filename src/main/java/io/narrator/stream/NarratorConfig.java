@@ -31,6 +31,10 @@ public record NarratorConfig(
         short topicReplicationFactor,
         long inputRetentionMs,
         long outputRetentionMs,
+        OutputFormat captionsFormat,
+        OutputFormat deadLettersFormat,
+        OutputFormat alertsFormat,
+        SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
         int windowSeconds,
@@ -51,6 +55,7 @@ public record NarratorConfig(
         GenerationSettings generation,
         int promptMaxExamples,
         long promptMaxBytes,
+        AlertSettings alerts,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
@@ -72,6 +77,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
+        if (captionsFormat == null || deadLettersFormat == null || alertsFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
+        requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
+        requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
+        requireRegistry(ALERTS_FORMAT, alertsFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -97,6 +107,7 @@ public record NarratorConfig(
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
         positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
         positive(PROMPT_MAX_BYTES, promptMaxBytes);
+        if (alerts == null) throw new IllegalArgumentException("alert settings must not be null");
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
@@ -200,7 +211,10 @@ public record NarratorConfig(
                 orDefault(p, TOPIC_PROMPTS, prefix + "prompts"),
                 orDefault(p, TOPIC_PROMPT_TABLE, prefix + "prompt-table"),
                 orDefault(p, TOPIC_CAPTIONS, prefix + "captions"),
-                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"));
+                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"),
+                orDefault(p, TOPIC_ALERT_RULES, prefix + "alert-rules"),
+                orDefault(p, TOPIC_ALERT_RULE_TABLE, prefix + "alert-rule-table"),
+                orDefault(p, TOPIC_ALERTS, prefix + "alerts"));
         GenerationSettings generation;
         try {
             generation = new GenerationSettings(
@@ -215,6 +229,10 @@ public record NarratorConfig(
                 (short) integer(p, TOPIC_REPLICATION_FACTOR),
                 longValue(p, TOPIC_INPUT_RETENTION_MS),
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
+                OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
+                OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                OutputFormat.parse(ALERTS_FORMAT.key(), p.get(ALERTS_FORMAT.key())),
+                SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),
                 integer(p, WINDOW_SECONDS),
@@ -235,6 +253,7 @@ public record NarratorConfig(
                 generation,
                 integer(p, PROMPT_MAX_EXAMPLES),
                 longValue(p, PROMPT_MAX_BYTES),
+                alertSettings(p),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
@@ -327,6 +346,14 @@ public record NarratorConfig(
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
 
+    private static AlertSettings alertSettings(Map<String, String> p) {
+        try {
+            return new AlertSettings(longValue(p, ALERT_COOLDOWN_SECONDS), p.get(ALERT_QUESTION_PROMPT.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("alert.* settings: " + e.getMessage(), e);
+        }
+    }
+
     private static ModelDevice device(Map<String, String> p) {
         try {
             return ModelDevice.parse(p.get(MODEL_DEVICE.key()));
@@ -341,6 +368,11 @@ public record NarratorConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void requireRegistry(ConfigKey key, OutputFormat format, SchemaRegistrySettings registry) {
+        if (format == OutputFormat.REGISTRY && !registry.configured())
+            throw new IllegalArgumentException(key.key() + "=registry needs " + SCHEMA_REGISTRY_URL.key() + " (the Schema Registry to register the schema with)");
     }
 
     private static void positive(ConfigKey key, long value) {

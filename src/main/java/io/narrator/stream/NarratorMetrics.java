@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.narrator.avro.AlertRuleKind;
 import io.narrator.ingest.FpsSampler;
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Narrator's own meters, so that nothing is dropped without a counter: frames in, sampled and dropped per reason,
- * dead letters per reason, windows, clips, captions, skipped and suppressed clips, batch sizes, latencies, narration
- * lag, the narration engine's queue and health. Every counter and latency exists from the start, at 0 for each of its
+ * dead letters per reason, windows, clips, captions, skipped and suppressed clips, alerts and alert rules, batch sizes,
+ * latencies, narration lag, the narration engine's queue and health. Every counter and latency exists from the start, at 0 for each of its
  * tag values ({@link #COUNTERS}), so that a rate or a dashboard panel has a series before the first event; every meter
  * has a description (Prometheus' HELP) and times are in seconds. Thread-safe; one per application.
  */
@@ -63,10 +64,17 @@ public final class NarratorMetrics {
             new CounterSpec("narrator.engine.batch.failures", "narration batches that failed with an exception (their clips got error captions) or an Error that stopped the engine",
                     "kind", List.of("exception", "error")),
             new CounterSpec("narrator.prompts", "prompts put in force (applied), removed by a tombstone (removed), or rejected (unusable)",
-                    "outcome", List.of("applied", "removed", "unusable")));
+                    "outcome", List.of("applied", "removed", "unusable")),
+            new CounterSpec("narrator.alerts", "alerts published to the alerts topic, by the kind of the rule that matched (docs/alerts.md)",
+                    "kind", Arrays.stream(AlertRuleKind.values()).map(Enum::name).toList()),
+            new CounterSpec("narrator.alerts.cooled.down", "matches of alert rules that published no alert because the rule had alerted on the stream within its cooldown, by rule kind",
+                    "kind", Arrays.stream(AlertRuleKind.values()).map(Enum::name).toList()),
+            new CounterSpec("narrator.alert.rules", "alert rules put in force from the alert-rule table (applied), removed by a tombstone (removed), or found unusable there (unusable)",
+                    "outcome", List.of("applied", "removed", "unusable")),
+            new CounterSpec("narrator.alert.questions.failed", "questions of alert rules that could not be answered about a clip (their rules were not evaluated for it)"));
 
     /** The stages of {@code narrator.latency}. */
-    public static final List<String> LATENCY_STAGES = List.of("queue", "decode", "vision", "generation", "total");
+    public static final List<String> LATENCY_STAGES = List.of("queue", "decode", "vision", "generation", "questions", "total");
 
     private final MeterRegistry registry;
     private final AtomicLong lagMs = new AtomicLong();
@@ -89,7 +97,8 @@ public final class NarratorMetrics {
         for (String stage : LATENCY_STAGES)
             latencies.put(stage, Timer.builder("narrator.latency").tag("stage", stage).publishPercentileHistogram()
                     .description("time per published caption in each stage: queued for the narration engine (queue), decoding its frames (decode), "
-                            + "the vision encoder (vision), generation (generation), and from its window's close to its publication (total)")
+                            + "the vision encoder (vision), generation (generation), answering the questions of alert rules (questions, once per batch), "
+                            + "and from its window's close to its publication (total)")
                     .register(registry));
         Gauge.builder("narrator.narration.lag", lagMs, ms -> ms.get() / 1000.0).baseUnit("seconds")
                 .description("how far behind narration is: from the close of the latest batch's oldest window to the start of its narration").register(registry);
@@ -204,6 +213,26 @@ public final class NarratorMetrics {
     /** A prompt was applied to the prompt table, or removed by a tombstone. */
     public void prompt(String outcome) {
         counter("narrator.prompts", outcome).increment();
+    }
+
+    /** An alert rule was applied to the alert-rule table, removed by a tombstone, or found unusable there. */
+    public void alertRule(String outcome) {
+        counter("narrator.alert.rules", outcome).increment();
+    }
+
+    /** A rule of this kind matched a clip and its alert was published. */
+    public void alertPublished(AlertRuleKind kind) {
+        counter("narrator.alerts", kind.name()).increment();
+    }
+
+    /** A rule of this kind matched a clip and published no alert: it had alerted on the stream within its cooldown. */
+    public void alertCooledDown(AlertRuleKind kind) {
+        counter("narrator.alerts.cooled.down", kind.name()).increment();
+    }
+
+    /** Questions of alert rules that could not be answered about a clip (their rules were not evaluated for it). */
+    public void questionsFailed(int count) {
+        if (count > 0) counter("narrator.alert.questions.failed", "").increment(count);
     }
 
     /** Prompts received and waiting for validation changed by {@code delta}. */

@@ -64,7 +64,6 @@ final class TopicFeed implements AutoCloseable {
     /** End offsets when each partition was assigned: the feed is ready once it has read up to them. */
     private final Map<TopicPartition, Long> catchUp = new HashMap<>();
     private final String alertsTopic;
-    private final AvroSerde<Alert> alertSerde = AvroSerde.of(Alert.class);
     private final List<String> missing = new CopyOnWriteArrayList<>();
     private List<String> reportedMissing = List.of();
     private volatile boolean ready;
@@ -99,10 +98,9 @@ final class TopicFeed implements AutoCloseable {
         return names;
     }
 
-    /** The topic Alert records are published to: {@code topic.alerts}, else {@code {topic.prefix}alerts}. */
+    /** The topic Alert records are published to ({@code topic.alerts}). */
     static String alertsTopic(NarratorConfig config) {
-        String named = config.properties().get("topic.alerts");
-        return named == null || named.isBlank() ? config.properties().get("topic.prefix") + "alerts" : named.strip();
+        return config.topics().alerts();
     }
 
     /** Starts following the configured cluster's topics onto {@code board}. */
@@ -196,7 +194,7 @@ final class TopicFeed implements AutoCloseable {
                 DeadLetter letter = decode(topics.deadLetters(), r);
                 if (letter != null) board.deadLetter(letter);
             } else if (r.topic().equals(alertsTopic)) {
-                Alert alert = alertSerde.decode(r.value());
+                Alert alert = decode(topics.alerts(), r);
                 if (alert != null) board.alert(alert.getStreamId(), alert.getCreatedAtMillis(), describe(alert), AvroJson.of(alert));
             } else if (r.topic().equals(topics.frames().name())) {
                 VideoFrame frame = decode(topics.frames(), r);

@@ -38,7 +38,7 @@ class ConfigKeyTyposTest {
                 "producer.max.request.size", "admin.retries", "topic.max.message.bytes", "topic.retention.ms", "topic.segment.bytes",
                 "config.providers", "config.providers.file.class",
                 // a plugin's settings (serializers, interceptors) are none of Kafka's but far from Narrator's
-                "schema.registry.url", "basic.auth.credentials.source", "my.interceptor.endpoint");
+                "specific.avro.reader", "basic.auth.credentials.source", "my.interceptor.endpoint");
         for (String key : passed) {
             assertThat(ConfigKeyTypos.typoOf(key)).as(key).isEmpty();
             assertThatCode(() -> NarratorConfig.of(Map.of(key, "x"))).as(key).doesNotThrowAnyException();

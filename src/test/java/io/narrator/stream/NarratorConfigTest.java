@@ -21,7 +21,9 @@ class NarratorConfigTest {
         assertThat(c.hopSeconds()).isEqualTo(4);
         assertThat(c.sampleFps()).isEqualTo(1.0);
         assertThat(c.topics()).isEqualTo(new Topics.Names("narrator.frames", "narrator.segments", "narrator.prompts",
-                "narrator.prompt-table", "narrator.captions", "narrator.dead-letters"));
+                "narrator.prompt-table", "narrator.captions", "narrator.dead-letters", "narrator.alert-rules", "narrator.alert-rule-table",
+                "narrator.alerts"));
+        assertThat(c.alerts()).isEqualTo(new AlertSettings(60, "Question: {question} Answer:"));
         assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
         assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
@@ -109,6 +111,10 @@ class NarratorConfigTest {
                 .hasMessage("web.port and metrics.port are both 9100: give the web page a port of its own");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.history.ms", "0"))).hasMessage("web.history.ms must be positive, got 0");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("max.segment.seconds", "0"))).hasMessage("max.segment.seconds must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("alert.cooldown.seconds", "-1")))
+                .hasMessage("alert.* settings: alert.cooldown.seconds must be >= 0 (0 = an alert for every matching clip), got -1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("alert.question.prompt", " "))).hasMessageContaining("alert.question.prompt must not be empty");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.alerts", "narrator.captions"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.ms", "-1"))).hasMessage("timestamp.skew.ms must be positive, got -1");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.confirmations", "1")))
                 .hasMessage("timestamp.skew.confirmations must be >= 2 (one record must not move a stream's clock), got 1");
