@@ -101,8 +101,16 @@ public final class FlamingoModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(Device.cpu());
         ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
         Flamingo block = new Flamingo(config);
-        block.initialize(manager);
-        block.resetSpecialTokenEmbeddings();
+        // PyTorch's grad mode is per thread and DJL turns it off only on the thread that started the engine: on any other
+        // thread, initialisation would be recorded and leave parameters that are not leaves, which cannot be frozen
+        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            block.initialize(manager);
+            block.resetSpecialTokenEmbeddings();
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+        }
         block.freezeParameters(true);
         return new FlamingoModel(config, block, tokenizer, manager);
     }

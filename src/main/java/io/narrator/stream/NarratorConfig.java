@@ -33,6 +33,7 @@ public record NarratorConfig(
         long outputRetentionMs,
         OutputFormat captionsFormat,
         OutputFormat deadLettersFormat,
+        OutputFormat alertsFormat,
         SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
@@ -76,10 +77,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
-        if (captionsFormat == null || deadLettersFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (captionsFormat == null || deadLettersFormat == null || alertsFormat == null) throw new IllegalArgumentException("output formats must not be null");
         if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
         requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
         requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
+        requireRegistry(ALERTS_FORMAT, alertsFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -229,6 +231,7 @@ public record NarratorConfig(
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
                 OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
                 OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                OutputFormat.parse(ALERTS_FORMAT.key(), p.get(ALERTS_FORMAT.key())),
                 SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),

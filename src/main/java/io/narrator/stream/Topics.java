@@ -14,8 +14,8 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * Narrator's topics with their serdes; keys are stream ids (UTF-8) everywhere. Input values are Avro, single-object or
- * in the Schema Registry wire format (read with the configured registry); the output topics (captions, dead letters,
- * alerts) are written in their {@link OutputFormat} and read in any (alerts in single-object Avro, {@link #ALERTS_FORMAT}).
+ * in the Schema Registry wire format (read with the configured registry); the output topics (captions, dead letters, alerts)
+ * are written in their configured {@link OutputFormat} and read in any.
  */
 public record Topics(
         Topic<String, VideoFrame> frames,
@@ -27,9 +27,6 @@ public record Topics(
         Topic<String, AlertRule> alertRules,
         Topic<String, AlertRuleEntry> alertRuleTable,
         Topic<String, Alert> alerts) {
-
-    /** The format Alert records are written in: the one place that decides it. */
-    static final OutputFormat ALERTS_FORMAT = OutputFormat.AVRO;
 
     /** Names of Narrator's topics. */
     public record Names(String frames, String segments, String prompts, String promptTable, String captions, String deadLetters,
@@ -44,16 +41,16 @@ public record Topics(
 
     /** The topics named in the configuration, in its output formats, with a client of its Schema Registry (if any). */
     public static Topics from(NarratorConfig config) {
-        return of(config.topics(), config.captionsFormat(), config.deadLettersFormat(), SchemaRegistryClient.from(config));
+        return of(config.topics(), config.captionsFormat(), config.deadLettersFormat(), config.alertsFormat(), SchemaRegistryClient.from(config));
     }
 
     /** The topics with the given names, outputs in single-object Avro, no registry. */
     public static Topics of(Names names) {
-        return of(names, OutputFormat.AVRO, OutputFormat.AVRO, null);
+        return of(names, OutputFormat.AVRO, OutputFormat.AVRO, OutputFormat.AVRO, null);
     }
 
     /** The topics with the given names, output formats and Schema Registry client (null: none). */
-    public static Topics of(Names names, OutputFormat captions, OutputFormat deadLetters, SchemaRegistryClient registry) {
+    public static Topics of(Names names, OutputFormat captions, OutputFormat deadLetters, OutputFormat alerts, SchemaRegistryClient registry) {
         return new Topics(
                 new Topic<>(names.frames(), Serdes.String(), AvroSerde.of(VideoFrame.class, registry)),
                 new Topic<>(names.segments(), Serdes.String(), AvroSerde.of(VideoSegment.class, registry)),
@@ -63,7 +60,7 @@ public record Topics(
                 new Topic<>(names.deadLetters(), Serdes.String(), deadLetters.serde(DeadLetter.class, names.deadLetters(), registry)),
                 new Topic<>(names.alertRules(), Serdes.String(), AvroSerde.of(AlertRule.class, registry)),
                 new Topic<>(names.alertRuleTable(), Serdes.String(), AvroSerde.of(AlertRuleEntry.class)),
-                new Topic<>(names.alerts(), Serdes.String(), ALERTS_FORMAT.serde(Alert.class, names.alerts(), registry)));
+                new Topic<>(names.alerts(), Serdes.String(), alerts.serde(Alert.class, names.alerts(), registry)));
     }
 
     /** The frames topic's value serde (single-object or registry-framed Avro). */
@@ -81,24 +78,24 @@ public record Topics(
         return (AvroSerde<NarrationPrompt>) prompts.valueSerde();
     }
 
-    /** The captions topic's value serde: writes the configured format, reads any. */
-    public OutputSerde<Caption> captionSerde() {
-        return (OutputSerde<Caption>) captions.valueSerde();
-    }
-
-    /** The dead-letters topic's value serde: writes the configured format, reads any. */
-    public OutputSerde<DeadLetter> deadLetterSerde() {
-        return (OutputSerde<DeadLetter>) deadLetters.valueSerde();
-    }
-
     /** The alert-rules topic's value serde (single-object or registry-framed Avro). */
     public AvroSerde<AlertRule> alertRuleSerde() {
         return (AvroSerde<AlertRule>) alertRules.valueSerde();
     }
 
-    /** The alerts topic's value serde: writes {@link #ALERTS_FORMAT}, reads any format. */
+    /** The captions topic's value serde: writes the configured format, reads any. */
+    public OutputSerde<Caption> captionSerde() {
+        return (OutputSerde<Caption>) captions.valueSerde();
+    }
+
+    /** The alerts topic's value serde: writes the configured format, reads any. */
     public OutputSerde<Alert> alertSerde() {
         return (OutputSerde<Alert>) alerts.valueSerde();
+    }
+
+    /** The dead-letters topic's value serde: writes the configured format, reads any. */
+    public OutputSerde<DeadLetter> deadLetterSerde() {
+        return (OutputSerde<DeadLetter>) deadLetters.valueSerde();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.narrator.avro.DeadLetter;
 import io.narrator.avro.VideoFrame;
 import io.narrator.avro.VideoSegment;
 import io.narrator.ingest.FpsSampler;
+import io.narrator.stream.AvroSerde;
 import io.narrator.stream.Health;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topic;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * from {@code web.history.ms} ago on; frames and segments from the last few records of each partition, so that a stream that
  * is quiet now still shows its last frame. Frames are sampled by event time per stream at {@code sample.fps}, as the
  * narrator samples them. A record it cannot read is skipped: the narrator dead-letters bad input, and the page shows
- * those counts. The alerts topic is optional: a cluster without it (no narrator of this version ran there) shows no alerts, and the
+ * those counts. The alerts topic is optional: a cluster without it (no alert rule was ever set) shows no alerts, and the
  * page follows it once it appears.
  */
 final class TopicFeed implements AutoCloseable {
@@ -75,7 +76,7 @@ final class TopicFeed implements AutoCloseable {
         this.board = board;
         this.clock = clock;
         this.sampler = config.sampler();
-        this.alertsTopic = topics.alerts().name();
+        this.alertsTopic = alertsTopic(config);
         Properties p = config.clientProperties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -93,8 +94,13 @@ final class TopicFeed implements AutoCloseable {
         names.put("segments", config.topics().segments());
         names.put("captions", config.topics().captions());
         names.put("deadLetters", config.topics().deadLetters());
-        names.put("alerts", config.topics().alerts());
+        names.put("alerts", alertsTopic(config));
         return names;
+    }
+
+    /** The topic Alert records are published to ({@code topic.alerts}). */
+    static String alertsTopic(NarratorConfig config) {
+        return config.topics().alerts();
     }
 
     /** Starts following the configured cluster's topics onto {@code board}. */

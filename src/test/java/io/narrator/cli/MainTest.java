@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class MainTest {
-    static final List<String> COMMANDS = List.of("demo", "run", "ingest", "tail", "web", "prompt", "alert", "caption", "broker", "model", "score",
-            "generate");
+    static final List<String> COMMANDS = List.of("demo", "run", "ingest", "tail", "web", "prompt", "alert", "caption", "broker", "model", "score", "generate");
 
     @Test
     void versionNamesNarratorTheModelAndTheEngines() {

@@ -82,15 +82,14 @@ final class KafkaTestSupport {
         return read(bootstrap, topics.deadLetters().name(), r -> serde.decode(r.value()), done);
     }
 
-    /** Reads the alerts topic as a {@code read_committed} consumer until {@code done} holds, then to its end. */
-    static List<io.narrator.avro.Alert> readAlerts(String bootstrap, Topics topics, Predicate<List<io.narrator.avro.Alert>> done) {
-        OutputSerde<io.narrator.avro.Alert> serde = topics.alertSerde();
-        return read(bootstrap, topics.alerts().name(), r -> serde.decode(r.value()), done);
-    }
-
     /** The raw values of {@code topic} from its beginning until {@code done} holds, then to its end. */
     static List<byte[]> readRaw(String bootstrap, String topic, Predicate<List<byte[]>> done) {
         return read(bootstrap, topic, ConsumerRecord::value, done);
+    }
+
+    /** Reads the alerts topic as a {@code read_committed} consumer until {@code done} holds, then to its end. */
+    static List<io.narrator.avro.Alert> readAlerts(String bootstrap, Topics topics, Predicate<List<io.narrator.avro.Alert>> done) {
+        return read(bootstrap, topics.alerts().name(), r -> topics.alertSerde().decode(r.value()), done);
     }
 
     /** Reads the frames topic from its beginning until {@code done} holds, then to its end. */
