@@ -44,11 +44,6 @@ public final class ClipVisionEncoder extends NamedBlock {
         return allTokens(pixels).get(":, 1:, :"); // (N, P, D)
     }
 
-    /** The class token after the final LayerNorm, (N, D): the frame's embedding for contrastive pretraining. */
-    public NDArray pooled(NDArray pixels) {
-        return allTokens(pixels).get(":, 0, :"); // (N, D)
-    }
-
     /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, after the final LayerNorm. */
     public NDArray allTokens(NDArray pixels) {
         return postLayerNorm.forward(lastHiddenState(pixels)); // (N, P+1, D)
