@@ -83,6 +83,13 @@ class ReadmeTest {
     }
 
     @Test
+    void theQuickStartNamesTheMavenVersionTheBuildEnforces() throws Exception {
+        Matcher m = Pattern.compile("<maven.minimum.version>([^<]+)</maven.minimum.version>").matcher(Files.readString(Path.of("pom.xml")));
+        assertThat(m.find()).as("pom.xml sets maven.minimum.version").isTrue();
+        assertThat(Files.readString(Path.of("README.md"))).contains("Maven " + m.group(1) + " or newer");
+    }
+
+    @Test
     void everyReferenceIsThere() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         assertThat(readme).contains("(docs/configuration.md)").contains("(docs/cli.md)").contains("(docker/Dockerfile)").contains("(deploy)");
