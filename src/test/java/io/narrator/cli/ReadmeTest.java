@@ -65,7 +65,7 @@ class ReadmeTest {
 
     @Test
     void everyLinkToAFileOfTheRepositoryResolves() throws Exception {
-        List<Path> pages = new ArrayList<>(List.of(Path.of("README.md"), Path.of("CHANGELOG.md")));
+        List<Path> pages = new ArrayList<>(List.of(Path.of("README.md"), Path.of("CHANGELOG.md"), Path.of("CONTRIBUTING.md")));
         try (Stream<Path> docs = Files.walk(Path.of("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md")).forEach(pages::add);
         }
