@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the PyTorch checkpoint fixtures of the checkpoint reader tests, with real torch.save.
 
-Run with Debian's torch (`/usr/bin/python3 src/test/python/make_pickle_fixtures.py`, from the repository root); it
-rewrites src/test/resources/checkpoints/pytorch/: small .bin files in torch.save's zip and legacy formats, damaged
+Run with Debian's torch (`PYTHONHASHSEED=0 /usr/bin/python3 src/test/python/make_pickle_fixtures.py`, from the
+repository root); it rewrites src/test/resources/checkpoints/pytorch/: small .bin files in torch.save's zip and legacy formats, damaged
 and hostile copies of them, and expected.json with what a reader must find in each good file (every tensor's name in
 order, dtype, shape and values as float32 bit patterns, so that the comparison is exact, NaN and -0.0 included).
 
@@ -255,6 +255,10 @@ def main():
     with open(path("archive_prefix.bin"), "wb") as f:
         f.write(crafted({"w": FakeTensor(FakeStorage("0", torch.FloatStorage, 4), 1, (3,), (1,))}, {"0": four_floats}))
     expected["archive_prefix.bin"] = [{"name": "w", "dtype": "F32", "shape": [3], "bits": bits(torch.tensor([1.0, 2.0, 3.0]))}]
+    # a TorchScript archive (torch.jit.save, as OpenAI's ViT-L-14.pt is one): code and constants beside data.pkl. Its
+    # generated code lists Final constants in hash order: run with PYTHONHASHSEED=0 for the same bytes every time
+    torch.manual_seed(5)
+    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2))), path("torchscript.pt"))
     with open(path("not_a_state_dict.bin"), "wb") as f:
         f.write(crafted(FakeTensor(FakeStorage("0", torch.FloatStorage, 4), 0, (4,), (1,)), {"0": four_floats}))
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package rules of Narrator's main code, as each package-info.java states them: the product packages ({@code
- * model}, {@code ingest}, {@code stream}) never use the tooling ({@code train}, {@code bench}) or the command line
+ * model}, {@code ingest}, {@code stream}, {@code web}) never use the tooling ({@code train}, {@code bench}) or the command line
  * ({@code cli}); the tooling may use the product, never the reverse; and packages do not depend on each other in
  * cycles.
  */
@@ -28,9 +28,9 @@ class PackageRulesTest {
 
     @Test
     void theProductNeverUsesTheToolingOrTheCommandLine() {
-        noClasses().that().resideInAnyPackage("io.narrator.model..", "io.narrator.ingest..", "io.narrator.stream..")
+        noClasses().that().resideInAnyPackage("io.narrator.model..", "io.narrator.ingest..", "io.narrator.stream..", "io.narrator.web..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.narrator.train..", "io.narrator.bench..", "io.narrator.cli..")
-                .because("model, ingest and stream are the product; training, benchmarks and the CLI are built on them")
+                .because("model, ingest, stream and the web page are the product; training, benchmarks and the CLI are built on them")
                 .check(main);
     }
 

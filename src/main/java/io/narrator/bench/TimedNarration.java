@@ -4,6 +4,9 @@ import io.narrator.stream.ClipNarration;
 import io.narrator.stream.ClipRequest;
 import io.narrator.stream.ModelInfo;
 import io.narrator.stream.Narration;
+import io.narrator.stream.QuestionRequest;
+import io.narrator.stream.QuestionScores;
+import io.narrator.stream.QuestionTokens;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,6 +94,16 @@ final class TimedNarration implements Narration {
     @Override
     public List<ClipNarration> narrate(List<ClipRequest> clips) {
         return narrate.time(clips.size(), () -> inner.narrate(clips));
+    }
+
+    @Override
+    public QuestionTokens questionTokens(String text, List<String> answers) {
+        return inner.questionTokens(text, answers);
+    }
+
+    @Override
+    public List<QuestionScores> answer(List<QuestionRequest> questions) {
+        return inner.answer(questions);
     }
 
     @Override

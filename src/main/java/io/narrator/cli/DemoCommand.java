@@ -9,7 +9,7 @@ import io.narrator.ingest.IngestSink;
 import io.narrator.ingest.VideoSource;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.ModelDevice;
-import io.narrator.stream.AvroSerde;
+import io.narrator.stream.OutputSerde;
 import io.narrator.stream.ClipWindows;
 import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.FlamingoNarration;
@@ -22,6 +22,7 @@ import io.narrator.train.world.Episode;
 import io.narrator.train.world.Scene;
 import io.narrator.train.world.Task;
 import io.narrator.train.world.WorldVideo;
+import io.narrator.web.WebPage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,7 +61,8 @@ import picocli.CommandLine.Spec;
                 "  narrator demo",
                 "  narrator demo --seed 42 --seconds 16",
                 "  narrator demo --video clip.mp4 --model runs/tiny/model",
-                "  narrator demo --follow   # then elsewhere: narrator ingest VIDEO --stream-id cam-2 -b ADDRESS"})
+                "  narrator demo --follow   # then elsewhere: narrator ingest VIDEO --stream-id cam-2 -b ADDRESS",
+                "  narrator demo --follow --web-port 8080   # and watch on http://localhost:8080/"})
 final class DemoCommand implements Callable<Integer> {
     /** The synthetic clip's frame rate and size: a small webcam. */
     static final double FPS = 15;
@@ -89,6 +91,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--broker-port", paramLabel = "P", defaultValue = "0", description = "Port of the embedded broker (default: any free port).")
     int brokerPort;
 
+    @Option(names = "--web-port", paramLabel = "P",
+            description = "Serve the live web page (every stream's latest frame and captions as they arrive; docs/web.md) on this port while the demo runs (0 = any free port); add --follow to keep it up after the clip.")
+    Integer webPort;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -98,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
         if (seconds < 1 || seconds > 3600) throw new IllegalArgumentException("--seconds must be in [1, 3600], got " + seconds);
         if (video != null) VideoSource.parse(video);
         if (brokerPort > 0) BrokerCommand.requireFree(brokerPort);
+        WebCommand.checkPort(webPort);
         Path work = Files.createTempDirectory("narrator-demo");
         try (StopSignal stop = StopSignal.install()) {
             String location;
@@ -121,11 +128,13 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("model %s %s on %s (%s); embedded Kafka broker on %s%n", narration.modelInfo().name(), narration.modelInfo().version(),
                         ModelDevice.describe(m.device()), m.dtype().label(), broker.bootstrapServers());
                 NarratorConfig config = config(broker.bootstrapServers(), work);
+                if (webPort != null) config = WebCommand.withPort(config, webPort);
                 Main.quiet("org.apache.kafka.streams.processor.internals.StateDirectory"); // the demo's state lives in a temporary directory on purpose
-                try (NarratorApp app = NarratorApp.create(config, narration)) {
+                try (NarratorApp app = NarratorApp.create(config, narration); WebPage page = WebCommand.serveIfSet(config, app::health, out)) {
                     app.start();
                     if (!app.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the narrator did not start within 2 minutes");
-                    out.printf("narrator running; ingesting %s as stream %s%n%n", video == null ? "the clip" : location, streamId);
+                    out.printf("narrator running; ingesting %s as stream %s%s%n%n", video == null ? "the clip" : location, streamId,
+                            page == null ? "" : "; watch it on http://localhost:" + page.port() + "/");
                     out.flush();
                     Narrated result = narrate(config, app, location, streamId, episode, stop, out);
                     if (follow) out.printf("%nstopped after %d captions%n", result.captions());
@@ -170,9 +179,10 @@ final class DemoCommand implements Callable<Integer> {
         Set<Long> narrated = new HashSet<>();
         long others = 0;
         long deadline = Long.MAX_VALUE;
-        try (KafkaConsumer<String, byte[]> consumer = Consumers.of(config, Topics.from(config).captions().name(), true, Duration.ofMinutes(1))) {
+        Topics topics = Topics.from(config);
+        try (KafkaConsumer<String, byte[]> consumer = Consumers.of(config, topics.captions().name(), true, Duration.ofMinutes(1))) {
             stop.onStop(consumer::wakeup);
-            AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
+            OutputSerde<Caption> serde = topics.captionSerde();
             while (!stop.isStopped()) {
                 if (ingest.isDone()) {
                     try {
@@ -206,6 +216,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         } catch (org.apache.kafka.common.errors.WakeupException stopped) {
             // Ctrl-C
+        } catch (org.apache.kafka.common.errors.InterruptException interrupted) {
+            Thread.interrupted(); // an interrupt of this thread is a stop too (how tests and embedders end --follow)
         } finally {
             job.stop();
         }

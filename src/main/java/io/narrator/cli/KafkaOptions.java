@@ -1,15 +1,14 @@
 package io.narrator.cli;
 
+import io.narrator.stream.BootstrapProbe;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.TopicAdmin;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +27,9 @@ final class KafkaOptions {
     /** Where client commands look for Kafka when neither the flag nor the file says: {@code narrator broker}'s default. */
     static final String DEFAULT_SERVERS = "localhost:9092";
 
+    /** What to do when Kafka cannot be reached, after the reason. */
+    private static final String ADVICE = "; is a broker running there? Start one with `narrator broker`, or pass --bootstrap-servers";
+
     @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
             description = "Kafka brokers (default: bootstrap.servers from --config, else " + DEFAULT_SERVERS + ").")
     String bootstrapServers;
@@ -38,7 +40,7 @@ final class KafkaOptions {
     List<Path> configFiles = new ArrayList<>();
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "15",
-            description = "Give up when Kafka does not answer within this many seconds (default: ${DEFAULT-VALUE}).")
+            description = "Give up when Kafka does not answer within this many seconds (default: ${DEFAULT-VALUE}); where nothing listens at the address (connection refused, no such host) the command fails at once.")
     int connectTimeoutSeconds;
 
     /** The configuration from {@code --config} and {@code --bootstrap-servers}, falling back to {@code fallbackServers} (null: leave empty). */
@@ -53,16 +55,21 @@ final class KafkaOptions {
         return config;
     }
 
-    /** Narrator's configuration from properties files read in order (later keys win); the defaults when there are none. */
+    /**
+     * Narrator's configuration from the environment ({@code NARRATOR_*} variables, see {@link NarratorConfig#fromEnvironment})
+     * and properties files read in order over it (later keys win); the defaults where neither says.
+     */
     static NarratorConfig load(List<Path> files) {
+        return load(files, System.getenv());
+    }
+
+    /** {@link #load(List)} with the given environment variables. */
+    static NarratorConfig load(List<Path> files, Map<String, String> env) {
         Properties merged = new Properties();
+        merged.putAll(NarratorConfig.fromEnvironment(env));
         for (Path file : files) {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("configuration file " + file + " does not exist");
-            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                merged.load(in);
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
-            }
+            merged.putAll(NarratorConfig.read(file));
         }
         return NarratorConfig.of(merged);
     }
@@ -79,12 +86,17 @@ final class KafkaOptions {
 
     /**
      * Checks that the cluster answers, then creates Narrator's topics where missing (as {@code narrator run}
-     * does), so every command works whatever order they are started in.
+     * does), so every command works whatever order they are started in. Bootstrap servers where nothing listens
+     * (connection refused, no such host) fail at once ({@link BootstrapProbe}); a cluster that does not answer fails
+     * after {@code --connect-timeout}.
      *
      * @throws IllegalStateException in one line naming the servers when Kafka cannot be reached
      */
     void prepare(NarratorConfig config) {
         Duration timeout = connectTimeout();
+        BootstrapProbe.unreachable(config.bootstrapServers(), timeout).ifPresent(why -> {
+            throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + " (" + why + ")" + ADVICE);
+        });
         Properties p = config.clientProperties();
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
@@ -113,8 +125,7 @@ final class KafkaOptions {
         String why = e instanceof TimeoutException || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
                 ? "no answer within " + timeout.toSeconds() + " s"
                 : rootMessage(e);
-        return new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + " (" + why
-                + "); is a broker running there? Start one with `narrator broker`, or pass --bootstrap-servers");
+        return new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + " (" + why + ")" + ADVICE);
     }
 
     static String rootMessage(Throwable e) {

@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
             RunCommand.class,
             IngestCommand.class,
             TailCommand.class,
+            WebCommand.class,
             PromptCommand.class,
+            AlertCommand.class,
             CaptionCommand.class,
             BrokerCommand.class,
             ModelCommand.class,
@@ -35,10 +37,11 @@ import picocli.CommandLine.Option;
         footer = {"", "Start with:",
                 "  narrator demo               narrate a synthetic clip end to end",
                 "  narrator caption clip.mp4   narrate a video file without Kafka",
+                "  narrator web                watch every stream's frames and captions in a browser",
                 "  narrator COMMAND --help     options and examples of a command"})
 public final class Main implements Runnable {
     /** Commands that run as services and log their progress at INFO. */
-    private static final Set<String> SERVICES = Set.of("narrator", "run", "broker", "train", "bench");
+    private static final Set<String> SERVICES = Set.of("narrator", "run", "web", "broker", "train", "bench");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -54,57 +54,103 @@ final class ModelCommand implements Runnable {
                             + "flamingo.vision_encoder.* needs only the two JSON files). <EOC> is added to the tokenizer at its size. The "
                             + "model is prompted as <image>{caption}<EOC> per example, then <image>, after the BOS token.",
                     "",
+                    "openflamingo (alias open-flamingo): OpenFlamingo 3B (openflamingo/OpenFlamingo-3B-vitl-mpt1b, on "
+                            + "anas-awadalla/mpt-1b-redpajama-200b), 4B (OpenFlamingo-4B-vitl-rpj3b, on togethercomputer/RedPajama-INCITE-Base-3B-v1) "
+                            + "and 9B (OpenFlamingo-9B-vitl-mpt7b, on anas-awadalla/mpt-7b). No DIR: --checkpoint the release's checkpoint.pt (or a "
+                            + "training checkpoint); --lm the language model's repo (config.json, weights in one file or shards, tokenizer); "
+                            + "--vision open_clip's ViT-L-14 (open_clip_pytorch_model.bin or open_clip_model.safetensors of "
+                            + "timm/vit_large_patch14_clip_224.openai, or that folder). <|endofchunk|>, <image> and <PAD> are added to the tokenizer, "
+                            + "the embeddings resized to its length (the checkpoint's trained rows), the cross-attention interval read from the "
+                            + "checkpoint; heads are OpenFlamingo's 8 unless --perceiver-heads/--xattn-heads say otherwise. The model is prompted as "
+                            + "OpenFlamingo's evaluation prompts it, <image>Output:{caption}<|endofchunk|> and a newline per example, then "
+                            + "<image>Output:, without BOS; a clip is read as its latest frame (OpenFlamingo's training condition) unless "
+                            + "--frames-per-media says otherwise. The vision features are the patch tokens before ln_post, as OpenFlamingo "
+                            + "was trained (--vision-features). OpenAI's TorchScript ViT-L-14.pt is not read: give open_clip's state dict.",
+                    "",
                     "narrator: a Narrator model directory, written again (e.g. as f16, or as one file from shards)."},
             footer = {"", "Examples:",
                     "  narrator model import flamingo-mini flamingo-mini/ --lm opt-350m/ \\",
                     "      --vision clip-vit-large-patch14/ --out models/flamingo-mini",
                     "  narrator model import flamingo-tiny flamingo-tiny/ --lm opt-125m/ \\",
                     "      --vision clip-vit-large-patch14/ --out models/flamingo-tiny --precision f16",
+                    "  narrator model import openflamingo --checkpoint OpenFlamingo-3B-vitl-mpt1b/checkpoint.pt \\",
+                    "      --lm mpt-1b-redpajama-200b/ --vision vit_large_patch14_clip_224.openai/ --out models/openflamingo-3b",
                     "  narrator caption clip.mp4 --model models/flamingo-mini"})
     static final class Import implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FAMILY", description = "The release's checkpoint family: flamingo-mini (alias flamingo-tiny) or narrator.")
+        @Parameters(index = "0", paramLabel = "FAMILY",
+                description = "The release's checkpoint family: flamingo-mini (alias flamingo-tiny), openflamingo (alias open-flamingo) or narrator.")
         String family;
 
-        @Parameters(index = "1", paramLabel = "DIR", description = "The release's folder (for flamingo-mini: config.json and pytorch_model.bin).")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "DIR",
+                description = "The release's folder (flamingo-mini: config.json and pytorch_model.bin; narrator: a model directory). "
+                        + "openflamingo takes --checkpoint instead.")
         Path release;
 
-        @Option(names = "--lm", paramLabel = "OPT_DIR", description = "The language model's repo folder (flamingo-mini: the OPT its config.json names as \"lm\").")
+        @Option(names = "--checkpoint", paramLabel = "FILE",
+                description = "openflamingo: the release's checkpoint.pt (a bare state dict; a training checkpoint's model_state_dict with "
+                        + "module. prefixes is read too).")
+        Path checkpoint;
+
+        @Option(names = "--lm", paramLabel = "LM_DIR",
+                description = "The language model's repo folder (flamingo-mini: the OPT its config.json names as \"lm\"; openflamingo: "
+                        + "MosaicGPT-1B, RedPajama-INCITE-3B or MPT-7B, with config.json, weights and tokenizer).")
         Path lm;
 
-        @Option(names = "--vision", paramLabel = "CLIP_DIR",
-                description = "The vision model's repo folder (flamingo-mini: the CLIP its config.json names as \"clip_model_type\"): always its "
-                        + "config.json and preprocessor_config.json (.bin or safetensors weights too unless DIR holds the vision tower).")
+        @Option(names = "--vision", paramLabel = "PATH",
+                description = "The vision model (flamingo-mini: the CLIP repo folder its config.json names as \"clip_model_type\", always with "
+                        + "config.json and preprocessor_config.json, .bin or safetensors weights too unless DIR holds the vision tower; "
+                        + "openflamingo: open_clip's ViT-L-14 weights file, .bin or .safetensors, or the folder holding it).")
         Path vision;
 
         @Option(names = "--tokenizer", paramLabel = "DIR|FILE",
                 description = "A tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt (default: the --lm folder); "
-                        + "<EOC> is added where it is missing.")
+                        + "the family's tokens (<EOC>; <|endofchunk|>, <image>, <PAD>) are added where they are missing.")
         Path tokenizer;
 
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model directory to write (new or empty).")
         Path out;
 
-        @Option(names = "--precision", paramLabel = "f32|f16", defaultValue = "f32", converter = PrecisionConverter.class,
-                description = "Float type of the written weights (default: ${DEFAULT-VALUE}); f16 halves the file, values rounded to half precision.")
+        @Option(names = "--precision", paramLabel = "f32|f16|bf16", defaultValue = "f32", converter = PrecisionConverter.class,
+                description = "Float type of the written weights (default: ${DEFAULT-VALUE}). f16 and bf16 halve the file: f16 rounds to "
+                        + "half precision (5 exponent bits: values beyond 65504 overflow), bf16 keeps float32's range with 8 mantissa bits and "
+                        + "copies bfloat16 weights bit for bit. The model still loads and computes in f32 or f16 (--dtype): DJL 0.36's PyTorch "
+                        + "engine has no bfloat16 arrays, so bf16 weights are widened as they are read.")
         SafeTensors.Precision precision;
 
         @Option(names = "--frames-per-media", paramLabel = "N",
-                description = "Frames of a clip the model reads per media item, the latest N evenly spaced (0: every frame). flamingo-mini's "
-                        + "default is 1: it was trained on single images, so only its first temporal embedding (time_pos_emb[0]) was trained.")
+                description = "Frames of a clip the model reads per media item, the latest N evenly spaced (0: every frame). Both families "
+                        + "default to 1, their training condition: flamingo-mini was trained on single images (only time_pos_emb[0] was "
+                        + "trained); OpenFlamingo on one frame per media, its resampler without temporal embeddings (with 0, a clip's frames are "
+                        + "read together as one set of patch tokens, the paper's video path).")
         Integer framesPerMedia;
+
+        @Option(names = "--perceiver-heads", paramLabel = "N",
+                description = "openflamingo: the resampler's heads (default: OpenFlamingo's 8; the head width follows from the weights).")
+        Integer perceiverHeads;
+
+        @Option(names = "--xattn-heads", paramLabel = "N",
+                description = "openflamingo: the cross-attention's heads (default: OpenFlamingo's 8; the head width follows from the weights).")
+        Integer crossAttentionHeads;
+
+        @Option(names = "--vision-features", paramLabel = "NAME",
+                description = "openflamingo: which tokens of the ViT are a frame's features: patches_before_post_layernorm (default: the patch "
+                        + "tokens before ln_post, as open_clip 2.16-2.22 gave them to OpenFlamingo's training) or patches (after ln_post, open_clip "
+                        + "2.23 and later).")
+        String visionFeatures;
 
         @Option(names = "--name", paramLabel = "NAME", description = "The model's name in its config.json (default: FAMILY as given).")
         String name;
 
         @Spec CommandSpec spec;
 
-        /** {@code f32} or {@code f16}. */
+        /** {@code f32}, {@code f16} or {@code bf16}. */
         static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<SafeTensors.Precision> {
             @Override
             public SafeTensors.Precision convert(String value) {
                 for (SafeTensors.Precision p : SafeTensors.Precision.values())
                     if (p.name().equalsIgnoreCase(value)) return p;
-                throw new picocli.CommandLine.TypeConversionException("unknown precision '" + value + "': expected f32 or f16");
+                if (value.equalsIgnoreCase("bfloat16")) return SafeTensors.Precision.BF16;
+                throw new picocli.CommandLine.TypeConversionException("unknown precision '" + value + "': expected f32, f16 or bf16");
             }
         }
 
@@ -112,7 +158,8 @@ final class ModelCommand implements Runnable {
         public Integer call() throws Exception {
             CheckpointFamily f = CheckpointFamilies.of(family);
             String modelName = name != null ? name : f.name().equals("narrator") ? null : family;
-            ImportSources sources = new ImportSources(release, lm, vision, tokenizer, framesPerMedia, modelName);
+            ImportSources sources = new ImportSources(release, checkpoint, lm, vision, tokenizer, framesPerMedia, modelName, perceiverHeads,
+                    crossAttentionHeads, visionFeatures);
             PrintWriter err = spec.commandLine().getErr();
             ModelImport.Result r;
             try (ImportProgressBar bar = new ImportProgressBar(err, "import " + family)) {
@@ -185,10 +232,13 @@ final class ModelCommand implements Runnable {
                                 .collect(Collectors.joining("→", "3→", ""));
                 out.printf(Locale.ROOT, "vision      ViT %dx%d (%s), patch %d (%d patches)%s, width %d, %d layers, %d heads%n",
                         v.imageSize(), v.imageSize(), v.resizeMode(), v.patchSize(), v.patches(), stem, v.hiddenSize(), v.layers(), v.heads());
-                out.printf(Locale.ROOT, "perceiver   %d latents, depth %d, %d heads x %d, up to %d frames%n",
-                        p.latents(), p.depth(), p.heads(), p.dimHead(), p.maxFrames());
+                out.printf(Locale.ROOT, "perceiver   %d latents, depth %d, %d heads x %d, %s%n",
+                        p.latents(), p.depth(), p.heads(), p.dimHead(),
+                        p.temporalEmbeddings() ? "up to " + p.maxFrames() + " frames" : "no temporal embeddings");
+                String lmFamily = t instanceof FlamingoConfig.Opt ? "OPT" : t instanceof FlamingoConfig.Mpt ? "MPT (ALiBi)"
+                        : t instanceof FlamingoConfig.GptNeox ? "GPT-NeoX (rotary)" : "GPT-2";
                 out.printf(Locale.ROOT, "lm          %s, vocabulary %d, %d positions, width %d, %d layers, %d heads%n",
-                        t instanceof FlamingoConfig.Opt ? "OPT" : "GPT-2", t.vocabSize(), t.positions(), t.width(), t.layers(), t.heads());
+                        lmFamily, t.vocabSize(), t.positions(), t.width(), t.layers(), t.heads());
                 out.printf(Locale.ROOT, "xattn       before every %d LM layer(s), %d heads x %d, only immediate media: %s%n",
                         config.crossAttention().everyNLayers(), config.crossAttention().heads(), config.crossAttention().dimHead(),
                         config.crossAttention().onlyAttendImmediateMedia());

@@ -11,6 +11,7 @@ import io.narrator.ingest.MpegTsClip;
 import io.narrator.ingest.SegmentDecoder;
 import io.narrator.ingest.VideoSource;
 import io.narrator.stream.AvroSerde;
+import io.narrator.stream.OutputSerde;
 import io.narrator.stream.GenerationSettings;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
@@ -212,7 +213,7 @@ final class PromptCommand implements Runnable {
                 else out.println(none);
                 return 0;
             }
-            NarrationPrompt prompt = AvroSerde.of(NarrationPrompt.class).decode(latest.value());
+            NarrationPrompt prompt = topics.promptSerde().decode(latest.value());
             String version = key + "@" + latest.offset();
             String status = status(config, topics, key, version, latest, timeout);
             if (json) {
@@ -252,7 +253,7 @@ final class PromptCommand implements Runnable {
             for (ConsumerRecord<String, byte[]> r : TopicSnapshot.read(config, topics.promptTable().name(), timeout))
                 if (key.equals(r.key())) current = r.value() == null ? null : entries.decode(r.value()).getVersion();
             if (version.equals(current)) return "in force";
-            AvroSerde<DeadLetter> letters = AvroSerde.of(DeadLetter.class);
+            OutputSerde<DeadLetter> letters = topics.deadLetterSerde();
             for (ConsumerRecord<String, byte[]> r : TopicSnapshot.read(config, topics.deadLetters().name(), timeout)) {
                 if (!key.equals(r.key()) || r.value() == null) continue;
                 DeadLetter d = letters.decode(r.value());

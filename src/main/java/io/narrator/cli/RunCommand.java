@@ -7,6 +7,7 @@ import io.narrator.stream.FlamingoNarration;
 import io.narrator.stream.NarratorApp;
 import io.narrator.stream.NarratorConfig;
 import io.narrator.stream.Topics;
+import io.narrator.web.WebPage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
                 "  narrator run --bootstrap-servers kafka-1:9092 --config narrator.properties",
                 "  narrator run --config narrator.properties --model runs/tiny/model",
                 "  narrator run --config narrator.properties --group-instance-id \"$(hostname)\"",
+                "  narrator run --web-port 8080                        # and the live page on http://localhost:8080/",
                 "", "Every key of narrator.properties: docs/configuration.md"})
 final class RunCommand implements Callable<Integer> {
     /** How long Kafka Streams may take to join its group and start. */
@@ -47,6 +49,10 @@ final class RunCommand implements Callable<Integer> {
             description = "This instance's own id in the consumer group (static membership; default: group.instance.id from --config, else none): restarted with the same id within session.timeout.ms, it gets its partitions back without a rebalance. Give every instance its own, e.g. the pod or host name.")
     String groupInstanceId;
 
+    @Option(names = "--web-port", paramLabel = "P",
+            description = "Serve the live web page (frames, captions, dead letters, alerts; docs/web.md) and the health endpoints on this port (default: web.port from --config, else off; 0 = any free port).")
+    Integer webPort;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -57,8 +63,10 @@ final class RunCommand implements Callable<Integer> {
             if (groupInstanceId.isBlank()) throw new IllegalArgumentException("--group-instance-id is empty: give this instance's own id, e.g. the pod or host name");
             config = config.with("group.instance.id", groupInstanceId.strip());
         }
+        if (webPort != null) config = WebCommand.withPort(config, webPort);
         boolean embedded = config.bootstrapServers() == null || config.bootstrapServers().isBlank();
         if (embedded && brokerPort > 0) BrokerCommand.requireFree(brokerPort);
+        if (!embedded) kafka.prepare(config); // before the model loads: a cluster that is not there fails in seconds
         FlamingoModel loaded = model.load(config);
         EmbeddedKafkaBroker broker = null;
         try (StopSignal stop = StopSignal.install(); FlamingoNarration narration = new FlamingoNarration(loaded)) {
@@ -68,11 +76,10 @@ final class RunCommand implements Callable<Integer> {
                 broker = builder.start();
                 config = config.with("bootstrap.servers", broker.bootstrapServers());
                 out.printf("embedded Kafka broker listening on %s (data in %s)%n", broker.bootstrapServers(), broker.dataDir());
-            } else {
-                kafka.prepare(config);
             }
             Topics topics = Topics.from(config);
-            try (NarratorApp app = NarratorApp.create(config, narration)) {
+            // the page, and the health endpoints beside it, answer while Kafka Streams starts
+            try (NarratorApp app = NarratorApp.create(config, narration); WebPage page = WebCommand.serveIfSet(config, app::health, out)) {
                 app.start();
                 if (!app.awaitRunning(START_TIMEOUT))
                     throw new IllegalStateException("the narrator did not start within " + START_TIMEOUT.toMinutes() + " minutes (state " + app.state() + ")");
@@ -81,7 +88,9 @@ final class RunCommand implements Callable<Integer> {
                         instance.isEmpty() ? "" : ", group.instance.id " + instance,
                         narration.modelInfo().name(), narration.modelInfo().version(), ModelDevice.describe(loaded.device()), loaded.dtype().label(),
                         topics.frames().name(), topics.segments().name(),
-                        topics.captions().name(), app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "");
+                        topics.captions().name() + " (" + config.captionsFormat().configName() + ")",
+                        (app.metricsPort() > 0 ? ", metrics at http://localhost:" + app.metricsPort() + "/metrics" : "")
+                                + (page != null ? ", web page at http://localhost:" + page.port() + "/" : ""));
                 out.flush();
                 while (!stop.await(Duration.ofSeconds(1))) {
                     KafkaStreams.State state = app.state();

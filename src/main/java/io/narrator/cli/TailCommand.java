@@ -3,6 +3,7 @@ package io.narrator.cli;
 import io.narrator.avro.Caption;
 import io.narrator.stream.AvroSerde;
 import io.narrator.stream.NarratorConfig;
+import io.narrator.stream.OutputSerde;
 import io.narrator.stream.Topics;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code narrator tail}: follows the captions topic and prints captions as text, JSON lines or subtitles. */
 @Command(name = "tail", header = "Follow captions as text, JSON lines, WebVTT or SRT.",
         mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Follows the captions topic (committed captions only) until Ctrl-C. WebVTT and SRT turn a stream's captions into subtitles, timed from the stream's first frame, so the captions of an ingested file line up with it.",
+        description = "Follows the captions topic (committed captions only) until Ctrl-C. Reads captions in every captions.format (Avro single-object, Schema Registry Avro with schema.registry.url in the configuration, JSON). WebVTT and SRT turn a stream's captions into subtitles, timed from the stream's first frame, so the captions of an ingested file line up with it.",
         footer = {"", "Examples:",
                 "  narrator tail",
                 "  narrator tail --stream-id cam-1 --from-beginning --format webvtt > cam-1.vtt",
@@ -46,8 +47,9 @@ final class TailCommand implements Callable<Integer> {
         if (streamId != null && streamId.isBlank()) throw new IllegalArgumentException("--stream-id is empty");
         NarratorConfig config = kafka.clientConfig();
         kafka.prepare(config);
-        String topic = Topics.from(config).captions().name();
-        AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
+        Topics topics = Topics.from(config);
+        String topic = topics.captions().name();
+        OutputSerde<Caption> serde = topics.captionSerde();
         CaptionWriter writer = new CaptionWriter(spec.commandLine().getOut(), format, streamId == null);
         writer.begin();
         long printed = 0;

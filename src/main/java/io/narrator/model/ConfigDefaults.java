@@ -26,6 +26,7 @@ public final class ConfigDefaults {
             new Key("vision", "conv_stem_channels", NullNode.instance),
             new Key("vision", "features", NullNode.instance),
             new Key("vision", "resample", NullNode.instance),
+            new Key("vision", "crop_rounding", NullNode.instance),
             new Key("text", "model_type", TextNode.valueOf(FlamingoConfig.Gpt2.MODEL_TYPE)),
             new Key("perceiver", "kv_projection", NullNode.instance),
             new Key("perceiver", "activation", NullNode.instance),
@@ -38,7 +39,9 @@ public final class ConfigDefaults {
             new Key("special_tokens", "media_markers", NullNode.instance),
             new Key("special_tokens", "bos", IntNode.valueOf(FlamingoConfig.SpecialTokens.NONE)),
             new Key("special_tokens", "trainable", NullNode.instance),
-            new Key("special_tokens", "banned", NullNode.instance));
+            new Key("special_tokens", "banned", NullNode.instance),
+            new Key("generation", "text_separator", NullNode.instance),
+            new Key("generation", "example_separator", NullNode.instance));
 
     /** Reads a config tree into a {@link FlamingoConfig} (and back), the way the caller's JSON mapper does. */
     public interface Mapper {

@@ -12,6 +12,7 @@ import io.narrator.model.lm.DecoderLayer;
 import io.narrator.model.lm.KvCache;
 import io.narrator.model.lm.LanguageModel;
 import io.narrator.model.lm.Positions;
+import io.narrator.model.lm.SelfAttentionInputs;
 import io.narrator.model.nn.Attention;
 import io.narrator.model.nn.BlockList;
 import io.narrator.model.nn.NamedBlock;
@@ -34,7 +35,8 @@ import java.util.TreeMap;
  *          ─► perceiver (+ temporal embedding per frame, Perceiver Resampler) ─► V visual tokens per media
  *   text with media markers ─► [gated_cross_attn_layers.i ─► LM layer i] × layers (frozen LM) ─► logits
  * </pre>
- * Tensor names follow Hugging Face (the LM: GPT-2's {@code transformer.*} or OPT's {@code model.decoder.*}; CLIP
+ * Tensor names follow Hugging Face (the LM: GPT-2's or MPT's {@code transformer.*}, OPT's {@code model.decoder.*},
+ * GPT-NeoX's {@code gpt_neox.*} and {@code embed_out}; CLIP
  * vision) and OpenFlamingo (perceiver, gated cross-attention, indexed by the LM layer they precede), plus
  * {@code special_token_embeddings}: trainable rows for {@code special_tokens.trainable} (Narrator: {@code <image>} and
  * {@code <|endofchunk|>}) that override those rows of the frozen token embeddings.
@@ -228,7 +230,7 @@ public final class Flamingo extends NamedBlock {
                 throw new IllegalArgumentException("row " + r + " has more media markers (" + config.specialTokens().mediaText()
                         + ") than media (" + state.mediaSlots() + ")");
         NDArray x = lm.embed(ids, p.positions(m), state.table()); // (B, T, D)
-        NDArray bias = lm.selfAttentionBias(p, m, dtype); // (B, 1, T, S+T), or null when nothing is masked
+        SelfAttentionInputs self = lm.selfAttention(p, m, dtype); // bias (B, 1 or H, T, S+T) or null, rotary angles or null
         boolean onlyImmediate = config.crossAttention().onlyAttendImmediateMedia();
         List<PreparedMedia> media = state.media();
         MediaMask mediaMask;
@@ -244,7 +246,7 @@ public final class Flamingo extends NamedBlock {
         for (int layer = 0; layer < layers.size(); layer++) {
             GatedCrossAttentionBlock xattn = crossAttentionBefore[layer];
             if (xattn != null) x = xattn.forward(x, media.get(k++), mediaMask); // (B, T, D)
-            x = layers.get(layer).forward(x, bias, cache == null ? null : cache.layer(layer)); // (B, T, D)
+            x = layers.get(layer).forward(x, self, cache == null ? null : cache.layer(layer)); // (B, T, D)
         }
         if (cache != null) cache.appendMask(mask);
         state.setMediaSeen(seen);
@@ -350,7 +352,8 @@ public final class Flamingo extends NamedBlock {
     public static String partOf(String tensorName) {
         if (tensorName.startsWith("vision_model.")) return "vision";
         if (tensorName.startsWith("perceiver.")) return "perceiver";
-        if (tensorName.startsWith("transformer.") || tensorName.startsWith("model.decoder.")) return "lm";
+        if (tensorName.startsWith("transformer.") || tensorName.startsWith("model.decoder.") || tensorName.startsWith("gpt_neox.")
+                || tensorName.startsWith("embed_out.")) return "lm";
         if (tensorName.startsWith("gated_cross_attn_layers.")) return "cross_attention";
         if (tensorName.startsWith("special_token_embeddings")) return "special_tokens";
         throw new IllegalArgumentException("tensor " + tensorName + " belongs to no part of the model");

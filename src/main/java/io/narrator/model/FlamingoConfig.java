@@ -87,7 +87,10 @@ public record FlamingoConfig(
         }
     }
 
-    /** CLIP-style ViT: sizes, preprocessing (image size, mean, std), activation, and which tokens of a frame are its features. */
+    /**
+     * CLIP-style ViT: sizes, preprocessing (image size, mean, std, how the frame is fitted and resampled, how the centre
+     * crop's offset is rounded), activation, and which tokens of a frame are its features.
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Vision(
             @JsonProperty("image_size") int imageSize,
@@ -103,7 +106,8 @@ public record FlamingoConfig(
             @JsonProperty("resize_mode") String resizeMode,
             @JsonProperty("conv_stem_channels") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] convStemChannels,
             @JsonProperty("features") String features,
-            @JsonProperty("resample") String resample) {
+            @JsonProperty("resample") String resample,
+            @JsonProperty("crop_rounding") String cropRounding) {
         /** Scale the short side to image_size and crop the centre (CLIP's geometry). */
         public static final String CENTER_CROP = "center_crop";
         /** Scale the long side to image_size and pad the rest with the mean colour: nothing of the frame is lost. */
@@ -122,6 +126,16 @@ public record FlamingoConfig(
          * (Hugging Face's {@code last_hidden_state}, which flamingo-mini resamples).
          */
         public static final String LAST_HIDDEN_STATE = "last_hidden_state";
+        /**
+         * Features of a frame: its patch tokens of the last encoder layer, the class token dropped, before the final
+         * LayerNorm ({@code post_layernorm}): the tokens open_clip 2.16–2.22 returns, on which OpenFlamingo's released
+         * models were trained (from 2.23 open_clip applies the LayerNorm first: {@link #PATCHES}).
+         */
+        public static final String PATCHES_BEFORE_POST_LAYERNORM = "patches_before_post_layernorm";
+        /** The centre crop's offset {@code (size − S) / 2} rounded down (Hugging Face's CLIPImageProcessor). */
+        public static final String FLOOR = "floor";
+        /** The centre crop's offset {@code round((size − S) / 2)}, halves to even (torchvision's CenterCrop: open_clip). */
+        public static final String HALF_EVEN = "half_even";
 
         /** A CLIP ViT: the patch embedding is one convolution of kernel and stride {@code patch_size}. */
         public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize,
@@ -137,13 +151,28 @@ public record FlamingoConfig(
                     imageStd, resizeMode, convStemChannels, PATCHES, AREA);
         }
 
+        /** A ViT whose centre crop rounds its offset down (Hugging Face's CLIPImageProcessor, and every area-resampled model). */
+        public Vision(int imageSize, int patchSize, int hiddenSize, int layers, int heads, int intermediateSize, double layerNormEps,
+                String hiddenAct, float[] imageMean, float[] imageStd, String resizeMode, int[] convStemChannels, String features,
+                String resample) {
+            this(imageSize, patchSize, hiddenSize, layers, heads, intermediateSize, layerNormEps, hiddenAct, imageMean, imageStd,
+                    resizeMode, convStemChannels, features, resample, FLOOR);
+        }
+
         public Vision {
             if (resizeMode == null) resizeMode = CENTER_CROP;
             if (convStemChannels == null) convStemChannels = new int[0];
             if (features == null) features = PATCHES;
             if (resample == null) resample = AREA;
-            require(PATCHES.equals(features) || LAST_HIDDEN_STATE.equals(features),
-                    "vision.features must be " + PATCHES + " or " + LAST_HIDDEN_STATE + ", got " + quote(features));
+            if (cropRounding == null) cropRounding = FLOOR;
+            require(PATCHES.equals(features) || LAST_HIDDEN_STATE.equals(features) || PATCHES_BEFORE_POST_LAYERNORM.equals(features),
+                    "vision.features must be " + PATCHES + ", " + LAST_HIDDEN_STATE + " or " + PATCHES_BEFORE_POST_LAYERNORM + ", got "
+                            + quote(features));
+            require(FLOOR.equals(cropRounding) || HALF_EVEN.equals(cropRounding),
+                    "vision.crop_rounding must be " + FLOOR + " or " + HALF_EVEN + ", got " + quote(cropRounding));
+            require(FLOOR.equals(cropRounding) || BICUBIC.equals(resample) && CENTER_CROP.equals(resizeMode),
+                    "vision.crop_rounding " + HALF_EVEN + " rounds the offset of the bicubic centre crop; it needs resample bicubic and "
+                            + "resize_mode center_crop");
             require(CENTER_CROP.equals(resizeMode) || LETTERBOX.equals(resizeMode),
                     "vision.resize_mode must be center_crop or letterbox, got " + quote(resizeMode));
             require(AREA.equals(resample) || BICUBIC.equals(resample),
@@ -189,6 +218,11 @@ public record FlamingoConfig(
             return LAST_HIDDEN_STATE.equals(features);
         }
 
+        /** True when a frame's features skip the final LayerNorm: {@link #LAST_HIDDEN_STATE} and {@link #PATCHES_BEFORE_POST_LAYERNORM}. */
+        public boolean beforePostLayerNorm() {
+            return LAST_HIDDEN_STATE.equals(features) || PATCHES_BEFORE_POST_LAYERNORM.equals(features);
+        }
+
         /** Feature tokens per frame, what the resampler reads: the patches, plus the class token with {@link #LAST_HIDDEN_STATE}. */
         public int tokensPerFrame() {
             return patches() + (lastHiddenState() ? 1 : 0);
@@ -197,11 +231,13 @@ public record FlamingoConfig(
 
     /**
      * The language model's section ({@code text}): its family, named by {@code model_type} ({@code gpt2} when left out,
-     * {@code opt}), and its sizes under the family's own Hugging Face names. {@code vocab_size} includes the added tokens.
+     * {@code opt}, {@code mpt}, {@code gpt_neox}), and its sizes under the family's own Hugging Face names.
+     * {@code vocab_size} includes the added tokens.
      */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "model_type")
-    @JsonSubTypes({@JsonSubTypes.Type(value = Gpt2.class, name = Gpt2.MODEL_TYPE), @JsonSubTypes.Type(value = Opt.class, name = Opt.MODEL_TYPE)})
-    public sealed interface Text permits Gpt2, Opt {
+    @JsonSubTypes({@JsonSubTypes.Type(value = Gpt2.class, name = Gpt2.MODEL_TYPE), @JsonSubTypes.Type(value = Opt.class, name = Opt.MODEL_TYPE),
+            @JsonSubTypes.Type(value = Mpt.class, name = Mpt.MODEL_TYPE), @JsonSubTypes.Type(value = GptNeox.class, name = GptNeox.MODEL_TYPE)})
+    public sealed interface Text permits Gpt2, Opt, Mpt, GptNeox {
         /** Vocabulary size W, added tokens included. */
         int vocabSize();
 
@@ -285,12 +321,99 @@ public record FlamingoConfig(
     }
 
     /**
+     * MPT language model sizes (Hugging Face's {@code MPTConfig} names, {@code attn_config}'s flattened in): no position
+     * embeddings but ALiBi with slopes {@code 2^(−alibi_bias_max·k/H)}; pre-LN blocks with one fused {@code Wqkv}
+     * projection, a LayerNorm over the whole width of the queries and of the keys before the heads split when
+     * {@code qk_ln} (MPT-1B's {@code attn_qk_ln}), and an exact-GELU feed-forward of {@code expansion_ratio}·D; no biases
+     * anywhere, LayerNorms included, when {@code no_bias}; the head tied to the token embeddings.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Mpt(
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("max_seq_len") int positions,
+            @JsonProperty("d_model") int width,
+            @JsonProperty("n_layers") int layers,
+            @JsonProperty("n_heads") int heads,
+            @JsonProperty("expansion_ratio") int expansionRatio,
+            @JsonProperty("alibi_bias_max") double alibiBiasMax,
+            @JsonProperty("qk_ln") boolean qkLayerNorm,
+            @JsonProperty("no_bias") boolean noBias,
+            @JsonProperty("layer_norm_epsilon") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "mpt";
+
+        public Mpt {
+            require(vocabSize > 0, "text.vocab_size must be positive");
+            require(positions > 0, "text.max_seq_len must be positive");
+            requireHeads("text", width, heads);
+            require(layers > 0, "text.n_layers must be positive");
+            require(expansionRatio > 0, "text.expansion_ratio must be positive");
+            require(alibiBiasMax > 0, "text.alibi_bias_max must be positive");
+            require(layerNormEps > 0, "text.layer_norm_epsilon must be positive");
+        }
+
+        @Override
+        public int embedWidth() {
+            return width;
+        }
+    }
+
+    /**
+     * GPT-NeoX language model sizes (Hugging Face's {@code GPTNeoXConfig} names): no position embeddings but rotary ones
+     * on the first {@code rotary_pct} of each head's dimensions (base {@code rotary_emb_base}); pre-LN layers whose
+     * attention and feed-forward read the same input and are added together ({@code use_parallel_residual}, Pythia) or
+     * one after the other (RedPajama-INCITE); one fused {@code query_key_value} projection laid out head by head; biases
+     * everywhere; a {@code hidden_act} feed-forward of {@code intermediate_size}; its own output head {@code embed_out}.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record GptNeox(
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("max_position_embeddings") int positions,
+            @JsonProperty("hidden_size") int width,
+            @JsonProperty("num_hidden_layers") int layers,
+            @JsonProperty("num_attention_heads") int heads,
+            @JsonProperty("intermediate_size") int intermediateSize,
+            @JsonProperty("rotary_pct") double rotaryPct,
+            @JsonProperty("rotary_emb_base") double rotaryBase,
+            @JsonProperty("use_parallel_residual") boolean parallelResidual,
+            @JsonProperty("hidden_act") String activation,
+            @JsonProperty("layer_norm_eps") double layerNormEps) implements Text {
+        public static final String MODEL_TYPE = "gpt_neox";
+
+        public GptNeox {
+            require(vocabSize > 0, "text.vocab_size must be positive");
+            require(positions > 0, "text.max_position_embeddings must be positive");
+            requireHeads("text", width, heads);
+            require(layers > 0, "text.num_hidden_layers must be positive");
+            require(intermediateSize > 0, "text.intermediate_size must be positive");
+            require(rotaryPct > 0 && rotaryPct <= 1, "text.rotary_pct must be in (0, 1], got " + rotaryPct);
+            require(rotaryBase > 0, "text.rotary_emb_base must be positive");
+            require("gelu".equals(activation) || "gelu_new".equals(activation) || "relu".equals(activation),
+                    "text.hidden_act must be gelu, gelu_new or relu, got " + quote(activation));
+            require(layerNormEps > 0, "text.layer_norm_eps must be positive");
+            int dims = (int) ((width / heads) * rotaryPct); // rotaryDims() before the fields are set
+            require(dims > 0 && dims % 2 == 0, "text.rotary_pct (" + rotaryPct + ") of the head width " + width / heads
+                    + " gives " + dims + " rotary dimensions; it must give a positive even number");
+        }
+
+        @Override
+        public int embedWidth() {
+            return width;
+        }
+
+        /** Rotated dimensions per head: {@code int(head width · rotary_pct)}, as GPT-NeoX computes them. */
+        public int rotaryDims() {
+            return (int) ((width / heads) * rotaryPct);
+        }
+    }
+
+    /**
      * Perceiver Resampler: depth, heads, latents, how many frames have a learned temporal embedding
-     * ({@code max_frames}), and the variants: keys and values from one {@code to_kv} ({@code fused}, OpenFlamingo) or
-     * {@code to_k} and {@code to_v} ({@code separate}, flamingo-mini); the feed-forward's {@code activation}; and which
-     * frames of a clip reach it: at most {@code frames_per_media} (0: all) evenly spaced ones ending at the latest, then,
-     * when more than {@code max_frames} remain, either all of them with interpolated temporal embeddings
-     * ({@code interpolate}) or {@code max_frames} of them evenly spaced ({@code sample}).
+     * ({@code max_frames}; 0: none, OpenFlamingo's released resampler, whose frames are flattened as they are), and the
+     * variants: keys and values from one {@code to_kv} ({@code fused}, OpenFlamingo) or {@code to_k} and {@code to_v}
+     * ({@code separate}, flamingo-mini); the feed-forward's {@code activation}; and which frames of a clip reach it: at
+     * most {@code frames_per_media} (0: all) evenly spaced ones ending at the latest, then, when more than
+     * {@code max_frames} (≥ 1) remain, either all of them with interpolated temporal embeddings ({@code interpolate}) or
+     * {@code max_frames} of them evenly spaced ({@code sample}).
      */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Perceiver(
@@ -325,7 +448,7 @@ public record FlamingoConfig(
             require(depth > 0, "perceiver.depth must be positive");
             require(heads > 0 && dimHead > 0, "perceiver.heads and perceiver.dim_head must be positive");
             require(latents > 0, "perceiver.num_latents must be positive");
-            require(maxFrames > 0, "perceiver.max_frames must be positive");
+            require(maxFrames >= 0, "perceiver.max_frames must be 0 (no temporal embeddings) or positive, got " + maxFrames);
             require(ffMult > 0, "perceiver.ff_mult must be positive");
             require(FUSED.equals(kvProjection) || SEPARATE.equals(kvProjection),
                     "perceiver.kv_projection must be " + FUSED + " or " + SEPARATE + ", got " + quote(kvProjection));
@@ -333,6 +456,14 @@ public record FlamingoConfig(
             require(INTERPOLATE.equals(framesPolicy) || SAMPLE.equals(framesPolicy),
                     "perceiver.frames_policy must be " + INTERPOLATE + " or " + SAMPLE + ", got " + quote(framesPolicy));
             require(framesPerMedia >= 0, "perceiver.frames_per_media must be 0 (every frame) or positive, got " + framesPerMedia);
+            require(maxFrames > 0 || !SAMPLE.equals(framesPolicy),
+                    "perceiver.frames_policy sample keeps max_frames frames, but max_frames is 0 (no temporal embeddings): use interpolate, "
+                            + "which then keeps every frame, or frames_per_media");
+        }
+
+        /** True when the frames of a media item get learned temporal embeddings ({@code frame_embs}): {@code max_frames} > 0. */
+        public boolean temporalEmbeddings() {
+            return maxFrames > 0;
         }
 
         /** True when keys and values come from {@code to_k} and {@code to_v}. */
@@ -342,11 +473,11 @@ public record FlamingoConfig(
 
         /**
          * The most frames a clip may hold: {@code max_frames}, unless the resampler picks the frames it reads itself
-         * ({@code frames_per_media}, or the {@code sample} policy), when a clip of any length is read
-         * ({@link Integer#MAX_VALUE}).
+         * ({@code frames_per_media}, or the {@code sample} policy) or has no temporal embeddings, when a clip of any length
+         * is read ({@link Integer#MAX_VALUE}).
          */
         public int clipFrameLimit() {
-            return framesPerMedia > 0 || SAMPLE.equals(framesPolicy) ? Integer.MAX_VALUE : maxFrames;
+            return framesPerMedia > 0 || SAMPLE.equals(framesPolicy) || maxFrames == 0 ? Integer.MAX_VALUE : maxFrames;
         }
     }
 
@@ -483,19 +614,35 @@ public record FlamingoConfig(
         }
     }
 
-    /** Default decoding settings: beam search with 3 beams as in the paper. */
+    /**
+     * Default decoding settings (beam search with 3 beams as in the paper) and the prompt format: after each media text
+     * the {@code prompt_prefix}, then {@code text_separator} and an example's text, its end of chunk and
+     * {@code example_separator} (Narrator: {@code <image>Output: a cat<|endofchunk|>}; OpenFlamingo's evaluation:
+     * {@code <image>Output:a cat<|endofchunk|>\n}).
+     */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Generation(
             @JsonProperty("max_new_tokens") int maxNewTokens,
             @JsonProperty("num_beams") int numBeams,
             @JsonProperty("length_penalty") double lengthPenalty,
-            @JsonProperty("prompt_prefix") String promptPrefix) {
+            @JsonProperty("prompt_prefix") String promptPrefix,
+            @JsonProperty("text_separator") String textSeparator,
+            @JsonProperty("example_separator") String exampleSeparator) {
         public static final Generation DEFAULT = new Generation(20, 3, 1.0, "Output:");
+
+        /** Narrator's format: a space between the prefix and a text, nothing after an example. */
+        public Generation(int maxNewTokens, int numBeams, double lengthPenalty, String promptPrefix) {
+            this(maxNewTokens, numBeams, lengthPenalty, promptPrefix, null, null);
+        }
 
         public Generation {
             require(maxNewTokens > 0, "generation.max_new_tokens must be positive");
             require(numBeams > 0, "generation.num_beams must be positive");
             if (promptPrefix == null) promptPrefix = "Output:";
+            if (textSeparator == null) textSeparator = " ";
+            if (exampleSeparator == null) exampleSeparator = "";
+            require(textSeparator.isBlank(), "generation.text_separator must be empty or white space, got " + quote(textSeparator));
+            require(exampleSeparator.isBlank(), "generation.example_separator must be empty or white space, got " + quote(exampleSeparator));
         }
     }
 

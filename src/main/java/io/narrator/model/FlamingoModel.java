@@ -211,10 +211,12 @@ public final class FlamingoModel implements AutoCloseable {
 
     /**
      * The few-shot prompt of the model's family: {@code <image>Output: {text}<|endofchunk|>} per example, then
-     * {@code <image>Output:} for the media to describe (the paper's, OpenFlamingo's, Narrator's). The media text,
-     * {@code Output:} ({@code generation.prompt_prefix}) and the end of chunk come from the config; with an empty prefix
-     * an example is {@code <image>{text}<EOC>} and the query {@code <image>} (flamingo-mini's captions). An example text
-     * that holds a media marker is refused: it would be read as one more media item.
+     * {@code <image>Output:} for the media to describe (the paper's, Narrator's). The media text, {@code Output:}
+     * ({@code generation.prompt_prefix}), what separates it from the text ({@code generation.text_separator}), the end of
+     * chunk and what follows an example ({@code generation.example_separator}) come from the config: OpenFlamingo's
+     * evaluation writes {@code <image>Output:{text}<|endofchunk|>\n}; with an empty prefix an example is
+     * {@code <image>{text}<EOC>} and the query {@code <image>} (flamingo-mini's captions). An example text that holds a
+     * media marker is refused: it would be read as one more media item.
      */
     public String prompt(List<String> exampleTexts) {
         return prompt(null, exampleTexts);
@@ -229,7 +231,8 @@ public final class FlamingoModel implements AutoCloseable {
      */
     public String prompt(String context, List<String> exampleTexts) {
         FlamingoConfig.SpecialTokens special = config.specialTokens();
-        String prefix = config.generation().promptPrefix();
+        FlamingoConfig.Generation format = config.generation();
+        String prefix = format.promptPrefix();
         StringBuilder sb = new StringBuilder();
         if (context != null && !context.isBlank()) {
             String text = context.strip();
@@ -240,8 +243,8 @@ public final class FlamingoModel implements AutoCloseable {
             String text = exampleTexts.get(i).strip();
             checkText("example " + (i + 1) + " \"" + text + "\"", text);
             sb.append(special.mediaText());
-            if (!prefix.isEmpty()) sb.append(prefix).append(' ');
-            sb.append(text).append(special.endOfChunkText());
+            if (!prefix.isEmpty()) sb.append(prefix).append(format.textSeparator());
+            sb.append(text).append(special.endOfChunkText()).append(format.exampleSeparator());
         }
         String prompt = sb.append(special.mediaText()).append(prefix).toString();
         requireMarkers(prompt, exampleTexts.size() + 1);
@@ -289,11 +292,14 @@ public final class FlamingoModel implements AutoCloseable {
 
     /**
      * How {@code text} continues {@code prompt} in this model's format: straight after a prompt that ends with the
-     * media text (flamingo-mini's {@code <image>a red cat}), after a space otherwise ({@code Output: a red cat}).
+     * media text (flamingo-mini's {@code <image>a red cat}), after {@code generation.text_separator} when it ends with
+     * the prompt prefix ({@code Output: a red cat}; OpenFlamingo's {@code Output:a red cat}), after a space otherwise.
      */
     public String continuation(String prompt, String text) {
         String t = text.strip();
-        return prompt.endsWith(config.specialTokens().mediaText()) ? t : " " + t;
+        String prefix = config.generation().promptPrefix();
+        if (prompt.endsWith(config.specialTokens().mediaText())) return t;
+        return (!prefix.isEmpty() && prompt.endsWith(prefix) ? config.generation().textSeparator() : " ") + t;
     }
 
     private void requireMarkers(String prompt, int expected) {

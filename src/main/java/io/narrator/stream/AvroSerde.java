@@ -7,9 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -27,21 +30,33 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>Writes with the current schema; reads a record written with the current schema or any published earlier
  * version of it ({@link SchemaHistory}), resolved to the current one (fields added since take their defaults).
- * Reading is bounded by the bytes given ({@link BoundedDecoder}: no declared length or count beyond what the record
- * holds is allocated), and a record must use them all: bytes after a complete record are an error.
+ * It also reads records in the Schema Registry wire format (magic byte {@code 0}, the 4-byte big-endian schema id, the
+ * binary record) when it has a {@link SchemaRegistryClient}: the writer's schema is fetched by its id (once) and must be
+ * readable as the current one. Reading is bounded by the bytes given ({@link BoundedDecoder}: no declared length or
+ * count beyond what the record holds is allocated), and a record must use them all: bytes after a complete record are
+ * an error. Thread-safe.
  */
 public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, Serializer<T>, Deserializer<T> {
     private static final int HEADER_BYTES = 10;
+    /** Bytes before the record in the Schema Registry wire format: magic byte 0 and a 4-byte schema id. */
+    static final int REGISTRY_HEADER_BYTES = 5;
 
     private final Class<T> type;
+    private final SpecificData data;
+    private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
     /** A reader per known writer schema, by its single-object fingerprint. */
     private final Map<Long, DatumReader<T>> readers = new LinkedHashMap<>();
+    /** The registry that resolves schema ids, or null. */
+    private final SchemaRegistryClient registry;
+    /** Per schema id seen: its reader, or why records with it cannot be read as this type. */
+    private final Map<Integer, Object> registryReaders = new ConcurrentHashMap<>();
 
-    private AvroSerde(Class<T> type) {
+    private AvroSerde(Class<T> type, SchemaRegistryClient registry) {
         this.type = type;
-        SpecificData data = SpecificData.getForClass(type);
-        Schema schema = data.getSchema(type);
+        this.registry = registry;
+        this.data = SpecificData.getForClass(type);
+        this.schema = data.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(data, schema);
         List<Schema> writers = Stream.concat(SchemaHistory.load(schema.getName()).versions().stream(), Stream.of(schema)).toList();
         for (Schema writer : writers) {
@@ -52,8 +67,21 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
 
     /** The serde for a generated record class, e.g. {@code AvroSerde.of(VideoFrame.class)}. */
     public static <T extends SpecificRecordBase> AvroSerde<T> of(Class<T> type) {
+        return of(type, null);
+    }
+
+    /**
+     * The serde for a generated record class that also reads the Schema Registry wire format, looking writer schemas up
+     * in {@code registry} (null: such records are refused, saying that no registry is configured).
+     */
+    public static <T extends SpecificRecordBase> AvroSerde<T> of(Class<T> type, SchemaRegistryClient registry) {
         if (type == null) throw new IllegalArgumentException("type must not be null");
-        return new AvroSerde<>(type);
+        return new AvroSerde<>(type, registry);
+    }
+
+    /** The schema this serde writes and reads into. */
+    public Schema schema() {
+        return schema;
     }
 
     /** The record class this serde reads and writes. */
@@ -80,21 +108,19 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     }
 
     /**
-     * Decodes bytes written by {@link #encode} with this or an earlier published schema; {@code null} stays
-     * {@code null}.
+     * Decodes bytes written by {@link #encode} with this or an earlier published schema, or in the Schema Registry wire
+     * format with a schema readable as this one; {@code null} stays {@code null}.
      *
      * @throws AvroFormatException naming what is wrong when the bytes are not one whole record of this type
+     * @throws UnknownSchemaException when the bytes are in the Schema Registry wire format and their schema cannot be had
      */
     public T decode(byte[] bytes) {
         if (bytes == null) return null;
         String name = type.getSimpleName();
-        if (bytes.length < 2 || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
-            if (bytes.length >= 5 && bytes[0] == 0)
-                throw new AvroFormatException("not Avro single-object encoded " + name + ": the bytes start like the Schema Registry wire format"
-                        + " (magic byte 0, schema id " + ByteBuffer.wrap(bytes, 1, 4).getInt() + "), which Narrator does not read; produce single-object"
-                        + " encoding (C3 01, schema fingerprint, record)", null);
-            throw new AvroFormatException("not Avro single-object encoded " + name + " (no C3 01 marker at the start of " + bytes.length + " bytes)", null);
-        }
+        if (bytes.length >= 1 && bytes[0] == 0) return decodeRegistryFramed(bytes);
+        if (bytes.length < 2 || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01)
+            throw new AvroFormatException("not Avro single-object encoded " + name + " (no C3 01 marker at the start of " + bytes.length
+                    + " bytes), nor in the Schema Registry wire format (magic byte 0)", null);
         if (bytes.length < HEADER_BYTES)
             throw new AvroFormatException("truncated or corrupt " + name + ": " + bytes.length + " bytes end inside the 10-byte single-object header", null);
         long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
@@ -102,7 +128,59 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
         if (reader == null)
             throw new AvroFormatException(String.format("Avro record of an unknown schema, not %s (fingerprint %016x matches none of its %d known versions)",
                     name, fingerprint, readers.size()), null);
-        BoundedDecoder in = BoundedDecoder.of(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES);
+        return read(reader, bytes, HEADER_BYTES);
+    }
+
+    private T decodeRegistryFramed(byte[] bytes) {
+        String name = type.getSimpleName();
+        if (bytes.length < REGISTRY_HEADER_BYTES)
+            throw new AvroFormatException("truncated or corrupt " + name + ": " + bytes.length + " bytes end inside the 5-byte Schema Registry header"
+                    + " (magic byte 0, 4-byte schema id)", null);
+        int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        return read(registryReader(id), bytes, REGISTRY_HEADER_BYTES);
+    }
+
+    @SuppressWarnings("unchecked")
+    private DatumReader<T> registryReader(int id) {
+        String name = type.getSimpleName();
+        if (registry == null)
+            throw new UnknownSchemaException(name + " in the Schema Registry wire format (magic byte 0, schema id " + id + "), but no "
+                    + ConfigKey.SCHEMA_REGISTRY_URL.key() + " is configured to look its schema up: set it, or produce Avro single-object encoding", null);
+        Object known = registryReaders.get(id);
+        if (known instanceof DatumReader<?> reader) return (DatumReader<T>) reader;
+        if (known instanceof String refused) throw new AvroFormatException(refused, null);
+        Schema writer;
+        try {
+            writer = registry.schema(id);
+        } catch (SchemaRegistryClient.SchemaRegistryException e) {
+            throw new UnknownSchemaException(name + " with schema id " + id + ": " + e.getMessage()
+                    + (e.unreachable() ? "; the record can be replayed once the registry is back" : ""), e);
+        }
+        SchemaCompatibility.SchemaPairCompatibility compatibility = SchemaCompatibility.checkReaderWriterCompatibility(schema, writer);
+        String refused = null;
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            refused = "Avro record of schema id " + id + " (" + writer.getFullName() + "), which cannot be read as " + name + ": "
+                    + compatibility.getResult().getIncompatibilities().stream().limit(3)
+                            .map(i -> i.getMessage() + " at " + i.getLocation()).collect(Collectors.joining("; "));
+        } else {
+            try {
+                requireBoundedItems(writer, writer, new HashSet<>());
+            } catch (IllegalArgumentException e) {
+                refused = "Avro record of schema id " + id + ", which " + name + " cannot be read from: " + e.getMessage();
+            }
+        }
+        if (refused != null) {
+            registryReaders.put(id, refused);
+            throw new AvroFormatException(refused, null);
+        }
+        DatumReader<T> reader = new SpecificDatumReader<>(writer, schema, data);
+        registryReaders.put(id, reader);
+        return reader;
+    }
+
+    private T read(DatumReader<T> reader, byte[] bytes, int offset) {
+        String name = type.getSimpleName();
+        BoundedDecoder in = BoundedDecoder.of(bytes, offset, bytes.length - offset);
         T record;
         try {
             record = reader.read(null, in);
@@ -183,8 +261,18 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     public void close() {}
 
     /** Bytes that are not one whole record of the expected type. */
-    public static final class AvroFormatException extends RuntimeException {
+    public static class AvroFormatException extends RuntimeException {
         AvroFormatException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A record in the Schema Registry wire format whose writer schema cannot be had: no registry is configured, the
+     * registry does not know its id, or the registry could not be reached.
+     */
+    public static final class UnknownSchemaException extends AvroFormatException {
+        UnknownSchemaException(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -1,5 +1,6 @@
 package io.narrator.stream;
 
+import io.narrator.avro.Alert;
 import io.narrator.avro.Caption;
 import io.narrator.avro.CaptionLatency;
 import io.narrator.avro.state.PendingClip;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code idle.timeout.ms} of wall-clock time. A closed window with
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
  * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
- * transaction, each stream's captions in clip order. On (re)initialisation every pending clip is submitted
- * again, so a crash before a commit neither loses nor duplicates a caption. A clip whose narration has not
+ * transaction, each stream's captions in clip order, with the alerts of the alert rules in force for the stream when the
+ * clip was submitted ({@link ClipAlerts}; questions are answered by the engine with the caption). On (re)initialisation
+ * every pending clip is submitted again, so a crash before a commit neither loses nor duplicates a caption or an alert. A clip whose narration has not
  * completed {@code clip.timeout.ms} after this processor submitted it is published with an error caption (its late
  * completion, if any, is dropped as a duplicate), so one lost narration holds back its stream's later captions for
  * at most that long and the finished ones waiting behind it stay bounded. {@link ClipWindows} applies the same rule in memory, for
@@ -44,6 +46,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final PromptLibrary prompts;
+    private final AlertRules alertRules;
     private final NarratorMetrics metrics;
     private final CompletionQueue completions = new CompletionQueue();
     /** Finished narrations waiting for an earlier clip of their stream to be published first. */
@@ -69,11 +72,13 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
     private KeyValueStore<Bytes, StoredFrame> frames;
     private KeyValueStore<String, WindowProgress> progress;
     private KeyValueStore<Bytes, PendingClip> pending;
+    private ClipAlerts alerts;
 
-    ClipWindowProcessor(NarrationEngine engine, NarratorConfig config, PromptLibrary prompts) {
+    ClipWindowProcessor(NarrationEngine engine, NarratorConfig config, PromptLibrary prompts, AlertRules alertRules) {
         this.engine = engine;
         this.config = config;
         this.prompts = prompts;
+        this.alertRules = alertRules;
         this.metrics = engine.metrics();
     }
 
@@ -83,6 +88,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         this.frames = context.getStateStore(NarratorStores.FRAMES);
         this.progress = context.getStateStore(NarratorStores.PROGRESS);
         this.pending = context.getStateStore(NarratorStores.PENDING);
+        this.alerts = new ClipAlerts(context.getStateStore(NarratorStores.ALERT_COOLDOWNS), metrics);
         context.schedule(Duration.ofMillis(config.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::drain);
         long idleCheck = Math.max(10, Math.min(1000, config.idleTimeoutMs() / 2));
         context.schedule(Duration.ofMillis(idleCheck), PunctuationType.WALL_CLOCK_TIME, this::flushIdle);
@@ -204,7 +210,8 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 clip.getPreviousCaption(),
                 prompt.map(CompiledPrompt::settings).orElse(prompts.defaultSettings()),
                 prompt.map(CompiledPrompt::version).orElse(null));
-        NarrationJob job = new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), jobPrompt, clip.getClosedAtMillis(), completions);
+        NarrationJob job = new NarrationJob(clip.getStreamId(), clip.getClipIndex(), clip.getFrames(), jobPrompt, clip.getClosedAtMillis(), completions,
+                alertRules.forStream(clip.getStreamId()));
         submitted.put(StateKeys.of(job.streamId(), job.clipIndex()), new Submission(job, initialised ? context.currentSystemTimeMs() : UNTIMED));
         engine.submit(job);
     }
@@ -277,10 +284,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         long now = context.currentSystemTimeMs();
         WindowProgress p = progress.get(job.streamId());
         String previous = p == null ? null : p.getPreviousCaption();
-        if (result.ok() && config.suppressRepeats() && result.text().equals(previous)) {
-            metrics.captionSuppressed();
-            return;
-        }
+        boolean suppressed = result.ok() && config.suppressRepeats() && result.text().equals(previous);
         long decodeMs = clip.getFrames().stream().mapToLong(StoredFrame::getDecodeMicros).sum() / 1000;
         long visionMs = done.visionMs();
         long totalMs = Math.max(0, now - clip.getClosedAtMillis());
@@ -301,6 +305,13 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
                 .setError(result.error())
                 .setCreatedAtMillis(now)
                 .build();
+        // alerts are about the clip: published with its caption, in the same transaction, and also when its caption is suppressed
+        List<Alert> matched = alerts.of(done, caption, now);
+        for (Alert alert : matched) context.forward(new Record<String, Object>(job.streamId(), alert, now), NarratorTopology.ALERT_SINK);
+        if (suppressed) {
+            metrics.captionSuppressed();
+            return;
+        }
         // Kafka timestamp = wall clock: event times may start at 0 (PTS), and retention must not delete captions early
         context.forward(new Record<String, Object>(job.streamId(), caption, now), NarratorTopology.CAPTION_SINK);
         metrics.captionPublished(result.ok());

@@ -23,11 +23,27 @@ public enum ConfigKey {
     TOPIC_PROMPT_TABLE("topic.prompt.table", "", "Compacted topic of validated prompts, written by Narrator and read by every instance; empty = {prefix}prompt-table."),
     TOPIC_CAPTIONS("topic.captions", "", "Topic Caption records are published to; empty = {prefix}captions."),
     TOPIC_DEAD_LETTERS("topic.dead.letters", "", "Topic DeadLetter records are published to; empty = {prefix}dead-letters."),
+    TOPIC_ALERT_RULES("topic.alert.rules", "", "Compacted topic of AlertRule records (key = {stream id}/{rule id}, or {default key}/{rule id} for a rule of every stream); empty = {prefix}alert-rules."),
+    TOPIC_ALERT_RULE_TABLE("topic.alert.rule.table", "", "Compacted topic of validated alert rules, written by Narrator and read by every instance; empty = {prefix}alert-rule-table."),
+    TOPIC_ALERTS("topic.alerts", "", "Topic Alert records are published to, in the same transaction as the clip's caption; empty = {prefix}alerts."),
     TOPIC_PARTITIONS("topic.partitions", "6", "Partitions of topics Narrator creates; existing frames and segments topics must have this many (a record on another partition than its key's under murmur2 is a dead letter, WRONG_PARTITION)."),
     TOPIC_REPLICATION_FACTOR("topic.replication.factor", "-1", "Replication factor of topics Narrator creates; -1 = the broker's default."),
     TOPIC_INPUT_RETENTION_MS("topic.input.retention.ms", "3600000", "Retention of the frames and segments topics (1 hour)."),
-    TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions and dead-letters topics (7 days)."),
-    DEFAULT_PROMPT_KEY("default.prompt.key", "*", "Key of the prompt record used for streams without a prompt of their own."),
+    TOPIC_OUTPUT_RETENTION_MS("topic.output.retention.ms", "604800000", "Retention of the captions, dead-letters and alerts topics (7 days)."),
+    CAPTIONS_FORMAT("captions.format", "avro", "How Caption records are written: avro = Avro single-object encoding (C3 01, the schema's fingerprint, the record); registry = Avro in the Schema Registry wire format (byte 0, the 4-byte schema id, the record), the schema registered under the subject {topic}-value at schema.registry.url; json = one JSON object per caption, for JsonConverter with schemas off and ksqlDB VALUE_FORMAT='JSON' (docs/subscribers.md)."),
+    DEAD_LETTERS_FORMAT("dead.letters.format", "avro", "How DeadLetter records are written: avro, registry or json, as captions.format."),
+    ALERTS_FORMAT("alerts.format", "avro", "How Alert records are written: avro, registry or json, as captions.format."),
+    SCHEMA_REGISTRY_URL("schema.registry.url", "", "Base URL of the Schema Registry (Confluent's REST API: Confluent Schema Registry, Karapace, Redpanda, Apicurio's /apis/ccompat/v7); several, comma-separated, are tried in order. Needed by the registry format; with it, inputs in the Schema Registry wire format are read too (their writer schema fetched by id). Empty = none."),
+    SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO("schema.registry.basic.auth.user.info", "", "user:password for HTTP basic authentication to the Schema Registry; empty = none."),
+    SCHEMA_REGISTRY_AUTO_REGISTER("schema.registry.auto.register", "true", "true = Narrator registers its output schemas under {topic}-value (the registry answers with the existing id when one is registered); false = it only looks them up, and a schema not registered there stops start-up."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION("schema.registry.ssl.truststore.location", "", "Trust store for an https:// registry (its issuers' certificates); empty = the JVM's default trust."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD("schema.registry.ssl.truststore.password", "", "Password of the trust store."),
+    SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE("schema.registry.ssl.truststore.type", "PKCS12", "Type of the trust store: PKCS12 or JKS."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_LOCATION("schema.registry.ssl.keystore.location", "", "Key store with this client's certificate, for a registry that requires one (mutual TLS); empty = none."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_PASSWORD("schema.registry.ssl.keystore.password", "", "Password of the key store."),
+    SCHEMA_REGISTRY_SSL_KEYSTORE_TYPE("schema.registry.ssl.keystore.type", "PKCS12", "Type of the key store: PKCS12 or JKS."),
+    SCHEMA_REGISTRY_SSL_KEY_PASSWORD("schema.registry.ssl.key.password", "", "Password of the private key in the key store; empty = the key store's password."),
+    DEFAULT_PROMPT_KEY("default.prompt.key", "*", "Key of the prompt record used for streams without a prompt of their own; also the scope of alert rules for every stream ({default key}/{rule id})."),
     SAMPLE_FPS("sample.fps", "1", "Frames kept per second of event time per stream: the first frame at or after each 1/fps boundary."),
     WINDOW_SECONDS("window.seconds", "8", "Length of a clip in seconds of event time."),
     HOP_SECONDS("hop.seconds", "4", "A clip is made every hop seconds; window.phase says where in the hop windows end."),
@@ -51,6 +67,8 @@ public enum ConfigKey {
     GENERATION_TOP_P("generation.top.p", "0", "Default nucleus-sampling threshold; 0 = beam search (prompts may override)."),
     PROMPT_MAX_EXAMPLES("prompt.max.examples", "32", "Prompts with more examples than this are dead letters (PROMPT_TOO_LONG); so are prompts whose tokens and generation.max.tokens (twice that with context.previous.caption) do not fit the model's context."),
     PROMPT_MAX_BYTES("prompt.max.bytes", "4194304", "Prompts whose example media and texts add up to more bytes than this are dead letters (PROMPT_TOO_LONG); checked before any media is decoded."),
+    ALERT_COOLDOWN_SECONDS("alert.cooldown.seconds", "60", "After an alert, matches of the same rule on the same stream whose clip windows end less than this many seconds later (event time) publish no alert; a rule's cooldownSeconds overrides it; 0 = an alert for every matching clip."),
+    ALERT_QUESTION_PROMPT("alert.question.prompt", "Question: {question} Answer:", "How a QUESTION alert rule is put to the model: the text after the clip's media marker, {question} standing for the rule's question; each answer is scored after it. A rule's own prompt overrides it."),
     MAX_RECORD_BYTES("max.record.bytes", "8388608", "Frames, segments and prompts larger than this are dead letters (RECORD_TOO_LARGE)."),
     MAX_PIXELS("max.pixels", "8294400", "Frames with more pixels than this (default 3840x2160) are dead letters (TOO_MANY_PIXELS); checked before decoding."),
     MAX_TIMESTAMP_MICROS("max.timestamp.micros", "4102444800000000", "Event times beyond this (default 2100-01-01, catches nanoseconds sent as microseconds) are dead letters."),
@@ -58,7 +76,9 @@ public enum ConfigKey {
     TIMESTAMP_SKEW_MS("timestamp.skew.ms", "3600000", "A frame or segment whose event time is further than this from its stream's clock, either way, is a dead letter (TIMESTAMP_SKEW); the clock moves that far only after the stream was silent this long (wall clock) or timestamp.skew.confirmations records in a row agree."),
     TIMESTAMP_SKEW_CONFIRMATIONS("timestamp.skew.confirmations", "3", "Consecutive records of a stream, each within timestamp.skew.ms of the one before, that move its clock however far they are from it (the last is accepted, the others are dead letters): a source whose clock really jumped recovers, a stray record cannot move it."),
     DRAIN_INTERVAL_MS("drain.interval.ms", "25", "How often (wall clock) finished narrations are published by the stream threads."),
-    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics; -1 = off, 0 = a free port.");
+    METRICS_PORT("metrics.port", "-1", "Port of the Prometheus endpoint /metrics and of the health endpoints /health/live and /health/ready (docs/operations.md); -1 = off, 0 = a free port."),
+    WEB_PORT("web.port", "-1", "Port of the live web page (every stream's latest sampled frame, its captions as they arrive, dead letters and alerts; docs/web.md) and of /health/live and /health/ready; -1 = off, 0 = a free port. The --web-port option of run, demo and web overrides it."),
+    WEB_HISTORY_MS("web.history.ms", "3600000", "When the web page starts, it reads the captions, dead letters and alerts published this long ago and since (1 hour), so it opens with each stream's recent captions (the newest 100 per stream are kept); dead letters are counted from then on.");
 
     private final String key;
     private final String defaultValue;
@@ -84,6 +104,17 @@ public enum ConfigKey {
     public String doc() {
         return doc;
     }
+
+    /**
+     * The environment variable that gives this key a value when no configuration file does: {@code NARRATOR_} and the
+     * key in capitals with {@code _} for {@code .}, e.g. {@code NARRATOR_METRICS_PORT} for {@code metrics.port}.
+     */
+    public String envName() {
+        return ENV_PREFIX + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+    }
+
+    /** The prefix of the environment variables of {@link #envName()}. */
+    public static final String ENV_PREFIX = "NARRATOR_";
 
     /** True for keys Kafka itself reads, which are passed through to Kafka Streams too. */
     public boolean isKafkaKey() {

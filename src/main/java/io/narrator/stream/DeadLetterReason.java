@@ -17,10 +17,17 @@ public enum DeadLetterReason {
     /** The stream id inside the record differs from the record key. */
     KEY_MISMATCH,
     /**
-     * The value is null, or bytes that are not one whole record of the expected type in Avro single-object encoding
-     * (another format or schema, truncated, a declared length or count beyond the record, bytes after the record).
+     * The value is null, or bytes that are not one whole record of the expected type in Avro single-object encoding or
+     * the Schema Registry wire format (another format or schema, truncated, a declared length or count beyond the record,
+     * bytes after the record).
      */
     NOT_AVRO,
+    /**
+     * A value in the Schema Registry wire format (magic byte 0, schema id) whose writer schema cannot be had: no
+     * {@code schema.registry.url} is configured, the registry does not know the id, or it could not be reached (the
+     * message says which; the last can be replayed).
+     */
+    UNKNOWN_SCHEMA_ID,
     /** The value is larger than {@code max.record.bytes}. */
     RECORD_TOO_LARGE,
     /** An event time below zero. */
@@ -58,5 +65,14 @@ public enum DeadLetterReason {
      * or more tokens (with the tokens to generate) than the model's context; checked before any example media is decoded.
      * The previous prompt stays in force.
      */
-    PROMPT_TOO_LONG
+    PROMPT_TOO_LONG,
+    /**
+     * An alert rule that cannot be used: an empty question or answer, the same answer for yes and no (or two the model
+     * reads as the same tokens), a media marker in its texts, an invalid regular expression or one that matches an empty
+     * caption, an empty keyword, fields of another kind, a negative cooldown, or a key that is not
+     * {@code <scope>/<rule id>}. The previous version of the rule stays in force.
+     */
+    MALFORMED_ALERT_RULE,
+    /** A question rule whose prompt and longest answer take more tokens than the model's context. The previous version stays in force. */
+    ALERT_RULE_TOO_LONG
 }

@@ -108,6 +108,8 @@ final class DeadLetters {
     static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(AvroSerde<T> serde, byte[] value) {
         try {
             return serde.decode(value);
+        } catch (AvroSerde.UnknownSchemaException e) {
+            throw new RejectedRecordException(DeadLetterReason.UNKNOWN_SCHEMA_ID, e.getMessage(), e);
         } catch (AvroSerde.AvroFormatException e) {
             throw new RejectedRecordException(DeadLetterReason.NOT_AVRO, e.getMessage(), e);
         }

@@ -5,6 +5,8 @@ import io.narrator.model.generate.DecodingOptions;
 import io.narrator.model.generate.GenerationRequest;
 import io.narrator.model.generate.GenerationResult;
 import io.narrator.model.generate.Media;
+import io.narrator.model.generate.ScoreRequest;
+import io.narrator.model.generate.ScoreResult;
 import io.narrator.model.vision.VisionFeatures;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * in the model's prompt format ({@link FlamingoModel#prompt}). A previous caption, when the stream asks for context, is put
  * before the examples as plain text, unless it holds one of the model's media markers (a caption of flamingo-mini may
  * hold a {@code <}, which would be read as one more image): then the clip is narrated without it. A clip whose request
- * cannot be built (foreign feature bytes) fails alone.
+ * cannot be built (foreign feature bytes) fails alone. Questions are scored with {@link FlamingoModel#score}, the path of
+ * {@code narrator score}: each answer after {@code <image>} and the question's text, one batched forward pass for a batch.
  */
 public final class FlamingoNarration implements Narration {
     private static final Logger LOG = LoggerFactory.getLogger(FlamingoNarration.class);
@@ -113,6 +116,80 @@ public final class FlamingoNarration implements Narration {
                     : new ClipNarration(r.text(), r.totalLogProb(), ms, null));
         }
         return out;
+    }
+
+    @Override
+    public QuestionTokens questionTokens(String text, List<String> answers) {
+        String prompt = questionPrompt(text);
+        List<long[]> tokens = new ArrayList<>(answers.size());
+        for (String answer : answers) {
+            String a = answer.strip();
+            model.checkText("the answer \"" + a + "\"", a);
+            long[] ids = model.tokenizer().encode(model.continuation(prompt, a));
+            if (ids.length == 0) throw new IllegalArgumentException("the answer \"" + a + "\" has no tokens for model " + info.name());
+            tokens.add(ids);
+        }
+        return new QuestionTokens(model.tokenizer().encodePrompt(prompt).length, tokens);
+    }
+
+    @Override
+    public List<QuestionScores> answer(List<QuestionRequest> questions) {
+        QuestionScores[] out = new QuestionScores[questions.size()];
+        List<List<ScoreRequest>> rows = new ArrayList<>(questions.size());
+        for (int i = 0; i < questions.size(); i++) {
+            QuestionRequest q = questions.get(i);
+            List<ScoreRequest> own = new ArrayList<>();
+            try {
+                String prompt = questionPrompt(q.prompt());
+                Media media = media(q.frameFeatures());
+                for (String answer : q.answers()) own.add(new ScoreRequest(prompt, List.of(media), model.continuation(prompt, answer)));
+            } catch (IllegalArgumentException e) {
+                out[i] = QuestionScores.failed("cannot ask about a clip of stream " + q.streamId() + ": " + e.getMessage());
+                own = List.of();
+            }
+            rows.add(own);
+        }
+        List<ScoreRequest> all = rows.stream().flatMap(List::stream).toList();
+        if (all.isEmpty()) return List.of(out);
+        List<ScoreResult> scored;
+        try {
+            scored = model.score(all);
+        } catch (IllegalArgumentException e) {
+            // one question is at fault (validated rules should never be): score each alone so the others are answered
+            LOG.debug("question batch rejected ({}); scoring questions one by one", e.getMessage());
+            scored = null;
+        }
+        int row = 0;
+        for (int i = 0; i < out.length; i++) {
+            List<ScoreRequest> own = rows.get(i);
+            if (own.isEmpty()) continue;
+            List<ScoreResult> results;
+            if (scored != null) {
+                results = scored.subList(row, row + own.size());
+                row += own.size();
+            } else {
+                try {
+                    results = model.score(own);
+                } catch (IllegalArgumentException e) {
+                    out[i] = QuestionScores.failed("the model cannot score the answers about a clip of stream " + questions.get(i).streamId() + ": " + e.getMessage());
+                    continue;
+                }
+            }
+            out[i] = new QuestionScores(results.stream().map(ScoreResult::totalLogProb).toList(), null);
+        }
+        return List.of(out);
+    }
+
+    /** The prompt of a question about one clip: the media marker, then the text; refused when the text would read as more media. */
+    private String questionPrompt(String text) {
+        String t = text.strip();
+        model.checkText("the question's prompt \"" + t + "\"", t);
+        String prompt = model.config().specialTokens().mediaText() + t;
+        int markers = model.mediaMarkers(prompt);
+        if (markers != 1)
+            throw new IllegalArgumentException("the question's prompt \"" + prompt + "\" tokenizes to " + markers + " media markers, not 1: model " + info.name()
+                    + "'s tokenizer merges its media text with the text after it; start the text with a space");
+        return prompt;
     }
 
     private GenerationRequest request(ClipRequest clip) {

@@ -23,12 +23,13 @@ final class FrameIntakeProcessor implements Processor<byte[], byte[], String, Ob
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final FpsSampler sampler;
-    private final AvroSerde<VideoFrame> serde = AvroSerde.of(VideoFrame.class);
+    private final AvroSerde<VideoFrame> serde;
     private ProcessorContext<String, Object> context;
     private FrameKeeper keeper;
 
-    FrameIntakeProcessor(NarrationEngine engine, NarratorConfig config) {
+    FrameIntakeProcessor(NarrationEngine engine, NarratorConfig config, AvroSerde<VideoFrame> serde) {
         this.engine = engine;
+        this.serde = serde;
         this.config = config;
         this.sampler = config.sampler();
     }

@@ -55,7 +55,27 @@ public final class ImageDecoder {
      * @throws RejectedRecordException with the reason when the image is unusable
      */
     public static BufferedImage decode(FrameEncoding encoding, byte[] data, int width, int height, long maxPixels) {
-        if (encoding == FrameEncoding.RAW_RGB24) return decodeRaw(data, width, height, maxPixels);
+        return read(encoding, data, width, height, maxPixels, true);
+    }
+
+    /**
+     * Everything {@link #decode} checks before it decodes pixels (format, header size against the declared size and
+     * {@code maxPixels}), without decoding them: what a frame that is decoded later must pass now.
+     *
+     * @throws RejectedRecordException with the reason when the image is unusable
+     */
+    public static void checkHeader(FrameEncoding encoding, byte[] data, int width, int height, long maxPixels) {
+        read(encoding, data, width, height, maxPixels, false);
+    }
+
+    private static BufferedImage read(FrameEncoding encoding, byte[] data, int width, int height, long maxPixels, boolean decodePixels) {
+        if (encoding == FrameEncoding.RAW_RGB24) {
+            if (!decodePixels) {
+                checkDeclared(encoding, width, height, data.length, maxPixels);
+                return null;
+            }
+            return decodeRaw(data, width, height, maxPixels);
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext())
@@ -76,6 +96,7 @@ public final class ImageDecoder {
                             + " pixels, exceeds max.pixels=" + maxPixels);
                 if (width > 0 && height > 0 && (w != width || h != height))
                     throw new RejectedRecordException(INVALID_DIMENSIONS, "record says " + width + "x" + height + " but the image is " + w + "x" + h);
+                if (!decodePixels) return null;
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);

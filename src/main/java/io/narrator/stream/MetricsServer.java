@@ -12,8 +12,7 @@ import java.util.function.Supplier;
 
 /**
  * Serves a Prometheus registry at {@code http://<host>:<port>/metrics} and the narrator's {@link Health} at
- * {@code /health/live} and {@code /health/ready} (200 with {@code live} / {@code ready}, or 503 with the reason), with
- * the JDK's HTTP server.
+ * {@code /health/live} and {@code /health/ready} ({@link HealthEndpoints}), with the JDK's HTTP server.
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
@@ -28,14 +27,7 @@ public final class MetricsServer implements AutoCloseable {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
             server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-            server.createContext("/health/live", exchange -> {
-                Health h = health.get();
-                respond(exchange, h.live() ? 200 : 503, "text/plain; charset=utf-8", h.live() ? "live\n" : h.reason() + "\n");
-            });
-            server.createContext("/health/ready", exchange -> {
-                Health h = health.get();
-                respond(exchange, h.ready() ? 200 : 503, "text/plain; charset=utf-8", h.ready() ? "ready\n" : h.reason() + "\n");
-            });
+            HealthEndpoints.register(server, health);
             server.start();
             return new MetricsServer(server);
         } catch (IOException e) {

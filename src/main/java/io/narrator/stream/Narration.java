@@ -10,7 +10,9 @@ import java.util.List;
  *
  * <p>Encoding a frame has two steps: {@link #visionInput} (resize and normalise, cheap: stream threads do it when
  * they keep a frame) and {@link #encodeVisionInputs} (the vision encoder: the narration engine runs it, see
- * {@link FrameFeatures}); {@link #encodeFrames} does both. Implementations are thread-safe.
+ * {@link FrameFeatures}); {@link #encodeFrames} does both. Questions of alert rules are answered the way the paper
+ * evaluates classification: each answer is scored after the clip ({@link #answer}), the likelier wins. Implementations
+ * are thread-safe.
  */
 public interface Narration extends AutoCloseable {
 
@@ -57,6 +59,23 @@ public interface Narration extends AutoCloseable {
      * {@link ClipNarration#error()} set; it does not fail the others.
      */
     List<ClipNarration> narrate(List<ClipRequest> clips);
+
+    /**
+     * How a question about one clip reads to this model: {@code text} follows the clip's media marker, and each answer is
+     * scored after it. With {@link ModelInfo#contextTokens()} it says whether the question fits the model, and the answers'
+     * tokens say whether the model can tell them apart.
+     *
+     * @throws IllegalArgumentException saying what cannot be used: a media marker in the text or an answer, an answer
+     *     without tokens
+     */
+    QuestionTokens questionTokens(String text, List<String> answers);
+
+    /**
+     * Scores the answers of questions about clips (possibly of different streams), batched: for each answer its total
+     * log-probability after the clip's media and the question's text. Returns one result per request, in order; a
+     * request that fails on its own yields {@link QuestionScores#failed}, it does not fail the others.
+     */
+    List<QuestionScores> answer(List<QuestionRequest> questions);
 
     @Override
     void close();

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The engine also runs the vision encoder ({@link FrameFeatures}): before narrating a batch it computes the
  * features of the batch's frames that are not cached yet, in batched calls, and while no clip waits it encodes the
  * frames stream threads have kept since, ahead of the clips that will need them. Stream threads only sample,
- * decode and resize.
+ * decode and resize. After narrating a batch it asks the questions of the clips' alert rules ({@link Narration#answer}) in
+ * one more call, so that each completion carries its clip's answers and no stream thread waits for the model.
  */
 public final class NarrationEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NarrationEngine.class);
@@ -160,6 +161,11 @@ public final class NarrationEngine implements AutoCloseable {
     /** How many of the engine's batching threads are alive (all of them, until the engine fails or closes). */
     public int liveThreads() {
         return (int) threads.stream().filter(Thread::isAlive).count();
+    }
+
+    /** Clips waiting in the queue for a batch (not yet taken by a batching thread). */
+    public int queueDepth() {
+        return queue.size();
     }
 
     /** How many batching threads the engine started. */
@@ -366,18 +372,64 @@ public final class NarrationEngine implements AutoCloseable {
             results = requests.stream().map(r -> ClipNarration.failed("narration failed: " + describe(e), took)).toList();
             toNarrate.forEach(s -> metrics.clipSkipped("failed"));
         }
+        List<List<QuestionScores>> answers = answer(toNarrate, requests, results);
         lastBatchMillis.set(nowMillis());
         busySince.set(thread, 0);
         for (int i = 0; i < toNarrate.size(); i++) {
             Submitted s = toNarrate.get(i);
-            deliver(s, results.get(i), start - s.submittedAtMillis(), visionMs.get(i));
+            deliver(s, results.get(i), start - s.submittedAtMillis(), visionMs.get(i), answers.get(i));
         }
     }
 
+    /**
+     * Asks the questions of the alert rules of every clip narrated without error, all in one call of the model; per clip,
+     * its questions' scores in the job's order (none for a clip with an error). A failure leaves those questions without
+     * scores, so their rules are not evaluated for the clip; the captions are published all the same.
+     */
+    private List<List<QuestionScores>> answer(List<Submitted> narrated, List<ClipRequest> requests, List<ClipNarration> results) {
+        List<List<QuestionScores>> out = new ArrayList<>(narrated.size());
+        List<Integer> counts = new ArrayList<>(narrated.size());
+        List<QuestionRequest> questions = new ArrayList<>();
+        for (int i = 0; i < narrated.size(); i++) {
+            out.add(List.of());
+            NarrationJob job = narrated.get(i).job();
+            List<AlertQuestion> own = results.get(i).ok() ? job.questions() : List.of();
+            counts.add(own.size());
+            for (AlertQuestion q : own) questions.add(new QuestionRequest(job.streamId(), requests.get(i).frameFeatures(), q.prompt(), q.answers()));
+        }
+        if (questions.isEmpty()) return out;
+        long t0 = nowMillis();
+        List<QuestionScores> scores;
+        try {
+            scores = narration.answer(questions);
+            if (scores == null || scores.size() != questions.size())
+                throw new IllegalStateException("answering returned " + (scores == null ? "null" : scores.size() + " results") + " for " + questions.size()
+                        + " questions");
+        } catch (RuntimeException e) {
+            LOG.error("answering {} questions of alert rules failed; their rules are not evaluated for these clips", questions.size(), e);
+            QuestionScores failed = QuestionScores.failed("answering failed: " + describe(e));
+            scores = java.util.Collections.nCopies(questions.size(), failed);
+        }
+        metrics.latency("questions", nowMillis() - t0);
+        metrics.questionsFailed((int) scores.stream().filter(q -> !q.ok()).count());
+        int next = 0;
+        for (int i = 0; i < narrated.size(); i++) {
+            int n = counts.get(i);
+            if (n == 0) continue;
+            out.set(i, List.copyOf(scores.subList(next, next + n)));
+            next += n;
+        }
+        return out;
+    }
+
     private void deliver(Submitted s, ClipNarration result, long queueMs, long visionMs) {
+        deliver(s, result, queueMs, visionMs, List.of());
+    }
+
+    private void deliver(Submitted s, ClipNarration result, long queueMs, long visionMs, List<QuestionScores> answers) {
         if (!s.delivered().compareAndSet(false, true)) return;
         NarrationJob job = s.job();
-        if (!job.completions().offer(new NarrationCompletion(job, result, queueMs, visionMs))) metrics.completionDropped("task_closed");
+        if (!job.completions().offer(new NarrationCompletion(job, result, queueMs, visionMs, answers))) metrics.completionDropped("task_closed");
         done();
     }
 

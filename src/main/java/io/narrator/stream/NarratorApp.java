@@ -1,7 +1,6 @@
 package io.narrator.stream;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running narrator: builds the topology, creates missing topics, runs Kafka Streams, and exposes
- * Kafka Streams' and Narrator's metrics at a Prometheus endpoint beside its {@link Health}. The CLI owns signals and
+ * Narrator's, Kafka Streams', the JVM's and the process's metrics at a Prometheus endpoint beside its {@link Health}. The CLI owns signals and
  * exit codes; it calls {@link #start()}, {@link #awaitRunning}, watches {@link #failure()} (a stream thread that
  * failed, or an {@link Error} that stopped the narration engine) and calls {@link #close()} on shutdown, which leaves
  * the consumer group (a static member, {@code group.instance.id}, included) so that the partitions move at once.
@@ -30,10 +29,12 @@ public final class NarratorApp implements AutoCloseable {
     private final NarratorConfig config;
     private final NarrationEngine engine;
     private final boolean ownsEngine;
+    private final Topics topics;
     private final Topology topology;
     private final KafkaStreams streams;
     private final Object stateLock = new Object();
     private KafkaStreamsMetrics streamsMetrics;
+    private NarratorRegistry ownRegistry;
     private MetricsServer metricsServer;
     private Throwable failure;
     private boolean closed;
@@ -45,7 +46,8 @@ public final class NarratorApp implements AutoCloseable {
         this.config = config;
         this.engine = engine;
         this.ownsEngine = ownsEngine;
-        this.topology = NarratorTopology.build(new StreamsBuilder(), engine, Topics.from(config), config);
+        this.topics = Topics.from(config);
+        this.topology = NarratorTopology.build(new StreamsBuilder(), engine, topics, config);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             LOG.info("narrator {} -> {}", before, now);
@@ -69,16 +71,19 @@ public final class NarratorApp implements AutoCloseable {
     }
 
     /**
-     * A narrator with its own engine around {@code narration} and its own Prometheus registry; both
-     * are closed with the app.
+     * A narrator with its own engine around {@code narration} and its own Prometheus registry (a {@link NarratorRegistry},
+     * with the JVM's and the process's meters); both are closed with the app.
      */
     public static NarratorApp create(NarratorConfig config, Narration narration) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        NarrationEngine engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), new NarratorMetrics(registry));
+        NarratorRegistry registry = NarratorRegistry.create();
+        NarrationEngine engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), new NarratorMetrics(registry.prometheus()));
         try {
-            return new NarratorApp(config, engine, true);
+            NarratorApp app = new NarratorApp(config, engine, true);
+            app.ownRegistry = registry;
+            return app;
         } catch (RuntimeException e) {
             engine.close();
+            registry.close();
             throw e;
         }
     }
@@ -88,8 +93,17 @@ public final class NarratorApp implements AutoCloseable {
         return new NarratorApp(config, engine, false);
     }
 
-    /** Creates missing topics, starts the metrics endpoint (if configured) and Kafka Streams. */
+    /**
+     * Creates missing topics, registers (or looks up) the output schemas where an output format uses the Schema Registry,
+     * starts the metrics endpoint (if configured) and Kafka Streams.
+     *
+     * @throws SchemaRegistryClient.SchemaRegistryException when the registry refuses an output schema or cannot be reached
+     */
     public void start() {
+        topics.prepareOutputs();
+        for (OutputSerde<?> output : List.of(topics.captionSerde(), topics.deadLetterSerde()))
+            if (output.format() == OutputFormat.REGISTRY)
+                LOG.info("{} in the Schema Registry wire format: schema id {} under subject {}", output.subject(), output.prepare(), output.subject());
         try (Admin admin = Admin.create(config.clientProperties())) {
             List<String> created = TopicAdmin.ensureTopics(admin, config);
             if (!created.isEmpty()) LOG.info("created topics {}", created);
@@ -215,5 +229,6 @@ public final class NarratorApp implements AutoCloseable {
         if (streamsMetrics != null) streamsMetrics.close();
         if (metricsServer != null) metricsServer.close();
         if (ownsEngine) engine.close();
+        if (ownRegistry != null) ownRegistry.close();
     }
 }

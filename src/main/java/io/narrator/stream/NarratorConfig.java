@@ -31,6 +31,10 @@ public record NarratorConfig(
         short topicReplicationFactor,
         long inputRetentionMs,
         long outputRetentionMs,
+        OutputFormat captionsFormat,
+        OutputFormat deadLettersFormat,
+        OutputFormat alertsFormat,
+        SchemaRegistrySettings schemaRegistry,
         String defaultPromptKey,
         double sampleFps,
         int windowSeconds,
@@ -51,6 +55,7 @@ public record NarratorConfig(
         GenerationSettings generation,
         int promptMaxExamples,
         long promptMaxBytes,
+        AlertSettings alerts,
         int maxRecordBytes,
         long maxPixels,
         long maxTimestampMicros,
@@ -59,6 +64,8 @@ public record NarratorConfig(
         int timestampSkewConfirmations,
         long drainIntervalMs,
         int metricsPort,
+        int webPort,
+        long webHistoryMs,
         ModelDevice modelDevice,
         ModelDtype modelDtype) {
 
@@ -70,6 +77,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(TOPIC_REPLICATION_FACTOR.key() + " must be >= 1 or -1, got " + topicReplicationFactor);
         positive(TOPIC_INPUT_RETENTION_MS, inputRetentionMs);
         positive(TOPIC_OUTPUT_RETENTION_MS, outputRetentionMs);
+        if (captionsFormat == null || deadLettersFormat == null || alertsFormat == null) throw new IllegalArgumentException("output formats must not be null");
+        if (schemaRegistry == null) throw new IllegalArgumentException("Schema Registry settings must not be null (SchemaRegistrySettings.NONE for none)");
+        requireRegistry(CAPTIONS_FORMAT, captionsFormat, schemaRegistry);
+        requireRegistry(DEAD_LETTERS_FORMAT, deadLettersFormat, schemaRegistry);
+        requireRegistry(ALERTS_FORMAT, alertsFormat, schemaRegistry);
         if (defaultPromptKey == null || defaultPromptKey.isEmpty())
             throw new IllegalArgumentException(DEFAULT_PROMPT_KEY.key() + " must not be empty");
         if (!(sampleFps > 0) || sampleFps > 1000)
@@ -95,6 +107,7 @@ public record NarratorConfig(
         if (generation == null) throw new IllegalArgumentException("generation settings must not be null");
         positive(PROMPT_MAX_EXAMPLES, promptMaxExamples);
         positive(PROMPT_MAX_BYTES, promptMaxBytes);
+        if (alerts == null) throw new IllegalArgumentException("alert settings must not be null");
         positive(MAX_RECORD_BYTES, maxRecordBytes);
         positive(MAX_PIXELS, maxPixels);
         positive(MAX_TIMESTAMP_MICROS, maxTimestampMicros);
@@ -111,6 +124,11 @@ public record NarratorConfig(
             throw new IllegalArgumentException(GROUP_INSTANCE_ID.key() + " must be at most 240 letters, digits, '.', '_' or '-', got '" + instanceId + "'");
         if (metricsPort < -1 || metricsPort > 65535)
             throw new IllegalArgumentException(METRICS_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + metricsPort);
+        if (webPort < -1 || webPort > 65535)
+            throw new IllegalArgumentException(WEB_PORT.key() + " must be -1 (off), 0 (any free port) or a port, got " + webPort);
+        if (webPort > 0 && webPort == metricsPort)
+            throw new IllegalArgumentException(WEB_PORT.key() + " and " + METRICS_PORT.key() + " are both " + webPort + ": give the web page a port of its own");
+        positive(WEB_HISTORY_MS, webHistoryMs);
         if (modelDevice == null) throw new IllegalArgumentException(MODEL_DEVICE.key() + " must not be null");
         if (modelDtype == null) throw new IllegalArgumentException(MODEL_DTYPE.key() + " must not be null");
     }
@@ -122,13 +140,52 @@ public record NarratorConfig(
 
     /** Reads a properties file (Narrator keys and Kafka properties side by side). */
     public static NarratorConfig load(Path file) {
+        return of(read(file));
+    }
+
+    /**
+     * The properties of one configuration file, whose keys are checked for typos of Narrator's keys.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or holds a typo of a Narrator key
+     */
+    public static Properties read(Path file) {
         Properties props = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             props.load(in);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
-        return of(props);
+        try {
+            ConfigKeyTypos.check(props.stringPropertyNames());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return props;
+    }
+
+    /**
+     * The Narrator keys given by environment variables ({@link ConfigKey#envName()}, e.g. {@code NARRATOR_METRICS_PORT=9464}),
+     * from {@code env}: the values configuration files start from (a container runs without one). Other variables are
+     * ignored, but one that starts with {@code NARRATOR_} and is a typo of a key's variable is refused.
+     *
+     * @throws IllegalArgumentException naming the variable meant, for a typo such as {@code NARRATOR_METRIC_PORT}
+     */
+    public static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> given = new TreeMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(ConfigKey.ENV_PREFIX)) continue;
+            java.util.Optional<ConfigKey> key = java.util.Arrays.stream(ConfigKey.values()).filter(k -> k.envName().equals(name)).findFirst();
+            if (key.isPresent()) {
+                given.put(key.get().key(), e.getValue());
+                continue;
+            }
+            String asKey = name.substring(ConfigKey.ENV_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+            java.util.Optional<ConfigKey> meant = ConfigKeyTypos.typoOf(asKey);
+            if (meant.isPresent())
+                throw new IllegalArgumentException("unknown environment variable " + name + " — did you mean " + meant.get().envName() + "?");
+        }
+        return given;
     }
 
     /** Builds a configuration from properties; anything not given takes its default. */
@@ -138,8 +195,13 @@ public record NarratorConfig(
         return of(map);
     }
 
-    /** Builds a configuration from a map of properties; anything not given takes its default. */
+    /**
+     * Builds a configuration from a map of properties; anything not given takes its default.
+     *
+     * @throws IllegalArgumentException when a key is a typo of a Narrator key (see {@link ConfigKeyTypos}), naming the key meant
+     */
     public static NarratorConfig of(Map<String, String> given) {
+        ConfigKeyTypos.check(given.keySet());
         Map<String, String> p = new LinkedHashMap<>(given);
         for (ConfigKey key : ConfigKey.values()) p.putIfAbsent(key.key(), key.defaultValue());
         String prefix = p.get(TOPIC_PREFIX.key());
@@ -149,7 +211,10 @@ public record NarratorConfig(
                 orDefault(p, TOPIC_PROMPTS, prefix + "prompts"),
                 orDefault(p, TOPIC_PROMPT_TABLE, prefix + "prompt-table"),
                 orDefault(p, TOPIC_CAPTIONS, prefix + "captions"),
-                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"));
+                orDefault(p, TOPIC_DEAD_LETTERS, prefix + "dead-letters"),
+                orDefault(p, TOPIC_ALERT_RULES, prefix + "alert-rules"),
+                orDefault(p, TOPIC_ALERT_RULE_TABLE, prefix + "alert-rule-table"),
+                orDefault(p, TOPIC_ALERTS, prefix + "alerts"));
         GenerationSettings generation;
         try {
             generation = new GenerationSettings(
@@ -164,6 +229,10 @@ public record NarratorConfig(
                 (short) integer(p, TOPIC_REPLICATION_FACTOR),
                 longValue(p, TOPIC_INPUT_RETENTION_MS),
                 longValue(p, TOPIC_OUTPUT_RETENTION_MS),
+                OutputFormat.parse(CAPTIONS_FORMAT.key(), p.get(CAPTIONS_FORMAT.key())),
+                OutputFormat.parse(DEAD_LETTERS_FORMAT.key(), p.get(DEAD_LETTERS_FORMAT.key())),
+                OutputFormat.parse(ALERTS_FORMAT.key(), p.get(ALERTS_FORMAT.key())),
+                SchemaRegistrySettings.from(p),
                 p.get(DEFAULT_PROMPT_KEY.key()),
                 decimal(p, SAMPLE_FPS),
                 integer(p, WINDOW_SECONDS),
@@ -184,6 +253,7 @@ public record NarratorConfig(
                 generation,
                 integer(p, PROMPT_MAX_EXAMPLES),
                 longValue(p, PROMPT_MAX_BYTES),
+                alertSettings(p),
                 integer(p, MAX_RECORD_BYTES),
                 longValue(p, MAX_PIXELS),
                 longValue(p, MAX_TIMESTAMP_MICROS),
@@ -192,6 +262,8 @@ public record NarratorConfig(
                 integer(p, TIMESTAMP_SKEW_CONFIRMATIONS),
                 longValue(p, DRAIN_INTERVAL_MS),
                 integer(p, METRICS_PORT),
+                integer(p, WEB_PORT),
+                longValue(p, WEB_HISTORY_MS),
                 device(p),
                 dtype(p));
     }
@@ -274,6 +346,14 @@ public record NarratorConfig(
             "reconnect.backoff.ms", "reconnect.backoff.max.ms", "connections.max.idle.ms", "send.buffer.bytes",
             "receive.buffer.bytes", "metadata.max.age.ms", "client.dns.lookup");
 
+    private static AlertSettings alertSettings(Map<String, String> p) {
+        try {
+            return new AlertSettings(longValue(p, ALERT_COOLDOWN_SECONDS), p.get(ALERT_QUESTION_PROMPT.key()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("alert.* settings: " + e.getMessage(), e);
+        }
+    }
+
     private static ModelDevice device(Map<String, String> p) {
         try {
             return ModelDevice.parse(p.get(MODEL_DEVICE.key()));
@@ -288,6 +368,11 @@ public record NarratorConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(MODEL_DTYPE.key() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void requireRegistry(ConfigKey key, OutputFormat format, SchemaRegistrySettings registry) {
+        if (format == OutputFormat.REGISTRY && !registry.configured())
+            throw new IllegalArgumentException(key.key() + "=registry needs " + SCHEMA_REGISTRY_URL.key() + " (the Schema Registry to register the schema with)");
     }
 
     private static void positive(ConfigKey key, long value) {

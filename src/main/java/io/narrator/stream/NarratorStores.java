@@ -34,6 +34,10 @@ public final class NarratorStores {
     public static final String PENDING_PROMPTS = "narrator-pending-prompts";
     /** Validated prompts by prompt key (global: every instance has them all). */
     public static final String PROMPTS = "narrator-prompts";
+    /** Validated alert rules by {@code <scope>/<rule id>} (global: every instance has them all). */
+    public static final String ALERT_RULES = "narrator-alert-rules";
+    /** The window end (event time, µs) of the last alert per stream and rule id, for cooldowns ({@link ClipAlerts}). */
+    public static final String ALERT_COOLDOWNS = "narrator-alert-cooldowns";
 
     private NarratorStores() {}
 
@@ -63,5 +67,13 @@ public final class NarratorStores {
 
     static StoreBuilder<KeyValueStore<String, byte[]>> prompts() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPTS), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
+    }
+
+    static StoreBuilder<KeyValueStore<String, byte[]>> alertRules() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_RULES), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled();
+    }
+
+    static StoreBuilder<KeyValueStore<String, Long>> alertCooldowns() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_COOLDOWNS), Serdes.String(), Serdes.Long());
     }
 }

@@ -32,7 +32,7 @@ final class PromptValidatorProcessor implements Processor<byte[], byte[], String
     private final PromptLibrary library;
     private final NarratorMetrics metrics;
     private final NarratorConfig config;
-    private final AvroSerde<NarrationPrompt> serde = AvroSerde.of(NarrationPrompt.class);
+    private final AvroSerde<NarrationPrompt> serde;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<Long, PendingPrompt> waiting;
     private int waitingCount;
@@ -41,8 +41,9 @@ final class PromptValidatorProcessor implements Processor<byte[], byte[], String
 
     private record Validating(PendingPrompt pending, NarrationPrompt prompt, CompletableFuture<CompiledPrompt> result) {}
 
-    PromptValidatorProcessor(PromptLibrary library, NarratorMetrics metrics, NarratorConfig config) {
+    PromptValidatorProcessor(PromptLibrary library, NarratorMetrics metrics, NarratorConfig config, AvroSerde<NarrationPrompt> serde) {
         this.library = library;
+        this.serde = serde;
         this.metrics = metrics;
         this.config = config;
     }

@@ -20,12 +20,13 @@ final class SegmentIntakeProcessor implements Processor<byte[], byte[], String, 
     private final NarrationEngine engine;
     private final NarratorConfig config;
     private final FpsSampler sampler;
-    private final AvroSerde<VideoSegment> serde = AvroSerde.of(VideoSegment.class);
+    private final AvroSerde<VideoSegment> serde;
     private ProcessorContext<String, Object> context;
     private FrameKeeper keeper;
 
-    SegmentIntakeProcessor(NarrationEngine engine, NarratorConfig config) {
+    SegmentIntakeProcessor(NarrationEngine engine, NarratorConfig config, AvroSerde<VideoSegment> serde) {
         this.engine = engine;
+        this.serde = serde;
         this.config = config;
         this.sampler = config.sampler();
     }

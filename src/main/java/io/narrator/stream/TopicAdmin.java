@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates Narrator's topics when missing (inputs with short retention, prompts compacted, outputs
+ * Creates Narrator's topics when missing (inputs with short retention, prompts and alert rules compacted, outputs
  * kept longer) and checks existing ones: frames and segments must have {@code topic.partitions} partitions
  * (one stream's frames and segments meet in one task, and each record's partition is checked against its key's)
- * and the prompt topics must be compacted.
+ * and the prompt and alert-rule topics must be compacted.
  */
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -50,8 +50,11 @@ public final class TopicAdmin {
                 new NewTopic(n.segments(), partitions, replication).configs(input),
                 new NewTopic(n.prompts(), partitions, replication).configs(compacted),
                 new NewTopic(n.promptTable(), Optional.of(1), replication).configs(compacted),
+                new NewTopic(n.alertRules(), partitions, replication).configs(compacted),
+                new NewTopic(n.alertRuleTable(), Optional.of(1), replication).configs(compacted),
                 new NewTopic(n.captions(), partitions, replication).configs(output),
-                new NewTopic(n.deadLetters(), partitions, replication).configs(output));
+                new NewTopic(n.deadLetters(), partitions, replication).configs(output),
+                new NewTopic(n.alerts(), partitions, replication).configs(output));
     }
 
     /**
@@ -114,13 +117,13 @@ public final class TopicAdmin {
                     + ConfigKey.TOPIC_PARTITIONS.key() + "=" + config.topicPartitions() + ": set " + ConfigKey.TOPIC_PARTITIONS.key() + "=" + frames
                     + " (each record's partition is checked against its key's)");
         Map<ConfigResource, String> resources = new HashMap<>();
-        for (String topic : List.of(n.prompts(), n.promptTable())) resources.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), topic);
+        for (String topic : List.of(n.prompts(), n.promptTable(), n.alertRules(), n.alertRuleTable())) resources.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), topic);
         Map<ConfigResource, Config> configs = admin.describeConfigs(resources.keySet()).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         for (Map.Entry<ConfigResource, Config> e : configs.entrySet()) {
             var policy = e.getValue().get(TopicConfig.CLEANUP_POLICY_CONFIG);
             if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT))
                 throw new IllegalStateException("topic " + resources.get(e.getKey()) + " must be compacted (cleanup.policy=compact), it has "
-                        + (policy == null ? "no cleanup.policy" : "cleanup.policy=" + policy.value()) + ": old prompts would be deleted");
+                        + (policy == null ? "no cleanup.policy" : "cleanup.policy=" + policy.value()) + ": old prompts and alert rules would be deleted");
         }
     }
 }

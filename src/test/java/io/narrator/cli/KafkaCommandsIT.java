@@ -392,6 +392,33 @@ class KafkaCommandsIT {
     }
 
     @Test
+    void aBootstrapServerThatRefusesConnectionsFailsWithinSecondsNamingTheAddress() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort(); // nothing listens there once it is closed
+        }
+        String address = "127.0.0.1:" + closed;
+        String[][] commands = {
+            {"run", "--model", model.toString()},
+            {"ingest", clip.toString(), "--stream-id", "x"},
+            {"tail"},
+            {"prompt", "get", "--stream-id", "x"},
+            {"prompt", "set", "--default", "--example", image.toString(), "a caption"},
+        };
+        for (String[] command : commands) {
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(List.of("--bootstrap-servers", address)); // the default --connect-timeout, 15 s
+            long start = System.nanoTime();
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+            assertThat(r.errLines()).as(r.toString()).containsExactly("narrator: error: cannot reach Kafka at " + address + " (" + address
+                    + ": connection refused); is a broker running there? Start one with `narrator broker`, or pass --bootstrap-servers");
+            assertThat(took).as(String.join(" ", command)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
     void anUnreachableBrokerOrAMissingFileIsOneLineAndExitCodeOne() throws Exception {
         String[][] commands = {
             {"ingest", clip.toString(), "--stream-id", "x"},

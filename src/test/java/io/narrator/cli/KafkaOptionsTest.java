@@ -7,6 +7,7 @@ import io.narrator.stream.NarratorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +46,24 @@ class KafkaOptionsTest {
         options.configFiles = List.of();
         options.connectTimeoutSeconds = 0;
         assertThatThrownBy(options::connectTimeout).hasMessageContaining("--connect-timeout must be a positive number of seconds");
+    }
+
+    @Test
+    void aTypoOfANarratorKeyStopsTheCommandNamingTheFileAndTheKeyMeant(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("narrator.properties"), "bootstrap.servers=localhost:9092\ntopic.captons=cams.captions\n");
+        Cli.Result r = Cli.run("tail", "--config", file.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.errLines()).containsExactly(
+                "narrator: error: configuration file " + file + ": unknown configuration key 'topic.captons' — did you mean 'topic.captions'?");
+    }
+
+    @Test
+    void environmentVariablesGiveDefaultsThatFilesOverride(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("narrator.properties"), "metrics.port=9999\n");
+        Map<String, String> env = Map.of("NARRATOR_BOOTSTRAP_SERVERS", "kafka:19092", "NARRATOR_METRICS_PORT", "9464");
+        assertThat(KafkaOptions.load(List.of(), env).metricsPort()).isEqualTo(9464);
+        NarratorConfig config = KafkaOptions.load(List.of(file), env);
+        assertThat(config.metricsPort()).isEqualTo(9999);
+        assertThat(config.bootstrapServers()).isEqualTo("kafka:19092");
     }
 }

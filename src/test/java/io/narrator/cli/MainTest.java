@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class MainTest {
-    static final List<String> COMMANDS = List.of("demo", "run", "ingest", "tail", "prompt", "caption", "broker", "model", "score", "generate");
+    static final List<String> COMMANDS = List.of("demo", "run", "ingest", "tail", "web", "prompt", "alert", "caption", "broker", "model", "score", "generate");
 
     @Test
     void versionNamesNarratorTheModelAndTheEngines() {
@@ -31,9 +31,10 @@ class MainTest {
             Cli.Result own = Cli.run(command, "--help");
             assertThat(own.exitCode()).as(command).isZero();
             assertThat(own.out()).as(command).contains("Usage: narrator " + command);
-            if (!command.equals("model") && !command.equals("prompt")) assertThat(own.out()).as(command).contains("Examples:");
+            if (!List.of("model", "prompt", "alert").contains(command)) assertThat(own.out()).as(command).contains("Examples:");
         }
         for (String sub : List.of("set", "get", "clear")) assertThat(Cli.run("prompt", sub, "--help").out()).contains("Examples:");
+        for (String sub : List.of("set", "get", "clear", "tail")) assertThat(Cli.run("alert", sub, "--help").out()).contains("Examples:");
         assertThat(Cli.run("model", "inspect", "--help").out()).contains("Examples:");
     }
 

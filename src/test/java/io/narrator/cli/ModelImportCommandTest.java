@@ -75,21 +75,49 @@ class ModelImportCommandTest {
     }
 
     @Test
+    void bfloat16WeightsAreWrittenRoundedAndLoadAsFloat32() throws Exception {
+        Path f32 = tmp.resolve("tiny-f32-for-bf16");
+        assertThat(importTiny(f32).exitCode()).isZero();
+        Path out = tmp.resolve("tiny-bf16");
+        Cli.Result r = importTiny(out, "--precision", "bf16");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.outLines().get(0)).contains("bytes of bf16 weights");
+        try (var full = io.narrator.model.checkpoint.Checkpoint.open(f32.resolve("model.safetensors"));
+                var half = io.narrator.model.checkpoint.Checkpoint.open(out.resolve("model.safetensors"))) {
+            assertThat(half.names()).containsExactlyElementsOf(full.names());
+            for (String name : full.names()) {
+                assertThat(half.info(name).dtype()).as(name).isEqualTo(io.narrator.model.checkpoint.DType.BF16);
+                float[] expected = full.readFloats(name);
+                for (int i = 0; i < expected.length; i++)
+                    expected[i] = io.narrator.model.checkpoint.Float16.bf16ToFloat(io.narrator.model.checkpoint.Float16.bf16FromFloat(expected[i]));
+                assertThat(half.readFloats(name)).as("%s: float32 rounded to nearest even bfloat16", name).containsExactly(expected);
+            }
+        }
+        Cli.Result gen = Cli.run("generate", "--model", out.toString(), "--media",
+                fixtures.resolve("reference").resolve("images").resolve("a_45x30.png").toString(), "--beams", "1", "--max-tokens", "4", "--json");
+        assertThat(gen.exitCode()).as("a bf16 model directory runs (widened to f32 on load): %s", gen).isZero();
+        Cli.Result dtype = Cli.run("generate", "--model", out.toString(), "--dtype", "bf16", "--prompt", "a");
+        assertThat(dtype.exitCode()).isEqualTo(2);
+        assertThat(dtype.err()).contains("bf16 is not available: DJL 0.36's PyTorch engine has no bfloat16 dtype");
+    }
+
+    @Test
     void badInputIsOneLineAndExitCodeOne() throws Exception {
         Cli.Result unknown = Cli.run("model", "import", "flamingo-max", tmp.toString(), "--out", tmp.resolve("x").toString());
         assertThat(unknown.exitCode()).isEqualTo(1);
         assertThat(unknown.errLines()).containsExactly("narrator: error: unknown checkpoint family 'flamingo-max': known families are "
-                + "flamingo-mini (also flamingo-tiny), narrator");
+                + "flamingo-mini (also flamingo-tiny), openflamingo (also open-flamingo), narrator");
         Path empty = Files.createDirectories(tmp.resolve("empty-release"));
         Cli.Result noConfig = Cli.run("model", "import", "flamingo-mini", empty.toString(), "--lm", fixtures.resolve("opt-tiny-repo").toString(),
                 "--vision", fixtures.resolve("clip-repo").toString(), "--out", tmp.resolve("y").toString());
         assertThat(noConfig.exitCode()).isEqualTo(1);
         assertThat(noConfig.errLines()).containsExactly("narrator: error: " + empty.resolve("config.json")
                 + ": no such file (the release's configuration, as dhansmair/flamingo-mini has it)");
-        Cli.Result precision = importTiny(tmp.resolve("z"), "--precision", "bf16");
+        Cli.Result precision = importTiny(tmp.resolve("z"), "--precision", "f8");
         assertThat(precision.exitCode()).isEqualTo(2);
         assertThat(precision.errLines()).hasSize(1);
-        assertThat(precision.err()).contains("unknown precision 'bf16': expected f32 or f16");
+        assertThat(precision.err()).contains("unknown precision 'f8': expected f32, f16 or bf16");
+        assertThat(tmp.resolve("z")).doesNotExist();
         assertThat(tmp.resolve("y")).doesNotExist();
     }
 }

@@ -80,6 +80,42 @@ class FlamingoConfigTest {
     }
 
     @Test
+    void mptAndGptNeoxSectionsReadTheirHuggingFaceKeysAndRefuseBadValues() throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(bundledConfig());
+        int vocab = root.get("text").get("vocab_size").asInt();
+        root.set("text", JSON.readTree("{\"model_type\": \"mpt\", \"vocab_size\": " + vocab + ", \"max_seq_len\": 64, \"d_model\": 32, "
+                + "\"n_layers\": 2, \"n_heads\": 4, \"expansion_ratio\": 4, \"alibi_bias_max\": 8, \"qk_ln\": true, \"no_bias\": true, "
+                + "\"layer_norm_epsilon\": 1e-5}"));
+        ((ObjectNode) root.get("perceiver")).put("max_frames", 0);
+        FlamingoConfig c = ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "mpt");
+        assertThat(c.text()).isEqualTo(new FlamingoConfig.Mpt(vocab, 64, 32, 2, 4, 4, 8, true, true, 1e-5));
+        assertThat(c.perceiver().temporalEmbeddings()).isFalse();
+        assertThat(c.perceiver().clipFrameLimit()).as("no temporal embeddings: a clip of any length").isEqualTo(Integer.MAX_VALUE);
+        assertThat(new Flamingo(c).expectedShapes()).doesNotContainKey("perceiver.frame_embs").containsKey("transformer.blocks.1.attn.q_ln.weight");
+        ModelDirectory.writeConfig(c, tmp);
+        FlamingoConfig again = ModelDirectory.parseConfig(Files.readAllBytes(tmp.resolve(ModelDirectory.CONFIG)), "again");
+        assertThat(again.text()).isEqualTo(c.text());
+        assertThat(again.perceiver()).isEqualTo(c.perceiver());
+
+        ((ObjectNode) root.get("perceiver")).put("frames_policy", "sample");
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "config.json"))
+                .hasMessageContaining("perceiver.frames_policy sample keeps max_frames frames, but max_frames is 0");
+        ((ObjectNode) root.get("perceiver")).put("frames_policy", "interpolate");
+
+        root.set("text", JSON.readTree("{\"model_type\": \"gpt_neox\", \"vocab_size\": " + vocab + ", \"max_position_embeddings\": 64, "
+                + "\"hidden_size\": 32, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"intermediate_size\": 64, \"rotary_pct\": 0.25, "
+                + "\"rotary_emb_base\": 10000, \"use_parallel_residual\": true, \"hidden_act\": \"gelu\", \"layer_norm_eps\": 1e-5}"));
+        FlamingoConfig.GptNeox neox = (FlamingoConfig.GptNeox) ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "neox").text();
+        assertThat(neox.rotaryDims()).as("a quarter of the head width 8").isEqualTo(2);
+        ((ObjectNode) root.get("text")).put("rotary_pct", 0.125);
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "config.json"))
+                .hasMessageContaining("text.rotary_pct (0.125) of the head width 8 gives 1 rotary dimensions; it must give a positive even number");
+        ((ObjectNode) root.get("text")).put("rotary_pct", 0.25).put("hidden_act", "silu");
+        assertThatThrownBy(() -> ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "config.json"))
+                .hasMessageContaining("text.hidden_act must be gelu, gelu_new or relu, got \"silu\"");
+    }
+
+    @Test
     void crossAttentionSitsBeforeTheLastOrTheFirstLayerOfEveryN() {
         assertThat(layersWithCrossAttention(FlamingoConfig.CrossAttention.LAST_OF_EVERY_N, 2, 5)).containsExactly(1, 3);
         assertThat(layersWithCrossAttention(FlamingoConfig.CrossAttention.FIRST_OF_EVERY_N, 2, 5)).containsExactly(0, 2, 4);
@@ -103,7 +139,12 @@ class FlamingoConfigTest {
         assertRefused("cross_attention", "placement", "\"middle\"",
                 "cross_attention.placement must be last_of_every_n or first_of_every_n, got \"middle\"");
         assertRefused("cross_attention", "activation", "\"tanh\"", "cross_attention.activation must be gelu, sqrelu or relu, got \"tanh\"");
-        assertRefused("vision", "features", "\"pooled\"", "vision.features must be patches or last_hidden_state, got \"pooled\"");
+        assertRefused("vision", "features", "\"pooled\"",
+                "vision.features must be patches, last_hidden_state or patches_before_post_layernorm, got \"pooled\"");
+        assertRefused("vision", "crop_rounding", "\"ceil\"", "vision.crop_rounding must be floor or half_even, got \"ceil\"");
+        assertRefused("vision", "crop_rounding", "\"half_even\"",
+                "vision.crop_rounding half_even rounds the offset of the bicubic centre crop; it needs resample bicubic and resize_mode center_crop");
+        assertRefused("perceiver", "max_frames", "-1", "perceiver.max_frames must be 0 (no temporal embeddings) or positive, got -1");
         assertRefused("text", "model_type", "\"llama\"", "not a valid model config");
         assertRefused("special_tokens", "media_markers", "[3, 7]",
                 "special_tokens.media_markers must be [image] when special_tokens.image is a token, got [3, 7]");
@@ -111,6 +152,27 @@ class FlamingoConfigTest {
         assertRefused("special_tokens", "trainable", "[4, 4]", "special_tokens.trainable names token 4 twice");
         assertRefused("special_tokens", "image", "-1", "special_tokens.media_markers must be given when special_tokens.image is -1");
         assertRefused("special_tokens", "media_text", "\"\"", "special_tokens.media_text must not be empty");
+        assertRefused("generation", "text_separator", "\"-\"", "generation.text_separator must be empty or white space, got \"-\"");
+        assertRefused("generation", "example_separator", "\"\\nQ:\"", "generation.example_separator must be empty or white space, got \"\nQ:\"");
+    }
+
+    @Test
+    void openFlamingosPromptFormatIsWrittenAndReadBackNarratorsLeftOut() throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(bundledConfig());
+        FlamingoConfig narrator = ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "bundled");
+        assertThat(narrator.generation().textSeparator()).isEqualTo(" ");
+        assertThat(narrator.generation().exampleSeparator()).isEmpty();
+        ((ObjectNode) root.get("generation")).put("text_separator", "").put("example_separator", "\n");
+        FlamingoConfig c = ModelDirectory.parseConfig(JSON.writeValueAsBytes(root), "openflamingo");
+        assertThat(c.generation()).isEqualTo(new FlamingoConfig.Generation(c.generation().maxNewTokens(), c.generation().numBeams(),
+                c.generation().lengthPenalty(), "Output:", "", "\n"));
+        ModelDirectory.writeConfig(c, tmp);
+        JsonNode written = JSON.readTree(Files.readString(tmp.resolve(ModelDirectory.CONFIG))).get("generation");
+        assertThat(written.get("text_separator").asText()).isEmpty();
+        assertThat(written.get("example_separator").asText()).isEqualTo("\n");
+        ModelDirectory.writeConfig(narrator, tmp.resolve("narrator"));
+        assertThat(JSON.readTree(Files.readString(tmp.resolve("narrator").resolve(ModelDirectory.CONFIG))).get("generation").has("text_separator"))
+                .as("Narrator's own format is the default: left out").isFalse();
     }
 
     @Test

@@ -15,7 +15,10 @@ class ConfigurationReferenceTest {
                 + "Narrator's commands read properties files given with `--config` (repeatable: later files win, so security settings\n"
                 + "can live in a file of their own). The keys below are Narrator's; every other key (for example\n"
                 + "`security.protocol`, `sasl.*`, `ssl.*`, `num.stream.threads`, `commit.interval.ms`, `state.dir`) is passed\n"
-                + "through untouched to Kafka Streams and its clients. Generated from `io.narrator.stream.ConfigKey`\n"
+                + "through untouched to Kafka Streams and its clients. A key that is a typo of one of Narrator's (`hop.secnds`,\n"
+                + "`captions.topic`) is refused with the key meant. Every key below can also be given by an environment variable,\n"
+                + "`NARRATOR_` and the key in capitals with `_` for `.` (`NARRATOR_BOOTSTRAP_SERVERS`, `NARRATOR_METRICS_PORT`): the\n"
+                + "value the files start from, so a container runs without a file. Generated from `io.narrator.stream.ConfigKey`\n"
                 + "(regenerate with `mvn test -Dtest=ConfigurationReferenceTest -Dnarrator.regenerate.docs=true`).\n\n"
                 + ConfigKey.markdownTable();
     }

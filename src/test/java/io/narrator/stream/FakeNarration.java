@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  * A deterministic stand-in for the model. A frame's features are its mean colour (3 bytes) and its
  * size; a clip's caption names, in order, the colour of each frame, after the texts of the prompt's
  * examples and the previous caption when given:
- * {@code "examples=<t1>|<t2> previous=<caption> frames=red,green,blue"}. Records every batch it is given.
+ * {@code "examples=<t1>|<t2> previous=<caption> frames=red,green,blue"}. An answer to a question scores minus the share
+ * of the clip's frames whose colour it does not name (0 when it names every frame's colour). Records every batch it is given.
  */
 public final class FakeNarration implements Narration {
     private static final String[] NAMES = {"black", "white", "red", "green", "blue", "yellow", "cyan", "magenta"};
@@ -165,6 +166,41 @@ public final class FakeNarration implements Narration {
 
     private static long sq(long v) {
         return v * v;
+    }
+
+    /** Every batch of questions asked, and the name of the thread that asked each batch. */
+    final List<List<QuestionRequest>> questions = new CopyOnWriteArrayList<>();
+    final List<String> questionThreads = new CopyOnWriteArrayList<>();
+
+    /** Word-level, like {@link #promptTokens}: the media marker and the text's words; an answer's words, one id per distinct word. */
+    @Override
+    public QuestionTokens questionTokens(String text, List<String> answers) {
+        checkExampleText(text);
+        List<long[]> tokens = new ArrayList<>();
+        for (String answer : answers) {
+            checkExampleText(answer);
+            String[] words = answer.isBlank() ? new String[0] : answer.strip().split("\\s+");
+            if (words.length == 0) throw new IllegalArgumentException("the answer \"" + answer + "\" has no tokens");
+            tokens.add(java.util.Arrays.stream(words).mapToLong(String::hashCode).toArray());
+        }
+        return new QuestionTokens(1 + (text.isBlank() ? 0 : text.strip().split("\\s+").length), tokens);
+    }
+
+    @Override
+    public List<QuestionScores> answer(List<QuestionRequest> asked) {
+        questions.add(List.copyOf(asked));
+        questionThreads.add(Thread.currentThread().getName());
+        List<QuestionScores> out = new ArrayList<>();
+        for (QuestionRequest q : asked) {
+            List<String> colours = q.frameFeatures().stream().map(FakeNarration::colourName).toList();
+            List<Double> scores = new ArrayList<>();
+            for (String answer : q.answers()) {
+                java.util.Set<String> words = java.util.Set.of(answer.strip().split("\\s+"));
+                scores.add(-colours.stream().filter(c -> !words.contains(c)).count() / (double) colours.size());
+            }
+            out.add(new QuestionScores(scores, null));
+        }
+        return out;
     }
 
     @Override

@@ -73,13 +73,23 @@ final class KafkaTestSupport {
      * minutes), then on to the end of the topic as it is then, so that a duplicate already committed is among them.
      */
     static List<Caption> readCaptions(String bootstrap, Topics topics, Predicate<List<Caption>> done) {
-        AvroSerde<Caption> serde = AvroSerde.of(Caption.class);
+        OutputSerde<Caption> serde = topics.captionSerde();
         return read(bootstrap, topics.captions().name(), r -> serde.decode(r.value()), done);
     }
 
     static List<DeadLetter> readDeadLetters(String bootstrap, Topics topics, Predicate<List<DeadLetter>> done) {
-        AvroSerde<DeadLetter> serde = AvroSerde.of(DeadLetter.class);
+        OutputSerde<DeadLetter> serde = topics.deadLetterSerde();
         return read(bootstrap, topics.deadLetters().name(), r -> serde.decode(r.value()), done);
+    }
+
+    /** The raw values of {@code topic} from its beginning until {@code done} holds, then to its end. */
+    static List<byte[]> readRaw(String bootstrap, String topic, Predicate<List<byte[]>> done) {
+        return read(bootstrap, topic, ConsumerRecord::value, done);
+    }
+
+    /** Reads the alerts topic as a {@code read_committed} consumer until {@code done} holds, then to its end. */
+    static List<io.narrator.avro.Alert> readAlerts(String bootstrap, Topics topics, Predicate<List<io.narrator.avro.Alert>> done) {
+        return read(bootstrap, topics.alerts().name(), r -> topics.alertSerde().decode(r.value()), done);
     }
 
     /** Reads the frames topic from its beginning until {@code done} holds, then to its end. */

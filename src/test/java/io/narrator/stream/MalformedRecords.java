@@ -58,7 +58,8 @@ final class MalformedRecords {
         all.add(new Bad("truncated Avro", Input.FRAMES, key, Arrays.copyOf(goodFrame, 40), DeadLetterReason.NOT_AVRO, "truncated or corrupt VideoFrame"));
         all.add(new Bad("70 bytes after a valid record", Input.FRAMES, key, Arrays.copyOf(goodFrame, goodFrame.length + 70), DeadLetterReason.NOT_AVRO,
                 "70 bytes after a complete VideoFrame"));
-        all.add(new Bad("Schema Registry framing", Input.FRAMES, key, registryFramed(goodFrame), DeadLetterReason.NOT_AVRO, "Schema Registry wire format"));
+        all.add(new Bad("Schema Registry framing without a registry", Input.FRAMES, key, registryFramed(goodFrame), DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                "no schema.registry.url is configured"));
         all.add(new Bad("string bomb", Input.FRAMES, key, AvroSerdeTest.record(VideoFrame.getClassSchema(), out -> out.writeLong(Integer.MAX_VALUE)),
                 DeadLetterReason.NOT_AVRO, "a string declares 2147483647 bytes"));
         all.add(new Bad("bytes bomb", Input.FRAMES, key, AvroSerdeTest.record(VideoFrame.getClassSchema(), out -> {

@@ -59,6 +59,17 @@ class NarrationEngineTest {
             return clips.stream().map(c -> new ClipNarration("clip of " + c.streamId(), -1, 2, null)).toList();
         }
 
+        /** These tests set no alert rules: a question is refused. */
+        @Override
+        public QuestionTokens questionTokens(String text, List<String> answers) {
+            throw new IllegalArgumentException("the gated narration takes no questions");
+        }
+
+        @Override
+        public List<QuestionScores> answer(List<QuestionRequest> questions) {
+            return questions.stream().map(q -> QuestionScores.failed("the gated narration takes no questions")).toList();
+        }
+
         @Override
         public void close() {}
     }

@@ -36,4 +36,20 @@ class NarratorAppTest {
             assertThat(app.health()).isEqualTo(Health.notReady("Kafka Streams is CREATED"));
         }
     }
+
+    @Test
+    void aRegistryThatRefusesTheOutputSchemaStopsStartUpBeforeKafkaIsAsked() {
+        try (FakeSchemaRegistry registry = FakeSchemaRegistry.start()) {
+            registry.register("narrator.captions-value", new org.apache.avro.Schema.Parser().parse(
+                    "{\"type\":\"record\",\"name\":\"Caption\",\"namespace\":\"io.narrator.avro\",\"fields\":[{\"name\":\"streamId\",\"type\":\"int\"}]}"));
+            NarratorConfig config = NarratorConfig.of(Map.of("bootstrap.servers", "localhost:1", "captions.format", "registry",
+                    "schema.registry.url", registry.url()));
+            try (NarratorApp app = NarratorApp.create(config, new FakeNarration())) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(app::start).isInstanceOf(SchemaRegistryClient.SchemaRegistryException.class)
+                        .hasMessageStartingWith("cannot register schema io.narrator.avro.Caption under subject narrator.captions-value: the schema registry at "
+                                + registry.url() + " answered POST /subjects/narrator.captions-value/versions with HTTP 409 (error 409)");
+                assertThat(app.state()).as("Kafka Streams was not started").isEqualTo(org.apache.kafka.streams.KafkaStreams.State.CREATED);
+            }
+        }
+    }
 }

@@ -21,7 +21,9 @@ class NarratorConfigTest {
         assertThat(c.hopSeconds()).isEqualTo(4);
         assertThat(c.sampleFps()).isEqualTo(1.0);
         assertThat(c.topics()).isEqualTo(new Topics.Names("narrator.frames", "narrator.segments", "narrator.prompts",
-                "narrator.prompt-table", "narrator.captions", "narrator.dead-letters"));
+                "narrator.prompt-table", "narrator.captions", "narrator.dead-letters", "narrator.alert-rules", "narrator.alert-rule-table",
+                "narrator.alerts"));
+        assertThat(c.alerts()).isEqualTo(new AlertSettings(60, "Question: {question} Answer:"));
         assertThat(c.generation()).isEqualTo(GenerationSettings.DEFAULT);
         assertThat(c.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("application.id", "narrator");
         assertThat(c.clipTimeoutMs()).isEqualTo(c.maxLagMs() + 60_000);
@@ -34,6 +36,11 @@ class NarratorConfigTest {
         assertThat(c.with("consumer.session.timeout.ms", "6000").streamsProperties()).containsEntry("consumer.session.timeout.ms", "6000");
         assertThat(c.with("max.lag.ms", "5000").clipTimeoutMs()).isEqualTo(65_000);
         assertThat(c.with("clip.timeout.ms", "300000").clipTimeoutMs()).isEqualTo(300_000);
+        // the web page is off unless asked for, and opens on the last hour; neither key reaches Kafka
+        assertThat(c.webPort()).isEqualTo(-1);
+        assertThat(c.webHistoryMs()).isEqualTo(3_600_000);
+        assertThat(c.with("web.port", "8080").streamsProperties()).doesNotContainKeys("web.port", "web.history.ms");
+        assertThat(c.with("web.port", "8080").clientProperties()).doesNotContainKeys("web.port", "web.history.ms");
     }
 
     @Test
@@ -99,7 +106,15 @@ class NarratorConfigTest {
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("generation.beams", "0"))).hasMessageContaining("generation.* settings: beams must be in [1, 16]");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.frames", "x", "topic.segments", "x"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("metrics.port", "-5"))).hasMessageContaining("metrics.port must be -1 (off)");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.port", "70000"))).hasMessage("web.port must be -1 (off), 0 (any free port) or a port, got 70000");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.port", "9100", "metrics.port", "9100")))
+                .hasMessage("web.port and metrics.port are both 9100: give the web page a port of its own");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("web.history.ms", "0"))).hasMessage("web.history.ms must be positive, got 0");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("max.segment.seconds", "0"))).hasMessage("max.segment.seconds must be positive, got 0");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("alert.cooldown.seconds", "-1")))
+                .hasMessage("alert.* settings: alert.cooldown.seconds must be >= 0 (0 = an alert for every matching clip), got -1");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("alert.question.prompt", " "))).hasMessageContaining("alert.question.prompt must not be empty");
+        assertThatThrownBy(() -> NarratorConfig.of(Map.of("topic.alerts", "narrator.captions"))).hasMessageContaining("must be distinct");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.ms", "-1"))).hasMessage("timestamp.skew.ms must be positive, got -1");
         assertThatThrownBy(() -> NarratorConfig.of(Map.of("timestamp.skew.confirmations", "1")))
                 .hasMessage("timestamp.skew.confirmations must be >= 2 (one record must not move a stream's clock), got 1");
@@ -135,5 +150,17 @@ class NarratorConfigTest {
         String table = ConfigKey.markdownTable();
         for (ConfigKey key : ConfigKey.values())
             assertThat(table).contains("| `" + key.key() + "` | " + (key.defaultValue().isEmpty() ? "*(empty)*" : "`" + key.defaultValue() + "`") + " |");
+    }
+
+    @Test
+    void environmentVariablesGiveNarratorKeysAndRefuseTypos() {
+        assertThat(ConfigKey.METRICS_PORT.envName()).isEqualTo("NARRATOR_METRICS_PORT");
+        assertThat(ConfigKey.TOPIC_PROMPT_TABLE.envName()).isEqualTo("NARRATOR_TOPIC_PROMPT_TABLE");
+        assertThat(NarratorConfig.fromEnvironment(Map.of(
+                "NARRATOR_BOOTSTRAP_SERVERS", "kafka:9092", "NARRATOR_METRICS_PORT", "9464", "NARRATOR_JAR", "/opt/narrator/narrator.jar",
+                "HOME", "/var/lib/narrator", "BOOTSTRAP_SERVERS", "elsewhere:1")))
+                .isEqualTo(Map.of("bootstrap.servers", "kafka:9092", "metrics.port", "9464"));
+        assertThatThrownBy(() -> NarratorConfig.fromEnvironment(Map.of("NARRATOR_METRIC_PORT", "9464")))
+                .hasMessage("unknown environment variable NARRATOR_METRIC_PORT — did you mean NARRATOR_METRICS_PORT?");
     }
 }

@@ -1,5 +1,7 @@
 package io.narrator.stream;
 
+import io.narrator.avro.Alert;
+import io.narrator.avro.AlertRule;
 import io.narrator.avro.Caption;
 import io.narrator.avro.DeadLetter;
 import io.narrator.avro.NarrationPrompt;
@@ -22,13 +24,16 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 /**
- * Narrator's topology in a TopologyTestDriver with the fake narration and a real engine. The
+ * Narrator's topology in a TopologyTestDriver with the fake narration (or another model) and a real engine. The
  * engine's clock follows the driver's wall clock (plus an adjustable skew, to simulate overload).
  */
 final class TopologyHarness implements AutoCloseable {
     static final Instant START = Instant.ofEpochMilli(1_700_000_000_000L);
 
-    final FakeNarration narration = new FakeNarration();
+    /** The fake narration, or null when the harness runs another model ({@link #model}). */
+    final FakeNarration narration;
+    /** The model the engine runs: the fake narration unless another was given (which the caller closes). */
+    final Narration model;
     final NarratorMetrics metrics = NarratorMetrics.inMemory();
     final AtomicLong wallClock = new AtomicLong(START.toEpochMilli());
     final AtomicLong engineSkewMs = new AtomicLong();
@@ -39,8 +44,10 @@ final class TopologyHarness implements AutoCloseable {
     final TestInputTopic<String, byte[]> frames;
     final TestInputTopic<String, byte[]> segments;
     final TestInputTopic<String, byte[]> prompts;
+    final TestInputTopic<String, byte[]> alertRules;
     final TestOutputTopic<String, Caption> captions;
     final TestOutputTopic<String, DeadLetter> deadLetters;
+    final TestOutputTopic<String, Alert> alerts;
     private final Path stateDir;
     private final boolean ownsStateDir;
 
@@ -50,13 +57,20 @@ final class TopologyHarness implements AutoCloseable {
 
     /** A harness whose state lives in {@code stateDir} (kept on close, so that a second harness there restarts the topology), or a new directory if null. */
     TopologyHarness(Map<String, String> overrides, Path stateDir) {
+        this(new FakeNarration(), overrides, stateDir);
+    }
+
+    /** A harness whose engine runs {@code model}, with its state in {@code stateDir} (a new directory if null). */
+    TopologyHarness(Narration model, Map<String, String> overrides, Path stateDir) {
+        this.model = model;
+        this.narration = model instanceof FakeNarration fake ? fake : null;
         Map<String, String> settings = new HashMap<>(Map.of(
                 "window.seconds", "2", "hop.seconds", "1", "idle.timeout.ms", "60000", "batch.wait.ms", "0",
                 "topic.partitions", "1")); // the test driver's topics have one partition
         settings.putAll(overrides);
         config = NarratorConfig.of(settings);
         topics = Topics.from(config);
-        engine = NarrationEngine.start(narration, NarrationEngine.Settings.from(config), metrics,
+        engine = NarrationEngine.start(model, NarrationEngine.Settings.from(config), metrics,
                 () -> wallClock.get() + engineSkewMs.get());
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -72,8 +86,10 @@ final class TopologyHarness implements AutoCloseable {
         frames = driver.createInputTopic(topics.frames().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         segments = driver.createInputTopic(topics.segments().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         prompts = driver.createInputTopic(topics.prompts().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        alertRules = driver.createInputTopic(topics.alertRules().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         captions = driver.createOutputTopic(topics.captions().name(), Serdes.String().deserializer(), topics.captions().valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.String().deserializer(), topics.deadLetters().valueSerde().deserializer());
+        alerts = driver.createOutputTopic(topics.alerts().name(), Serdes.String().deserializer(), topics.alerts().valueSerde().deserializer());
     }
 
     TopologyHarness() {
@@ -97,6 +113,11 @@ final class TopologyHarness implements AutoCloseable {
     void prompt(String key, NarrationPrompt prompt) {
         prompts.pipeInput(key, prompt == null ? null : AvroSerde.of(NarrationPrompt.class).encode(prompt));
         awaitPrompts();
+    }
+
+    /** Publishes an alert rule under {@code key} ({@code <scope>/<rule id>}; null: a tombstone); it is validated and in force (or a dead letter) on return. */
+    void alertRule(String key, AlertRule rule) {
+        alertRules.pipeInput(key, rule == null ? null : AvroSerde.of(AlertRule.class).encode(rule));
     }
 
     /**

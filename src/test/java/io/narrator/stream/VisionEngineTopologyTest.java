@@ -96,7 +96,7 @@ class VisionEngineTopologyTest {
             }
             List<StoredFrame> clipFrames = List.of(stored(0, "red"), stored(1_000_000, "green"));
             pending.put(StateKeys.of("cam", 0), new PendingClip("cam", 0L, 0L, 2_000_000L, clipFrames, null, System.currentTimeMillis()));
-            new ClipWindowProcessor(engine, config, new PromptLibrary(narration, config)).init(context);
+            new ClipWindowProcessor(engine, config, new PromptLibrary(narration, config), new AlertRules(narration, config)).init(context);
             assertThat(engine.awaitIdle(Duration.ofSeconds(30))).isTrue();
             context.scheduledPunctuators().get(0).getPunctuator().punctuate(0); // drain
             assertThat(context.forwarded()).extracting(f -> ((Caption) f.record().value()).getText()).containsExactly("frames=red,green");

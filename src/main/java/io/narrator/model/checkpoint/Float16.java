@@ -49,6 +49,14 @@ public final class Float16 {
         return (short) half;
     }
 
+    /** Float → bfloat16 bits (the upper half of a float32), rounding to nearest even; NaN stays NaN, overflow becomes infinity. */
+    public static short bf16FromFloat(float value) {
+        int f = Float.floatToRawIntBits(value);
+        if ((f & 0x7fffffff) > 0x7f800000) return (short) ((f >>> 16) | 0x40); // NaN: keep it a (quiet) NaN
+        int rounding = 0x7fff + ((f >>> 16) & 1);
+        return (short) ((f + rounding) >>> 16);
+    }
+
     /** bfloat16 bits → float (the upper half of a float32). */
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);

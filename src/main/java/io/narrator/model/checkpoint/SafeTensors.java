@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +29,7 @@ import java.util.Map;
  * The safetensors format: an 8-byte little-endian header length, a JSON header mapping each tensor name to its
  * dtype, shape and byte range, then the raw little-endian data. An instance is an open file (or in-memory image)
  * whose header has been read and checked — every dtype known, every range inside the file, matching its shape, and
- * no two overlapping — and whose values are read on request; the static methods write files (F32 or F16) and read
+ * no two overlapping — and whose values are read on request; the static methods write files (F32, F16 or BF16) and read
  * small ones whole.
  */
 public final class SafeTensors implements Checkpoint, StoredTensors {
@@ -39,10 +38,15 @@ public final class SafeTensors implements Checkpoint, StoredTensors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The dtype written for every tensor. */
+    /**
+     * The dtype written for every float tensor: float32, float16, or bfloat16 (float32's range with 8 bits of mantissa:
+     * a bfloat16 tensor is copied bit for bit, wider ones are rounded to nearest even). A model loads from any of them in
+     * float32 or float16 ({@link Checkpoint#read}); bfloat16 only ever lives in the file.
+     */
     public enum Precision {
         F32(DType.F32),
-        F16(DType.F16);
+        F16(DType.F16),
+        BF16(DType.BF16);
 
         final DType dtype;
 
@@ -229,12 +233,16 @@ public final class SafeTensors implements Checkpoint, StoredTensors {
         out.write(header(infos, precision, metadata, false));
         for (Tensor t : tensors) {
             ByteBuffer data = ByteBuffer.allocate(t.values().length * precision.dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-            if (precision == Precision.F32) {
-                FloatBuffer fb = data.asFloatBuffer();
-                fb.put(t.values());
-            } else {
-                ShortBuffer sb = data.asShortBuffer();
-                for (float v : t.values()) sb.put(Float16.fromFloat(v));
+            switch (precision) {
+                case F32 -> data.asFloatBuffer().put(t.values());
+                case F16 -> {
+                    ShortBuffer sb = data.asShortBuffer();
+                    for (float v : t.values()) sb.put(Float16.fromFloat(v));
+                }
+                case BF16 -> {
+                    ShortBuffer sb = data.asShortBuffer();
+                    for (float v : t.values()) sb.put(Float16.bf16FromFloat(v));
+                }
             }
             out.write(data.array());
         }

@@ -196,7 +196,8 @@ final class StoredTensor {
 
     /** Writes the values in row-major order as {@code target} (little-endian), the body of a safetensors entry. */
     void writeTo(OutputStream out, DType target) throws CheckpointException, IOException {
-        boolean convertible = target == info.dtype() || target == DType.F32 || target == DType.F16 && info.dtype().isFloatingPoint();
+        boolean convertible = target == info.dtype() || target == DType.F32
+                || (target == DType.F16 || target == DType.BF16) && info.dtype().isFloatingPoint();
         if (!convertible)
             throw new IllegalArgumentException("tensor " + info.name() + ": cannot write " + info.dtype() + " values as " + target);
         IOException[] failed = new IOException[1];
@@ -362,6 +363,9 @@ final class StoredTensor {
                 }
                 case F16 -> {
                     for (int i = 0; i < n; i++) out.putShort(Float16.fromFloat(values[i]));
+                }
+                case BF16 -> {
+                    for (int i = 0; i < n; i++) out.putShort(Float16.bf16FromFloat(values[i]));
                 }
                 case F64 -> {
                     for (int i = 0; i < n; i++) out.putDouble(values[i]);

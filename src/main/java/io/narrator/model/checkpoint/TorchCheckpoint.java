@@ -148,6 +148,10 @@ public final class TorchCheckpoint implements Checkpoint, StoredTensors {
             }
             if (pickle == null) throw new CheckpointException(name + ": a zip archive without ARCHIVE/data.pkl: not written by torch.save");
             String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+            if (zip.getEntry(prefix + "constants.pkl") != null)
+                throw new CheckpointException(name + ": a TorchScript archive (torch.jit.save: a module with its code, as OpenAI's CLIP "
+                        + "ViT-L-14.pt is), which is not read; give the weights as a state dict (torch.save(model.state_dict()) or "
+                        + "safetensors), e.g. open_clip_pytorch_model.bin of timm/vit_large_patch14_clip_224.openai for ViT-L-14");
             ZipArchiveEntry byteorder = zip.getEntry(prefix + "byteorder");
             if (byteorder != null) {
                 String order;

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** The checkpoint families Narrator imports, found by name or alias. */
 public final class CheckpointFamilies {
-    private static final List<CheckpointFamily> ALL = List.of(new FlamingoMiniFamily(), new NarratorFamily());
+    private static final List<CheckpointFamily> ALL = List.of(new FlamingoMiniFamily(), new OpenFlamingoFamily(), new NarratorFamily());
 
     private CheckpointFamilies() {}
 
@@ -19,7 +19,7 @@ public final class CheckpointFamilies {
         throw new IllegalArgumentException("unknown checkpoint family '" + name + "': known families are " + known());
     }
 
-    /** {@code flamingo-mini (also flamingo-tiny), narrator}. */
+    /** {@code flamingo-mini (also flamingo-tiny), openflamingo (also open-flamingo), narrator}. */
     public static String known() {
         List<String> parts = new ArrayList<>();
         for (CheckpointFamily f : ALL)

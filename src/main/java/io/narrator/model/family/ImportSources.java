@@ -7,25 +7,42 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What an import reads and how: the release (a folder or file, as the family expects), the language model's and the
- * vision model's repository folders, the tokenizer (a {@code tokenizer.json} or a folder), frames per media item
- * ({@code null}: the family's default) and the name the imported model gets ({@code null}: the family's). Paths the
- * family does not use must be absent; {@link #require} and {@link #refuseUnused} say so in one line.
+ * What an import reads and how: the release (a folder, as flamingo-mini and Narrator's own layout come), a checkpoint
+ * file (OpenFlamingo's {@code checkpoint.pt}), the language model's repository folder, the vision model (a repository
+ * folder, or one weights file), the tokenizer (a {@code tokenizer.json} or a folder), frames per media item
+ * ({@code null}: the family's default), the name the imported model gets ({@code null}: the family's), and the settings
+ * a checkpoint cannot tell: the resampler's and the cross-attention's head counts and which vision tokens are the
+ * features ({@code null}: the family's defaults). Inputs the family does not use must be absent; {@link #requireFile},
+ * {@link #requireDirectory} and {@link #refuseUnused} say so in one line.
  */
-public record ImportSources(Path release, Path lm, Path vision, Path tokenizer, Integer framesPerMedia, String name) {
+public record ImportSources(Path release, Path checkpoint, Path lm, Path vision, Path tokenizer, Integer framesPerMedia, String name,
+        Integer perceiverHeads, Integer crossAttentionHeads, String visionFeatures) {
     public ImportSources {
         if (framesPerMedia != null && framesPerMedia < 0)
             throw new IllegalArgumentException("frames per media must be 0 (every frame) or positive, got " + framesPerMedia);
         if (name != null && name.isBlank()) throw new IllegalArgumentException("the model's name must not be blank");
+        if (perceiverHeads != null && perceiverHeads <= 0)
+            throw new IllegalArgumentException("--perceiver-heads must be positive, got " + perceiverHeads);
+        if (crossAttentionHeads != null && crossAttentionHeads <= 0)
+            throw new IllegalArgumentException("--xattn-heads must be positive, got " + crossAttentionHeads);
+    }
+
+    /** A release folder and the repositories it was built on (flamingo-mini, Narrator's layout). */
+    public ImportSources(Path release, Path lm, Path vision, Path tokenizer, Integer framesPerMedia, String name) {
+        this(release, null, lm, vision, tokenizer, framesPerMedia, name, null, null, null);
     }
 
     /** The kinds of input, named as the command line names them. */
     public enum Input {
         RELEASE("DIR"),
+        CHECKPOINT("--checkpoint"),
         LM("--lm"),
         VISION("--vision"),
         TOKENIZER("--tokenizer"),
-        FRAMES_PER_MEDIA("--frames-per-media");
+        FRAMES_PER_MEDIA("--frames-per-media"),
+        PERCEIVER_HEADS("--perceiver-heads"),
+        CROSS_ATTENTION_HEADS("--xattn-heads"),
+        VISION_FEATURES("--vision-features");
 
         private final String option;
 
@@ -47,6 +64,15 @@ public record ImportSources(Path release, Path lm, Path vision, Path tokenizer, 
         return p;
     }
 
+    /** Fails unless {@code input} is given and is an existing file; {@code what} says what it should be. */
+    Path requireFile(Input input, String family, String what) throws IOException {
+        Path p = path(input);
+        if (p == null) throw new IOException(family + " needs " + input.option() + ": " + what);
+        if (!Files.exists(p)) throw new IOException(input.option() + " " + p + ": no such file (" + what + ")");
+        if (Files.isDirectory(p)) throw new IOException(input.option() + " " + p + " is a directory; it must be a file (" + what + ")");
+        return p;
+    }
+
     /** Fails when any input outside {@code used} is given. */
     void refuseUnused(String family, Input... used) throws IOException {
         List<Input> allowed = List.of(used);
@@ -56,16 +82,23 @@ public record ImportSources(Path release, Path lm, Path vision, Path tokenizer, 
     }
 
     private boolean given(Input i) {
-        return i == Input.FRAMES_PER_MEDIA ? framesPerMedia != null : path(i) != null;
+        return switch (i) {
+            case FRAMES_PER_MEDIA -> framesPerMedia != null;
+            case PERCEIVER_HEADS -> perceiverHeads != null;
+            case CROSS_ATTENTION_HEADS -> crossAttentionHeads != null;
+            case VISION_FEATURES -> visionFeatures != null;
+            default -> path(i) != null;
+        };
     }
 
     private Path path(Input i) {
         return switch (i) {
             case RELEASE -> release;
+            case CHECKPOINT -> checkpoint;
             case LM -> lm;
             case VISION -> vision;
             case TOKENIZER -> tokenizer;
-            case FRAMES_PER_MEDIA -> null;
+            default -> null;
         };
     }
 }

@@ -17,8 +17,10 @@ import java.util.Map;
 /**
  * The {@code tokenizer.json} an import writes, made from what a release's tokenizer comes as — a {@code tokenizer.json}
  * file, a folder holding one, or a folder with a GPT-2-style {@code vocab.json} and {@code merges.txt} (OPT's) — with the
- * token the family added (flamingo-mini's {@code <EOC>}) at the tokenizer's size when it does not have it yet, as
- * {@code tokenizer.add_tokens} does. It also encodes text, for the ids a family's config needs.
+ * tokens the family added (flamingo-mini's {@code <EOC>}; OpenFlamingo's {@code <|endofchunk|>}, {@code <image>} and
+ * {@code <PAD>}), each one a special token at the tokenizer's size when it does not have it yet, in order, as
+ * {@code tokenizer.add_tokens} and {@code add_special_tokens} do. It also encodes text, for the ids a family's config
+ * needs.
  */
 final class ImportTokenizer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,21 +36,22 @@ final class ImportTokenizer implements AutoCloseable {
         this.hf = hf;
     }
 
-    /** Reads the tokenizer at {@code source} (a tokenizer.json, or a folder) and adds {@code token} if it lacks it. */
-    static ImportTokenizer of(Path source, String token) throws IOException {
+    /** Reads the tokenizer at {@code source} (a tokenizer.json, or a folder) and adds each of {@code tokens} it lacks, in order. */
+    static ImportTokenizer of(Path source, String... tokens) throws IOException {
         byte[] json;
         String description;
-        if (Files.isRegularFile(source)) {
-            json = withToken(Files.readAllBytes(source), token, source.toString());
-            description = source.toString();
-        } else if (Files.isDirectory(source) && Files.isRegularFile(source.resolve("tokenizer.json"))) {
-            json = withToken(Files.readAllBytes(source.resolve("tokenizer.json")), token, source.resolve("tokenizer.json").toString());
-            description = source.resolve("tokenizer.json").toString();
+        if (Files.isRegularFile(source) || Files.isDirectory(source) && Files.isRegularFile(source.resolve("tokenizer.json"))) {
+            Path file = Files.isRegularFile(source) ? source : source.resolve("tokenizer.json");
+            json = Files.readAllBytes(file);
+            for (String token : tokens) json = withToken(json, token, file.toString());
+            description = file.toString();
         } else if (Files.isDirectory(source)) {
             if (!Files.isRegularFile(source.resolve(ByteLevelBpeTokenizerFile.VOCAB)) || !Files.isRegularFile(source.resolve(ByteLevelBpeTokenizerFile.MERGES)))
                 throw new IOException(source + " has no tokenizer: it holds neither tokenizer.json nor " + ByteLevelBpeTokenizerFile.VOCAB
                         + " and " + ByteLevelBpeTokenizerFile.MERGES);
-            json = ByteLevelBpeTokenizerFile.read(source).withToken(token).json();
+            ByteLevelBpeTokenizerFile file = ByteLevelBpeTokenizerFile.read(source);
+            for (String token : tokens) file = file.withToken(token);
+            json = file.json();
             description = source.resolve(ByteLevelBpeTokenizerFile.VOCAB) + " and " + ByteLevelBpeTokenizerFile.MERGES;
         } else {
             throw new IOException(source + ": no such file or directory (the tokenizer: a tokenizer.json, or a folder with "
@@ -85,6 +88,14 @@ final class ImportTokenizer implements AutoCloseable {
         return ids.length == 1 ? (int) ids[0] : -1;
     }
 
+    /**
+     * The tokenizer's length as Hugging Face's {@code len(tokenizer)} counts it (its vocabulary and its added tokens, when
+     * their ids leave no gap): one past the largest id.
+     */
+    int size() throws IOException {
+        return Math.toIntExact(largestId(JSON.readTree(json), description) + 1);
+    }
+
     @Override
     public void close() {
         hf.close();
@@ -104,23 +115,11 @@ final class ImportTokenizer implements AutoCloseable {
         if (!(root instanceof ObjectNode obj) || !root.path("model").isObject())
             throw new IOException(source + ": not a Hugging Face tokenizer.json (no \"model\" object)");
         JsonNode vocab = root.path("model").path("vocab");
-        long largest = -1;
-        if (vocab.isObject()) {
-            if (vocab.has(token)) return json;
-            for (Iterator<JsonNode> it = vocab.elements(); it.hasNext(); ) largest = Math.max(largest, it.next().asLong());
-        } else if (vocab.isArray()) { // a Unigram vocabulary: [token, score] pairs, ids by position
-            for (JsonNode pair : vocab) if (pair.path(0).asText().equals(token)) return json;
-            largest = vocab.size() - 1;
-        } else {
-            throw new IOException(source + ": the tokenizer's model has no vocabulary");
-        }
+        if (vocab.isObject() && vocab.has(token)) return json;
+        if (vocab.isArray()) for (JsonNode pair : vocab) if (pair.path(0).asText().equals(token)) return json;
         JsonNode added = root.path("added_tokens");
-        if (added.isArray()) {
-            for (JsonNode t : added) {
-                if (token.equals(t.path("content").asText())) return json;
-                largest = Math.max(largest, t.path("id").asLong());
-            }
-        }
+        if (added.isArray()) for (JsonNode t : added) if (token.equals(t.path("content").asText())) return json;
+        long largest = largestId(root, source);
         ArrayNode list = added.isArray() ? (ArrayNode) added : obj.putArray("added_tokens");
         ObjectNode t = list.addObject();
         t.put("id", largest + 1);
@@ -131,5 +130,21 @@ final class ImportTokenizer implements AutoCloseable {
         t.put("normalized", false);
         t.put("special", true);
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    }
+
+    /** The largest id of a tokenizer.json's vocabulary and added tokens. */
+    private static long largestId(JsonNode root, String source) throws IOException {
+        JsonNode vocab = root.path("model").path("vocab");
+        long largest = -1;
+        if (vocab.isObject()) {
+            for (Iterator<JsonNode> it = vocab.elements(); it.hasNext(); ) largest = Math.max(largest, it.next().asLong());
+        } else if (vocab.isArray()) { // a Unigram vocabulary: [token, score] pairs, ids by position
+            largest = vocab.size() - 1;
+        } else {
+            throw new IOException(source + ": the tokenizer's model has no vocabulary");
+        }
+        JsonNode added = root.path("added_tokens");
+        if (added.isArray()) for (JsonNode t : added) largest = Math.max(largest, t.path("id").asLong());
+        return largest;
     }
 }

@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
 /**
  * A checkpoint family's table from its released tensor names to Narrator's: ordered rules, the first that matches a
  * name decides. A rule renames ({@code flamingo.lm.decoder.layers.{i}.lm_block.{rest}} → {@code
- * model.decoder.layers.{i}.{rest}}, optionally reading the tensor in another shape), ignores names the model does not
- * use (with the reason), or drops a tied copy after checking it repeats the tensor it is tied to. In a pattern,
+ * model.decoder.layers.{i}.{rest}}, optionally reading the tensor in another shape), splits a fused tensor's rows into
+ * equal parts under several names (open_clip's {@code in_proj_weight} into {@code q_proj}, {@code k_proj} and
+ * {@code v_proj}), ignores names the model does not use (with the reason), or drops a tied copy after checking it
+ * repeats the tensor it is tied to. In a pattern,
  * {@code {rest}} stands for any non-empty text and every other {@code {name}} for a number; a target uses the
  * placeholders of its source.
  *
@@ -40,11 +42,13 @@ public final class TensorTable {
         }
     }
 
-    private sealed interface Rule permits Rename, Ignore, Tied {
+    private sealed interface Rule permits Rename, Split, Ignore, Tied {
         NamePattern pattern();
     }
 
     private record Rename(NamePattern pattern, NamePattern to, Reshape reshape) implements Rule {}
+
+    private record Split(NamePattern pattern, List<NamePattern> to) implements Rule {}
 
     private record Ignore(NamePattern pattern, String reason) implements Rule {}
 
@@ -69,11 +73,14 @@ public final class TensorTable {
         public List<String> releasedNamesOf(String target) {
             List<String> out = new ArrayList<>();
             for (int k : new java.util.TreeSet<>(usedRules)) {
-                if (!(table.rules.get(k) instanceof Rename rename)) continue;
-                Matcher m = rename.to().matcher(target);
-                if (m == null || !rename.to().placeholders.containsAll(rename.pattern().placeholders)) continue;
-                String name = rename.pattern().fill(rename.to(), m);
-                if (!out.contains(name)) out.add(name);
+                Rule rule = table.rules.get(k);
+                List<NamePattern> targets = rule instanceof Rename r ? List.of(r.to()) : rule instanceof Split sp ? sp.to() : List.of();
+                for (NamePattern to : targets) {
+                    Matcher m = to.matcher(target);
+                    if (m == null || !to.placeholders.containsAll(rule.pattern().placeholders)) continue;
+                    String name = rule.pattern().fill(to, m);
+                    if (!out.contains(name)) out.add(name);
+                }
             }
             return out;
         }
@@ -143,6 +150,25 @@ public final class TensorTable {
             return this;
         }
 
+        /**
+         * Splits a tensor's first dimension into {@code to.length} equal parts, part k read as {@code to[k]} (a fused
+         * projection whose outputs lie one after another: open_clip's {@code in_proj_weight}, queries' rows first).
+         */
+        public Builder splitRows(String from, String... to) {
+            if (to.length < 2) throw new IllegalArgumentException("rule " + from + ": a split needs at least two targets");
+            NamePattern source = NamePattern.of(from);
+            List<NamePattern> targets = new ArrayList<>();
+            for (String t : to) {
+                NamePattern target = NamePattern.of(t);
+                for (String p : target.placeholders)
+                    if (!source.placeholders.contains(p))
+                        throw new IllegalArgumentException("rule " + from + " → " + t + ": {" + p + "} does not appear in the source pattern");
+                targets.add(target);
+            }
+            rules.add(new Split(source, List.copyOf(targets)));
+            return this;
+        }
+
         public Builder ignore(String pattern, String reason) {
             rules.add(new Ignore(NamePattern.of(pattern), reason));
             return this;
@@ -189,18 +215,34 @@ public final class TensorTable {
             } else if (rule instanceof Tied t) {
                 ties.add(new Tie(name, t.tiedTo()));
             } else if (rule instanceof Rename r) {
-                String target = r.to().fill(r.pattern(), m);
-                String before = targets.put(target, name);
-                if (before != null)
-                    throw new CheckpointException(source.source() + ": " + before + " and " + name + " both map to " + target + " in the "
-                            + family + " table");
+                String target = claim(targets, r.to().fill(r.pattern(), m), name, source);
                 long[] stored = source.info(name).shape();
                 long[] shape = r.reshape() == null ? null : r.reshape().apply(stored);
                 entries.add(new MappedCheckpoint.Entry(target, source, name, shape == null || Arrays.equals(shape, stored) ? null : shape));
+            } else if (rule instanceof Split sp) {
+                long[] stored = source.info(name).shape();
+                int parts = sp.to().size();
+                if (stored.length == 0 || stored[0] % parts != 0)
+                    throw new CheckpointException(source.info(name).file() + ": tensor " + name + " has shape " + Arrays.toString(stored)
+                            + ", whose first dimension does not split into " + parts + " equal parts (" + family + " table)");
+                long part = stored[0] / parts;
+                for (int k = 0; k < parts; k++) {
+                    String target = claim(targets, sp.to().get(k).fill(sp.pattern(), m), name, source);
+                    entries.add(MappedCheckpoint.Entry.rows(target, source, name, k * part, (k + 1) * part));
+                }
             }
         }
         return new Mapping(this, source, List.copyOf(entries), List.copyOf(ignored), List.copyOf(ties), List.copyOf(unexpected),
                 java.util.Set.copyOf(used));
+    }
+
+    /** Records that {@code name} maps to {@code target}; two released names mapping to one target is an error. */
+    private String claim(Map<String, String> targets, String target, String name, Checkpoint source) throws CheckpointException {
+        String before = targets.put(target, name);
+        if (before != null)
+            throw new CheckpointException(source.source() + ": " + before + " and " + name + " both map to " + target + " in the " + family
+                    + " table");
+        return target;
     }
 
     /** A name pattern: literal text with {@code {rest}} (any non-empty text) and {@code {name}} (a number) placeholders. */

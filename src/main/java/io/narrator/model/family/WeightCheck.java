@@ -44,7 +44,8 @@ final class WeightCheck {
             String from = from(weights, name);
             Shape shape = expected.get(name);
             if (shape == null) {
-                unexpected.add(from.isEmpty() ? name : weights.entry(name).sourceName() + " (as " + name + ")");
+                MappedCheckpoint.Entry e = weights.entry(name);
+                unexpected.add((from.isEmpty() ? name : e.sourceName() + " (as " + name + ")") + " in " + e.source().source());
                 continue;
             }
             TensorInfo info = weights.info(name);

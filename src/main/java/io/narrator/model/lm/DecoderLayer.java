@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDArray;
 public interface DecoderLayer {
     /**
      * @param x (B, T, D) new tokens
-     * @param bias (B, 1, T, S+T) additive mask over cached and new keys (causal and padding), or null when every query may
-     *     see every key
+     * @param in the pass's self-attention inputs: the additive bias (B, 1 or H, T, S+T) over cached and new keys (causal,
+     *     padding, ALiBi; null when every query may see every key) and the rotary angles of the new tokens (null: none)
      * @param cache this layer's cache (the new keys and values are appended to it), or null
      * @return (B, T, D)
      */
-    NDArray forward(NDArray x, NDArray bias, LayerCache cache);
+    NDArray forward(NDArray x, SelfAttentionInputs in, LayerCache cache);
 }

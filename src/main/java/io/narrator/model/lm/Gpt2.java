@@ -85,8 +85,8 @@ public final class Gpt2 extends LanguageModel {
         NDManager m = ids.getManager();
         Positions p = Positions.of(mask, null);
         NDArray x = embed(ids, p.positions(m), tokenEmbeddings().getArray()); // (B, T, D)
-        NDArray bias = p.selfAttentionBias(m, x.getDataType()); // (B, 1, T, T)
-        for (Gpt2Block block : blocks()) x = block.forward(x, bias, null);
+        SelfAttentionInputs in = selfAttention(p, m, x.getDataType()); // bias (B, 1, T, T)
+        for (Gpt2Block block : blocks()) x = block.forward(x, in, null);
         return x; // (B, T, D)
     }
 

@@ -21,10 +21,10 @@ public final class Gpt2Block extends NamedBlock implements DecoderLayer {
         mlp = child("mlp", new Mlp(c));
     }
 
-    /** (B, T, D) → (B, T, D); {@code bias} (B, 1, T, S+T) masks keys (null: none); {@code cache} may be null (no caching). */
+    /** (B, T, D) → (B, T, D); {@code in}'s bias (B, 1, T, S+T) masks keys (null: none); {@code cache} may be null (no caching). */
     @Override
-    public NDArray forward(NDArray x, NDArray bias, LayerCache cache) {
-        x = x.add(attn.forward(ln1.forward(x), bias, cache));
+    public NDArray forward(NDArray x, SelfAttentionInputs in, LayerCache cache) {
+        x = x.add(attn.forward(ln1.forward(x), in.bias(), cache));
         return x.add(mlp.forward(ln2.forward(x)));
     }
 

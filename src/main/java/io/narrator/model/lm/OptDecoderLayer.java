@@ -32,7 +32,8 @@ public final class OptDecoderLayer extends NamedBlock implements DecoderLayer {
     }
 
     @Override
-    public NDArray forward(NDArray x, NDArray bias, LayerCache cache) {
+    public NDArray forward(NDArray x, SelfAttentionInputs in, LayerCache cache) {
+        NDArray bias = in.bias(); // (B, 1, T, S+T), or null
         if (preLayerNorm) {
             x = x.add(selfAttn.forward(selfAttnLayerNorm.forward(x), bias, cache)); // (B, T, D)
             return x.add(ffn(finalLayerNorm.forward(x))); // (B, T, D)

@@ -64,6 +64,33 @@ public record Positions(int[][] mask, int[][] past) {
         return pos;
     }
 
+    /**
+     * The position of every key this pass attends over, cached then new, (B, S+T): the number of real tokens before it in
+     * its row (padding: 0, never attended to). A new token's key has its query's position ({@link #ofTokens()}).
+     */
+    public int[][] ofKeys() {
+        int b = mask.length;
+        int t = mask[0].length;
+        int s = pastLength();
+        int[][] pos = new int[b][s + t];
+        for (int r = 0; r < b; r++) {
+            int seen = 0;
+            for (int j = 0; j < s + t; j++) {
+                int real = j < s ? past[r][j] : mask[r][j - s];
+                pos[r][j] = real == 1 ? seen : 0;
+                seen += real;
+            }
+        }
+        return pos;
+    }
+
+    /** True when key {@code j} (cached then new) of row {@code r} is visible to new token {@code i}: real, and not after it. */
+    public boolean visible(int r, int i, int j) {
+        int s = pastLength();
+        int real = j < s ? past[r][j] : mask[r][j - s];
+        return real == 1 && j <= s + i;
+    }
+
     /** {@link #selfAttentionBias(NDManager, DataType)} in float32. */
     public NDArray selfAttentionBias(NDManager m) {
         return selfAttentionBias(m, DataType.FLOAT32);
@@ -84,11 +111,7 @@ public record Positions(int[][] mask, int[][] past) {
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
                 int base = (r * t + i) * keys;
-                for (int j = 0; j < keys; j++) {
-                    int real = j < s ? past[r][j] : mask[r][j - s];
-                    boolean visible = real == 1 && j <= s + i;
-                    bias[base + j] = visible ? 0f : masked;
-                }
+                for (int j = 0; j < keys; j++) bias[base + j] = visible(r, i, j) ? 0f : masked;
                 // a padding query sees itself so its (ignored) softmax row stays well defined
                 if (mask[r][i] == 0) bias[base + s + i] = 0f;
             }

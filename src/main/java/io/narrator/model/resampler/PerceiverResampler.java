@@ -16,7 +16,9 @@ import io.narrator.model.nn.NamedBlock;
 /**
  * The Perceiver Resampler (OpenFlamingo's {@code PerceiverResampler}, named {@code perceiver.*}): maps the
  * feature tokens of the F frames of one media to a fixed number V of visual tokens. A learned temporal
- * embedding ({@code frame_embs}) is added to every token of its frame before flattening. Which frames come in is
+ * embedding ({@code frame_embs}) is added to every token of its frame before flattening — unless the resampler has none
+ * ({@code max_frames} 0: OpenFlamingo's released models, built without {@code max_num_frames}), when the F·P tokens are
+ * flattened as they are and the latents read them as one set, for any F. Which frames come in is
  * {@code perceiver}'s frame settings ({@link #frameIndices}): at most {@code frames_per_media} of them, and beyond
  * {@code max_frames} either all with linearly interpolated embeddings (Flamingo appendix B.1.2) or {@code max_frames}
  * evenly spaced ones.
@@ -36,7 +38,7 @@ public final class PerceiverResampler extends NamedBlock {
         this.dim = config.visualDim();
         double eps = 1e-5; // torch.nn.LayerNorm's default, as in OpenFlamingo
         latents = param("latents", new Shape(c.latents(), dim), new NormalInitializer(1f));
-        frameEmbs = param("frame_embs", new Shape(c.maxFrames(), dim), new NormalInitializer(1f));
+        frameEmbs = c.temporalEmbeddings() ? param("frame_embs", new Shape(c.maxFrames(), dim), new NormalInitializer(1f)) : null;
         layers = child("layers", new BlockList<>(c.depth(), i -> new Layer(dim, c, eps)));
         norm = child("norm", new LayerNorm(dim, eps));
     }
@@ -51,8 +53,8 @@ public final class PerceiverResampler extends NamedBlock {
         long n = s.get(0);
         int f = Math.toIntExact(frames.getShape().get(1));
         long p = s.get(2);
-        NDArray temporal = temporalEmbeddings(frames, f).reshape(1, f, 1, dim); // (1, F, 1, D)
-        NDArray x = frames.add(temporal).reshape(n, f * p, dim); // (N, F·P, D)
+        if (frameEmbs != null) frames = frames.add(temporalEmbeddings(frames, f).reshape(1, f, 1, dim)); // (N, F, P, D) + (1, F, 1, D)
+        NDArray x = frames.reshape(n, f * p, dim); // (N, F·P, D)
         NDArray lat = x.getManager().zeros(new Shape(n, c.latents(), dim), x.getDataType()).add(latents.getArray()); // (N, V, D)
         for (Layer layer : layers.blocks()) {
             lat = lat.add(layer.attn.forward(x, lat)); // (N, V, D)
@@ -70,7 +72,7 @@ public final class PerceiverResampler extends NamedBlock {
         int[] kept = new int[frames];
         for (int i = 0; i < frames; i++) kept[i] = i;
         if (c.framesPerMedia() > 0 && frames > c.framesPerMedia()) kept = pick(kept, evenlySpaced(kept.length, c.framesPerMedia()));
-        if (FlamingoConfig.Perceiver.SAMPLE.equals(c.framesPolicy()) && kept.length > c.maxFrames())
+        if (FlamingoConfig.Perceiver.SAMPLE.equals(c.framesPolicy()) && c.temporalEmbeddings() && kept.length > c.maxFrames())
             kept = pick(kept, evenlySpaced(kept.length, c.maxFrames()));
         return kept;
     }

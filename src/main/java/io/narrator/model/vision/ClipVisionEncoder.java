@@ -15,9 +15,10 @@ import io.narrator.model.nn.WeightBlock;
 
 /**
  * The frozen vision encoder: a CLIP ViT with Hugging Face {@code CLIPVisionModel} tensor names
- * (this block is {@code vision_model}). Each frame is encoded independently; its features are, as
- * {@code vision.features} says, the patch tokens after the final LayerNorm (the class token dropped, as in
- * OpenFlamingo), or every token of the last layer before that LayerNorm, class token first (Hugging Face's
+ * (this block is {@code vision_model}; open_clip's names map onto it on import). Each frame is encoded independently;
+ * its features are, as {@code vision.features} says, the patch tokens after the final LayerNorm (the class token
+ * dropped: Narrator's, and open_clip's from 2.23), the patch tokens before it (open_clip 2.16–2.22, what OpenFlamingo
+ * was trained on), or every token of the last layer before that LayerNorm, class token first (Hugging Face's
  * {@code last_hidden_state}, as flamingo-mini reads them).
  *
  * <p>Shapes: N frames, S image side, p patch side, P = (S/p)² patches, L tokens per frame (P, or P+1), D vision width.
@@ -37,10 +38,11 @@ public final class ClipVisionEncoder extends NamedBlock {
         postLayerNorm = child("post_layernorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
-    /** (N, 3, S, S) normalised pixels → (N, L, D) features: the patch tokens, or the last hidden state. */
+    /** (N, 3, S, S) normalised pixels → (N, L, D) features: the patch tokens (after or before the final LayerNorm), or the last hidden state. */
     @Override
     public NDArray forward(NDArray pixels) {
         if (c.lastHiddenState()) return lastHiddenState(pixels); // (N, P+1, D)
+        if (c.beforePostLayerNorm()) return lastHiddenState(pixels).get(":, 1:, :"); // (N, P, D)
         return allTokens(pixels).get(":, 1:, :"); // (N, P, D)
     }
 

@@ -18,7 +18,9 @@ import java.awt.image.SinglePixelPackedSampleModel;
  * without aliasing; the crop is the centred square of the short side.
  * <li>{@code bicubic}: Hugging Face's CLIPImageProcessor step by step: the short side to S (the long side
  * {@code int(S · long / short)}) with Pillow's bicubic filter on the 8-bit image ({@link PillowBicubic}), the
- * centred S×S crop at {@code ((w − S) / 2, (h − S) / 2)} rounded down, then {@code float32(x · (1/255))} and
+ * centred S×S crop at {@code ((w − S) / 2, (h − S) / 2)} rounded down — or, with {@code crop_rounding} {@code half_even},
+ * rounded half to even as torchvision's CenterCrop does (open_clip's preprocessing, otherwise the same steps) — then
+ * {@code float32(x · (1/255))} (which equals torchvision's {@code x / 255} in float32 for every 8-bit level) and
  * {@code (x − mean) / std} in float32. With letterbox, the long side goes to S and the rest is padded with the mean.
  * </ul>
  */
@@ -131,7 +133,9 @@ public final class ImagePreprocessor {
             pixels = PillowBicubic.resize(rgb(image), w, h, dstW, dstH);
         } else {
             int[] size = shortestEdgeSize(w, h, s);
-            pixels = PillowBicubic.resize(rgb(image), w, h, size[0], size[1], (size[0] - s) / 2, (size[1] - s) / 2, s, s);
+            boolean halfEven = FlamingoConfig.Vision.HALF_EVEN.equals(c.cropRounding());
+            pixels = PillowBicubic.resize(rgb(image), w, h, size[0], size[1], cropOffset(size[0] - s, halfEven), cropOffset(size[1] - s, halfEven),
+                    s, s);
         }
         float[] mean = c.imageMean();
         float[] std = c.imageStd();
@@ -150,6 +154,11 @@ public final class ImagePreprocessor {
             }
         }
         return out;
+    }
+
+    /** Half of {@code excess} pixels: rounded down, or rounded half to even (Python's {@code round}, torchvision's CenterCrop). */
+    static int cropOffset(int excess, boolean halfEven) {
+        return halfEven ? (int) Math.rint(excess / 2.0) : excess / 2;
     }
 
     /** CLIPImageProcessor's {@code rescale_factor}: the double nearest 1/255. */

@@ -28,6 +28,17 @@ class Float16Test {
         assertThat(Float16.toFloat(Float16.fromFloat(6e-8f))).isEqualTo(5.9604645e-8f); // smallest subnormal
     }
 
+    /** The bits torch 1.13's {@code x.to(torch.bfloat16)} gives for these float32 bits: rounding to nearest, ties to even. */
+    @Test
+    void floatsRoundToBfloat16AsTorchRoundsThem() {
+        int[][] cases = {{0x3f800000, 0x3f80}, {0x3f808000, 0x3f80}, {0x3f818000, 0x3f82}, {0x3f808001, 0x3f81}, {0x7f7fffff, 0x7f80},
+            {0x80000000, 0x8000}, {0x00008000, 0x0000}, {0x00018000, 0x0002}, {0xc0490fdb, 0xc049}, {0x7f800000, 0x7f80}};
+        for (int[] c : cases)
+            assertThat(Float16.bf16FromFloat(Float.intBitsToFloat(c[0])) & 0xffff).as("float bits %08x", c[0]).isEqualTo(c[1]);
+        assertThat(Float16.bf16ToFloat(Float16.bf16FromFloat(Float.intBitsToFloat(0x7fc00001)))).isNaN();
+        assertThat(Float16.bf16ToFloat(Float16.bf16FromFloat(Float.intBitsToFloat(0x7f800001)))).as("a NaN whose payload is in the low half").isNaN();
+    }
+
     @Test
     void bfloat16IsTheUpperHalfOfAFloat() {
         assertThat(Float16.bf16ToFloat((short) 0x3f80)).isEqualTo(1.0f);

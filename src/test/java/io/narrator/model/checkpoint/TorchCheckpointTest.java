@@ -176,6 +176,16 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aTorchScriptArchiveIsRefusedSayingWhatToGiveInstead() {
+        Path file = DIR.resolve("torchscript.pt");
+        assertThatThrownBy(() -> Checkpoint.open(file))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessage(file + ": a TorchScript archive (torch.jit.save: a module with its code, as OpenAI's CLIP ViT-L-14.pt is), which "
+                        + "is not read; give the weights as a state dict (torch.save(model.state_dict()) or safetensors), e.g. "
+                        + "open_clip_pytorch_model.bin of timm/vit_large_patch14_clip_224.openai for ViT-L-14");
+    }
+
+    @Test
     void damagedFilesNameTheFileAndTheTensor() {
         assertThatThrownBy(() -> Checkpoint.open(DIR.resolve("truncated.bin")))
                 .hasMessageStartingWith(DIR.resolve("truncated.bin") + ": not a readable zip archive (truncated or corrupt?): ");

@@ -67,7 +67,7 @@ class FlamingoMiniRefusalsTest {
     @Test
     void anUnknownFamilyNamesTheKnownOnes() {
         assertThatThrownBy(() -> CheckpointFamilies.of("flamingo-max"))
-                .hasMessage("unknown checkpoint family 'flamingo-max': known families are flamingo-mini (also flamingo-tiny), narrator");
+                .hasMessage("unknown checkpoint family 'flamingo-max': known families are flamingo-mini (also flamingo-tiny), openflamingo (also open-flamingo), narrator");
     }
 
     @Test

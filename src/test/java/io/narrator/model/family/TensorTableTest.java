@@ -51,6 +51,30 @@ class TensorTableTest {
     }
 
     @Test
+    void aSplitReadsEqualRowRangesOfAFusedTensorUnderSeveralNames() throws Exception {
+        Checkpoint source = Checkpoint.of("src", List.of(t("b.0.in_proj_weight", 6, 2), t("b.0.in_proj_bias", 6), t("b.1.in_proj_weight", 5, 2)));
+        TensorTable table = TensorTable.builder("test")
+                .splitRows("b.{i}.in_proj_weight", "l.{i}.q.weight", "l.{i}.k.weight", "l.{i}.v.weight")
+                .splitRows("b.{i}.in_proj_bias", "l.{i}.q.bias", "l.{i}.k.bias", "l.{i}.v.bias")
+                .build();
+        assertThatThrownBy(() -> table.map(source)).hasMessageContaining(
+                "tensor b.1.in_proj_weight has shape [5, 2], whose first dimension does not split into 3 equal parts (test table)");
+        Checkpoint even = Checkpoint.of("src", List.of(t("b.0.in_proj_weight", 6, 2), t("b.0.in_proj_bias", 6)));
+        TensorTable.Mapping m = table.map(even);
+        assertThat(m.entries()).extracting(MappedCheckpoint.Entry::name)
+                .containsExactly("l.0.q.weight", "l.0.k.weight", "l.0.v.weight", "l.0.q.bias", "l.0.k.bias", "l.0.v.bias");
+        assertThat(m.releasedNamesOf("l.3.k.weight")).containsExactly("b.3.in_proj_weight");
+        try (MappedCheckpoint view = MappedCheckpoint.of("view", m.entries(), List.of(even))) {
+            assertThat(view.info("l.0.k.weight").shape()).containsExactly(2, 2);
+            assertThat(view.readFloats("l.0.k.weight")).containsExactly(4, 5, 6, 7); // rows 2 and 3 of 0..11
+            assertThat(view.readFloats("l.0.v.bias")).containsExactly(4, 5);
+            try (ai.djl.ndarray.NDManager nd = ai.djl.ndarray.NDManager.newBaseManager()) {
+                assertThat(view.read("l.0.v.weight", nd).toFloatArray()).containsExactly(8, 9, 10, 11);
+            }
+        }
+    }
+
+    @Test
     void tiedCopiesAreCheckedAndTwoNamesForOneTargetAreRefused() throws Exception {
         Checkpoint same = Checkpoint.of("src", List.of(t("emb", 3, 2), t("head", 3, 2)));
         TensorTable table = TensorTable.builder("test").tied("head", "emb").rename("{rest}", "{rest}").build();

@@ -101,8 +101,8 @@ class OptTest {
                 int[][] mask = {onesOf(n)};
                 Positions p = Positions.of(mask, cache);
                 NDArray x = lm.embed(m.create(part, new Shape(1, n)), p.positions(m), table); // (1, n, D)
-                NDArray bias = p.selfAttentionBias(m, DataType.FLOAT32);
-                for (int l = 0; l < lm.layers().size(); l++) x = lm.layers().get(l).forward(x, bias, cache.layer(l));
+                SelfAttentionInputs in = lm.selfAttention(p, m, DataType.FLOAT32);
+                for (int l = 0; l < lm.layers().size(); l++) x = lm.layers().get(l).forward(x, in, cache.layer(l));
                 cache.appendMask(mask);
                 float[] logits = lm.logits(x, table).toFloatArray(); // (1, n, W)
                 int w = expected[0].length;

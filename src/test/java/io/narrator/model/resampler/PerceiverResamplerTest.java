@@ -98,6 +98,31 @@ class PerceiverResamplerTest {
         }
     }
 
+    @Test
+    void withoutTemporalEmbeddingsAClipsFramesAreReadAsOneSetOfTokens() {
+        // OpenFlamingo's resampler (max_frames 0): F frames of P tokens are F·P tokens, in any order, of one frame
+        FlamingoConfig c = model.config();
+        Perceiver p = c.perceiver();
+        FlamingoConfig none = new FlamingoConfig(c.modelType(), c.name(), c.version(), c.vision(), c.text(),
+                new Perceiver(p.depth(), p.heads(), p.dimHead(), p.latents(), 0, p.ffMult(), p.kvProjection(), p.activation(),
+                        Perceiver.INTERPOLATE, 0), c.crossAttention(), c.specialTokens(), c.generation());
+        PerceiverResampler flat = new PerceiverResampler(none);
+        assertThat(flat.expectedShapes()).doesNotContainKey("frame_embs");
+        try (NDManager m = model.manager().newSubManager()) {
+            flat.initialize(m);
+            flat.namedParameters().forEach((name, q) -> q.getArray().set(resampler.namedParameters().get(name).getArray().toFloatArray()));
+            NDArray clip = m.randomNormal(new Shape(2, 3, patches, dim)); // (2, 3, P, D)
+            NDArray asOneFrame = clip.reshape(2, 1, 3 * patches, dim); // (2, 1, 3P, D)
+            float[] expected = flat.forward(asOneFrame).toFloatArray();
+            float[] got = flat.forward(clip).toFloatArray();
+            for (int i = 0; i < expected.length; i++) assertThat(got[i]).isCloseTo(expected[i], within(1e-5f));
+            NDArray reversed = clip.flip(1); // the same tokens, frames in the other order
+            assertThat(meanAbsDiff(flat.forward(reversed), flat.forward(clip))).as("no temporal embedding: frame order does not matter")
+                    .isLessThan(1e-6);
+            assertThat(flat.frameIndices(8)).as("every frame of a clip is read").containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        }
+    }
+
     private static PerceiverResampler frames(int maxFrames, String policy, int perMedia) {
         FlamingoConfig c = model.config();
         Perceiver p = new Perceiver(c.perceiver().depth(), c.perceiver().heads(), c.perceiver().dimHead(), c.perceiver().latents(),

@@ -16,6 +16,17 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void theCentreCropsOffsetRoundsDownOrHalfToEvenAsTorchvisionDoes() {
+        // Hugging Face's CLIPImageProcessor: (size − S) // 2; torchvision's CenterCrop (open_clip): round((size − S) / 2.0)
+        assertThat(ImagePreprocessor.cropOffset(33, false)).isEqualTo(16);
+        assertThat(ImagePreprocessor.cropOffset(33, true)).as("16.5 → 16, the even neighbour").isEqualTo(16);
+        assertThat(ImagePreprocessor.cropOffset(15, false)).isEqualTo(7);
+        assertThat(ImagePreprocessor.cropOffset(15, true)).as("7.5 → 8, the even neighbour").isEqualTo(8);
+        assertThat(ImagePreprocessor.cropOffset(174, true)).isEqualTo(87);
+        assertThat(ImagePreprocessor.cropOffset(0, true)).isZero();
+    }
+
+    @Test
     void normalisesWithMeanAndStdChannelFirst() {
         BufferedImage white = filled(8, 8, Color.WHITE);
         float[] x = new ImagePreprocessor(vision(null)).apply(white);
