@@ -8,6 +8,7 @@ import io.narrator.stream.AvroSerde;
 import io.narrator.stream.ClipNarration;
 import io.narrator.stream.ClipRequest;
 import io.narrator.stream.ClipWindows;
+import io.narrator.stream.WindowRule;
 import io.narrator.stream.EmbeddedKafkaBroker;
 import io.narrator.stream.Narration;
 import io.narrator.stream.NarratorApp;
@@ -386,8 +387,8 @@ public final class PipelineBenchmark implements AutoCloseable {
         for (int s = 0; s < streams; s++) {
             long phase = config.windowPhase().offsetMicros(SyntheticStreams.streamId(s), config.hopSeconds());
             List<Long> stream = new ArrayList<>();
-            long last = ClipWindows.endAtOrBefore(sent.lastMicros(), hop, phase);
-            for (long end = ClipWindows.endAfter(sent.firstMicros(), hop, phase); end <= last; end += hop) stream.add(end);
+            long last = WindowRule.endAtOrBefore(sent.lastMicros(), hop, phase);
+            for (long end = WindowRule.endAfter(sent.firstMicros(), hop, phase); end <= last; end += hop) stream.add(end);
             ends.add(stream);
         }
         return ends;

@@ -9,7 +9,7 @@ import io.narrator.bench.OverheadResult;
 import io.narrator.bench.PipelineBenchmark;
 import io.narrator.bench.PipelineReport;
 import io.narrator.bench.PipelineResult;
-import io.narrator.ingest.IngestBenchmark;
+import io.narrator.bench.IngestBenchmark;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.ModelDevice;
 import io.narrator.stream.FlamingoNarration;

@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Recipe.Plan plan = plan();
         TrainingLayout layout = TrainingLayout.at(out);
-        ProgressListener progress = new ProgressListener(System.err);
+        TrainingProgressBar progress = new TrainingProgressBar(System.err);
         switch (stage) {
             case LM -> LanguageModelStage.run(layout, seed, plan.lmSteps(), plan.lmSettings(), progress);
             case VISION -> VisionStage.run(layout, seed, plan.visionSteps(), plan.visionSettings(), progress);

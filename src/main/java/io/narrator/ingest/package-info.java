@@ -32,5 +32,8 @@
  *
  * <p>Nothing here prints or exits: errors are {@link io.narrator.ingest.IngestException}s (or
  * {@link java.lang.IllegalArgumentException}s for bad options) whose message names the source and the problem.
+ *
+ * <p>May use: JavaCV and FFmpeg; no other Narrator package. Used by {@code stream} (segment decoding, the Kafka sink),
+ * {@code bench} and {@code cli}.
  */
 package io.narrator.ingest;

@@ -55,7 +55,12 @@ public final class DjlSetup {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }
 
-    /** Sets {@code ai.djl.offline=true} unless the user chose otherwise, and tunes the allocator. Idempotent. */
+    /**
+     * Sets {@code ai.djl.offline=true} unless the user chose otherwise, makes OpenMP workers sleep and tunes the
+     * allocator: process-wide changes, made once per process, at start-up ({@code narrator}'s entry point) or, in a
+     * process that did not start there, just before the native engines first load ({@link NativeLibraries}). Later calls
+     * do nothing.
+     */
     public static synchronized void configure() {
         if (configured) return;
         configured = true;

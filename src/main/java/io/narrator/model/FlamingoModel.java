@@ -72,7 +72,6 @@ public final class FlamingoModel implements AutoCloseable {
 
     /** Loads config, tokenizer and weights, the weights converted to {@code dtype} and the model computing in it. */
     public static FlamingoModel load(ModelDirectory dir, Device device, ModelDtype dtype) throws IOException {
-        DjlSetup.configure();
         FlamingoConfig config = dir.config();
         NativeLibraries.requirePyTorch();
         NarratorTokenizer tokenizer;

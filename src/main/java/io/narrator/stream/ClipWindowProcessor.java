@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -26,11 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Clip windows per stream, in event time: windows end every hop, at the stream's phase after the multiples of
- * the hop since the epoch ({@code end = k * hop + phase}, {@link WindowPhase}) and hold the sampled frames in
- * {@code [end - window, end)}, in time order.
- * A window closes when a frame at or after its end arrives, or (once, the last partial window) when
- * the stream has been idle for {@code idle.timeout.ms} of wall-clock time. A closed window with
+ * Clip windows per stream, in event time, by the {@link WindowRule} over the state stores: a window closes when a
+ * frame at or after its end arrives, or (once, the last partial window) when the stream has been idle for
+ * {@code idle.timeout.ms} of wall-clock time. A closed window with
  * frames becomes a pending clip (stored, then submitted to the {@link NarrationEngine}); a
  * wall-clock punctuator publishes finished narrations and deletes their pending entries in the same
  * transaction, each stream's captions in clip order, with the alerts of the alert rules in force for the stream when the
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * completed {@code clip.timeout.ms} after this processor submitted it is published with an error caption (its late
  * completion, if any, is dropped as a duplicate), so one lost narration holds back its stream's later captions for
  * at most that long and the finished ones waiting behind it stay bounded. {@link ClipWindows} applies the same rule in memory, for
- * files narrated offline; {@code ClipWindowsTest} keeps the two in step.
+ * files narrated offline.
  */
 final class ClipWindowProcessor implements Processor<String, SampledFrame, String, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(ClipWindowProcessor.class);
@@ -116,27 +115,19 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         WindowProgress p = progress.get(streamId);
         if (p != null && record.value().clockJumpedBack()) p = restartAt(streamId, p, t, window, hop, phase, now);
         if (p == null) {
-            p = new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, 0L, null, now, false);
+            p = new WindowProgress(WindowRule.endAfter(t, hop, phase), hop, 0L, null, now, false);
         } else if (p.getHopMicros() != hop || Math.floorMod(p.getNextWindowEndMicros() - phase, hop) != 0) {
             // the hop or the phase changed (a prompt's override, or window.phase on restart): the first end on the new grid
-            long realigned = ClipWindows.endAfter(p.getNextWindowEndMicros() - 1, hop, phase);
+            long realigned = WindowRule.endAfter(p.getNextWindowEndMicros() - 1, hop, phase);
             p = WindowProgress.newBuilder(p).setHopMicros(hop).setNextWindowEndMicros(realigned).build();
         }
-        long nextEnd = p.getNextWindowEndMicros();
+        WindowRule.Advance advance = WindowRule.advance(p.getNextWindowEndMicros(), t, window, hop, phase, frameTimes(streamId));
         long clipIndex = p.getNextClipIndex();
-        while (nextEnd <= t) {
-            List<StoredFrame> frames = framesIn(streamId, nextEnd - window, nextEnd);
-            if (frames.isEmpty()) {
-                long firstAfter = firstFrameAtOrAfter(streamId, nextEnd).orElse(t);
-                long jumpTo = ClipWindows.endAfter(firstAfter, hop, phase);
-                metrics.emptyWindows((jumpTo - nextEnd) / hop);
-                nextEnd = jumpTo;
-            } else {
-                closeWindow(streamId, clipIndex++, nextEnd - window, nextEnd, frames, p.getPreviousCaption(), now);
-                nextEnd += hop;
-            }
-            deleteFramesBefore(streamId, nextEnd - window);
-        }
+        for (WindowRule.Window w : advance.closed())
+            closeWindow(streamId, clipIndex++, w.startMicros(), w.endMicros(), framesIn(streamId, w.startMicros(), w.endMicros()), p.getPreviousCaption(), now);
+        if (advance.emptySkipped() > 0) metrics.emptyWindows(advance.emptySkipped());
+        long nextEnd = advance.nextEndMicros();
+        deleteFramesBefore(streamId, nextEnd - window);
         progress.put(streamId, WindowProgress.newBuilder(p)
                 .setNextWindowEndMicros(nextEnd)
                 .setNextClipIndex(clipIndex)
@@ -173,7 +164,7 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         old.forEach(frames::delete);
         LOG.info("stream {}: its clock jumped back to {} µs (its windows stood at {} µs); windows restart there, {} frames of the old time dropped",
                 streamId, t, end, old.size());
-        return new WindowProgress(ClipWindows.endAfter(t, hop, phase), hop, clipIndex, p.getPreviousCaption(), now, false);
+        return new WindowProgress(WindowRule.endAfter(t, hop, phase), hop, clipIndex, p.getPreviousCaption(), now, false);
     }
 
     private void flushIdle(long now) {
@@ -189,10 +180,9 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
             WindowProgress p = kv.value;
             long window = windowMicros(streamId);
             long end = p.getNextWindowEndMicros();
-            List<StoredFrame> frames = framesIn(streamId, end - window, end);
             WindowProgress.Builder next = WindowProgress.newBuilder(p).setIdleFlushed(true);
-            if (!frames.isEmpty()) {
-                closeWindow(streamId, p.getNextClipIndex(), end - window, end, frames, p.getPreviousCaption(), now);
+            if (WindowRule.holdsFrames(end, window, frameTimes(streamId))) {
+                closeWindow(streamId, p.getNextClipIndex(), end - window, end, framesIn(streamId, end - window, end), p.getPreviousCaption(), now);
                 next.setNextClipIndex(p.getNextClipIndex() + 1).setNextWindowEndMicros(end + p.getHopMicros());
                 deleteFramesBefore(streamId, end + p.getHopMicros() - window);
                 metrics.idleFlush();
@@ -204,10 +194,8 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
 
     private void closeWindow(String streamId, long clipIndex, long start, long end, List<StoredFrame> frames, String previousCaption, long now) {
         int maxFrames = engine.narration().modelInfo().maxFrames();
-        if (frames.size() > maxFrames) {
-            metrics.framesTruncated(frames.size() - maxFrames);
-            frames = frames.subList(frames.size() - maxFrames, frames.size());
-        }
+        if (frames.size() > maxFrames) metrics.framesTruncated(frames.size() - maxFrames);
+        frames = WindowRule.latest(frames, maxFrames);
         PendingClip clip = new PendingClip(streamId, clipIndex, start, end, new ArrayList<>(frames),
                 config.contextPreviousCaption() ? previousCaption : null, now);
         pending.put(StateKeys.of(streamId, clipIndex), clip);
@@ -345,10 +333,13 @@ final class ClipWindowProcessor implements Processor<String, SampledFrame, Strin
         return in;
     }
 
-    private Optional<Long> firstFrameAtOrAfter(String streamId, long micros) {
-        try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, micros), StateKeys.of(streamId, Long.MAX_VALUE))) {
-            return it.hasNext() ? Optional.of(StateKeys.number(it.next().key)) : Optional.empty();
-        }
+    /** The stream's kept frames as {@link WindowRule} reads them. */
+    private WindowRule.FrameTimes frameTimes(String streamId) {
+        return micros -> {
+            try (KeyValueIterator<Bytes, StoredFrame> it = frames.range(StateKeys.of(streamId, Math.max(0, micros)), StateKeys.of(streamId, Long.MAX_VALUE))) {
+                return it.hasNext() ? OptionalLong.of(StateKeys.number(it.next().key)) : OptionalLong.empty();
+            }
+        };
     }
 
     private void deleteFramesBefore(String streamId, long micros) {

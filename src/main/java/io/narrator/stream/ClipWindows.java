@@ -5,14 +5,13 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * The clip windows of one stream, computed in memory frame by frame with the rule {@link ClipWindowProcessor}
- * applies to its state stores: windows end every hop, at a fixed offset from the multiples of the hop since time
- * zero ({@code end = k * hop + phase}, see {@link WindowPhase}) and hold the frames in {@code [end - window, end)}; a window closes when a frame at or after its end arrives;
- * windows without frames are skipped; {@link #flush()} closes the last partial window, as the idle timeout
- * does; a clip keeps at most the model's {@code maxFrames} latest frames. What {@code narrator caption}
- * narrates a file with, so offline captions cover the same windows as streaming ones.
+ * The clip windows of one stream, computed in memory frame by frame with the {@link WindowRule} that
+ * {@link ClipWindowProcessor} applies to its state stores; {@link #flush()} closes the last partial window, as the idle
+ * timeout does. What {@code narrator caption} narrates a file with, so offline captions cover the same windows as
+ * streaming ones.
  *
  * <p>Frames must come in increasing time order (the sampler guarantees it). Not thread-safe.
  *
@@ -62,16 +61,6 @@ public final class ClipWindows<T> {
         this.maxFrames = maxFrames;
     }
 
-    /** The first window end after {@code t} on the grid {@code k * hop + phase}. */
-    public static long endAfter(long t, long hopMicros, long phaseMicros) {
-        return (Math.floorDiv(t - phaseMicros, hopMicros) + 1) * hopMicros + phaseMicros;
-    }
-
-    /** The last window end at or before {@code t} on the grid {@code k * hop + phase}. */
-    public static long endAtOrBefore(long t, long hopMicros, long phaseMicros) {
-        return Math.floorDiv(t - phaseMicros, hopMicros) * hopMicros + phaseMicros;
-    }
-
     /**
      * Adds the next frame and returns the windows it closes, in order (often none).
      *
@@ -82,51 +71,43 @@ public final class ClipWindows<T> {
         if (timestampMicros <= lastMicros)
             throw new IllegalArgumentException("frames must come in increasing time order: " + timestampMicros + " us after " + lastMicros + " us");
         lastMicros = timestampMicros;
-        if (nextEndMicros == Long.MIN_VALUE) nextEndMicros = endAfter(timestampMicros, hopMicros, phaseMicros);
+        if (nextEndMicros == Long.MIN_VALUE) nextEndMicros = WindowRule.endAfter(timestampMicros, hopMicros, phaseMicros);
+        WindowRule.Advance advance = WindowRule.advance(nextEndMicros, timestampMicros, windowMicros, hopMicros, phaseMicros, this::firstAtOrAfter);
         List<Clip<T>> closed = new ArrayList<>();
-        while (nextEndMicros <= timestampMicros) {
-            Optional<Clip<T>> clip = clipEndingAt(nextEndMicros);
-            if (clip.isEmpty()) {
-                long firstAfter = frames.stream().mapToLong(Frame::timestampMicros).filter(t -> t >= nextEndMicros).findFirst().orElse(timestampMicros);
-                nextEndMicros = endAfter(firstAfter, hopMicros, phaseMicros);
-            } else {
-                closed.add(clip.get());
-                nextIndex++;
-                nextEndMicros += hopMicros;
-            }
-            while (!frames.isEmpty() && frames.peekFirst().timestampMicros() < nextEndMicros - windowMicros) frames.removeFirst();
-        }
+        for (WindowRule.Window w : advance.closed()) closed.add(clipOf(w));
+        nextEndMicros = advance.nextEndMicros();
+        dropBefore(nextEndMicros - windowMicros);
         frames.addLast(new Frame<>(timestampMicros, payload));
         return closed;
     }
 
     /** Closes the last partial window when it has frames: the end of a file, or a stream gone idle. */
     public Optional<Clip<T>> flush() {
-        if (nextEndMicros == Long.MIN_VALUE) return Optional.empty();
-        Optional<Clip<T>> clip = clipEndingAt(nextEndMicros);
-        if (clip.isPresent()) {
-            nextIndex++;
-            nextEndMicros += hopMicros;
-            while (!frames.isEmpty() && frames.peekFirst().timestampMicros() < nextEndMicros - windowMicros) frames.removeFirst();
-        }
-        return clip;
+        if (nextEndMicros == Long.MIN_VALUE || !WindowRule.holdsFrames(nextEndMicros, windowMicros, this::firstAtOrAfter)) return Optional.empty();
+        Clip<T> clip = clipOf(new WindowRule.Window(nextEndMicros - windowMicros, nextEndMicros));
+        nextEndMicros += hopMicros;
+        dropBefore(nextEndMicros - windowMicros);
+        return Optional.of(clip);
     }
 
-    private Optional<Clip<T>> clipEndingAt(long end) {
-        long start = end - windowMicros;
+    private OptionalLong firstAtOrAfter(long micros) {
+        for (Frame<T> f : frames) if (f.timestampMicros() >= micros) return OptionalLong.of(f.timestampMicros());
+        return OptionalLong.empty();
+    }
+
+    private void dropBefore(long micros) {
+        while (!frames.isEmpty() && frames.peekFirst().timestampMicros() < micros) frames.removeFirst();
+    }
+
+    private Clip<T> clipOf(WindowRule.Window w) {
         List<Long> times = new ArrayList<>();
         List<T> payloads = new ArrayList<>();
         for (Frame<T> f : frames) {
-            if (f.timestampMicros() >= start && f.timestampMicros() < end) {
+            if (f.timestampMicros() >= w.startMicros() && f.timestampMicros() < w.endMicros()) {
                 times.add(f.timestampMicros());
                 payloads.add(f.payload());
             }
         }
-        if (times.isEmpty()) return Optional.empty();
-        if (times.size() > maxFrames) {
-            times = times.subList(times.size() - maxFrames, times.size());
-            payloads = payloads.subList(payloads.size() - maxFrames, payloads.size());
-        }
-        return Optional.of(new Clip<>(nextIndex, start, end, times, payloads));
+        return new Clip<>(nextIndex++, w.startMicros(), w.endMicros(), WindowRule.latest(times, maxFrames), WindowRule.latest(payloads, maxFrames));
     }
 }

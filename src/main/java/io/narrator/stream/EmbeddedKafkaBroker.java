@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -63,7 +62,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static final class Builder {
         private int port;
         private Path dataDir;
-        private final Map<String, String> overrides = new TreeMap<>();
 
         private Builder() {}
 
@@ -77,12 +75,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** Keeps data in this directory (created if missing, kept on close); default: a temporary directory deleted on close. */
         public Builder dataDir(Path dataDir) {
             this.dataDir = dataDir;
-            return this;
-        }
-
-        /** Sets any broker property (overrides Narrator's single-node defaults). */
-        public Builder property(String key, String value) {
-            overrides.put(key, value);
             return this;
         }
 
@@ -118,7 +110,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.put("share.coordinator.state.topic.min.isr", "1");
             props.put("message.max.bytes", String.valueOf(64 << 20));
             props.put("replica.fetch.max.bytes", String.valueOf(64 << 20));
-            props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
             if (!Files.exists(dir.resolve("meta.properties"))) try {
                 new Formatter()

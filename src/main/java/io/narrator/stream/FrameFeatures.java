@@ -2,6 +2,7 @@ package io.narrator.stream;
 
 import io.narrator.avro.state.StoredFrame;
 import io.narrator.avro.state.StoredImage;
+import io.narrator.ingest.FrameEncoding;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;

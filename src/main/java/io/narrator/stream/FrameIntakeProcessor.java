@@ -5,6 +5,7 @@ import static io.narrator.stream.DeadLetterReason.*;
 import io.narrator.avro.VideoFrame;
 import io.narrator.ingest.FpsSampler;
 import io.narrator.avro.state.StoredImage;
+import io.narrator.ingest.FrameEncoding;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import org.apache.kafka.streams.processor.api.Processor;

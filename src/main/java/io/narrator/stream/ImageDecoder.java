@@ -2,6 +2,7 @@ package io.narrator.stream;
 
 import static io.narrator.stream.DeadLetterReason.*;
 
+import io.narrator.ingest.FrameEncoding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

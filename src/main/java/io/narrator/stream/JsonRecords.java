@@ -163,7 +163,7 @@ public final class JsonRecords {
             case MAP -> {
                 if (node.isObject()) {
                     Map<String, Object> map = new LinkedHashMap<>();
-                    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
                         Map.Entry<String, JsonNode> e = it.next();
                         map.put(e.getKey(), fromJson(schema.getValueType(), e.getValue(), path + "." + e.getKey()));
                     }

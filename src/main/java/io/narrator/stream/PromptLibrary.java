@@ -6,6 +6,7 @@ import static io.narrator.stream.DeadLetterReason.PROMPT_TOO_LONG;
 import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import io.narrator.ingest.FpsSampler;
+import io.narrator.ingest.FrameEncoding;
 import io.narrator.ingest.SegmentDecoder;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;

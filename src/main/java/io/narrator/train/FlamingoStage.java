@@ -39,14 +39,14 @@ public final class FlamingoStage {
      * Sequences per batch, learning rate, pre-encoded clips, checkpoint interval, learning-rate multiplier of the gates,
      * and how many model replicas share each batch, each on its own thread ({@link DataParallel}). The recipe's two
      * replicas keep both cores of the build machine busy: 300 steps ran at 6.0 steps per second against 4.3 on one
-     * thread (four replicas: 6.2; docs/model.md).
+     * thread (four replicas: 6.2; docs/notes/2026-12-07-recipe-details-and-replicas.md).
      *
      * @param firstPool how many of the pool's clips (its first) the steps draw from until {@code firstPoolShare} of the
      *     steps are done; the rest draw from all {@code poolSize}. The recipe's pool is 9,000 clips and its first half of
      *     the steps draw from the first 3,000 (since 1.9.0; 3,000 throughout before). On 3,000 clips throughout, each seen
      *     about a hundred times, stage 3 named the shape of its own pool's clips 98.5% of the time and of fresh clips
      *     drawn the same way 90.0%; on 9,000 throughout, held-out shape rose to 98% but motion direction was not learnt
-     *     in 6,600 steps (events 78%); 3,000 clips learn it in the first half (docs/model.md). Encoding costs about 13 s
+     *     in 6,600 steps (events 78%); 3,000 clips learn it in the first half (docs/notes/2026-12-07-where-captions-lose-shape.md). Encoding costs about 13 s
      *     per 1,000 clips and 135 kB of heap per clip (float16)
      * @param firstPoolShare the fraction of the steps that draw from the first {@code firstPool} clips only
      */

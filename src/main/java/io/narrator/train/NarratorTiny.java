@@ -9,7 +9,7 @@ import io.narrator.model.tokenizer.WordLevelTokenizer;
  * world. The ViT's stem (3→32→64 channels) is what lets it count (96% instead of 77%). A gated cross-attention layer sits
  * before every second LM layer, as the paper spaces them in its larger models: with one before every layer (1.1.0) the first
  * was hardly used, every generated token cost more, and with the stem the model lost appearing and disappearing
- * (docs/model.md). 1.4.0 and 1.4.1 have the same architecture; their vision stage puts the contrastive loss on the patch
+ * (CHANGELOG.md, docs/notes/). 1.4.0 and 1.4.1 have the same architecture; their vision stage puts the contrastive loss on the patch
  * tokens as well ({@link VisionStage}), which took events from 37% to 75–78%. 1.4.1 is the same recipe and seed as 1.4.0,
  * run on another build machine, whose CPU kernels round differently: its count is 97% where 1.4.0's was 75%. 1.5.0 is
  * 1.4.1 with stage 3 twice as long: events 97%, moving left included. 1.6.0 runs the vision stage twice as long, which

@@ -35,7 +35,7 @@ public final class Recipe {
          * steps: captions name the shape 89% of the time, and the recipe takes 39.1 minutes. 1.8.1 runs it 4,600 steps:
          * shape 94%, whole captions 94%, events 100%, 41.7 minutes. 1.9.0 keeps the steps and changes what the stages
          * read ({@link VisionStage.Settings#smallEasyAfter()}, {@link FlamingoStage.Settings#firstPool()}): shape 98%,
-         * whole captions 98%, events 100%. 1.6.0 was 2,200 and 6,600, 1.5.0 1,100 and 4,400 (docs/model.md).
+         * whole captions 98%, events 100%. 1.6.0 was 2,200 and 6,600, 1.5.0 1,100 and 4,400 (CHANGELOG.md).
          */
         public static final Plan DEFAULT = new Plan(1000, 4600, 6600, 100);
 

@@ -34,9 +34,9 @@ import java.util.function.ToDoubleFunction;
  * and position — what the resampler later compares across frames to see motion.
  *
  * <p>Since narrator-tiny 1.4.0 the loss reaches the patch tokens the resampler reads: half of every batch is
- * {@link #EASY_WORLD} frames, the text tower stays locked at its random start (LiT), and the loss is the mean of
+ * {@link World#EASY} frames, the text tower stays locked at its random start (LiT), and the loss is the mean of
  * two contrastive losses, one on the class token and one on the mean patch token ({@link Settings#classTokenWeight()}).
- * Stage 3 on that ViT reads events 78% right instead of 37% (docs/model.md). Since 1.8.0 two replicas of the ViT share
+ * Stage 3 on that ViT reads events 78% right instead of 37% (docs/notes/2026-11-28-narrator-tiny-1.4.0.md). Since 1.8.0 two replicas of the ViT share
  * every batch ({@link Settings#replicas()}), which makes a step about 1.35× faster on two cores, and the recipe spends
  * that on 4,200 steps instead of 3,300: the probe reads shape 85% instead of 75%. Since 1.9.0 the easy frames hold a
  * small object after 65% of the steps ({@link Settings#smallEasyAfter()}), where the ViT still confuses shapes.
@@ -62,7 +62,7 @@ public final class VisionStage {
     /**
      * Pairs per batch, learning rate, checkpoint interval, and what makes shape part of the loss:
      *
-     * @param easyShare the fraction of every batch drawn from {@link #EASY_WORLD} (one large still object on a plain
+     * @param easyShare the fraction of every batch drawn from {@link World#EASY} (one large still object on a plain
      *     background), whose descriptions differ only in size, colour and shape, so that among frames of one colour
      *     shape is what tells them apart
      * @param lockTextTower LiT's locked side, here the text one: the text encoder stays at its random start, which
@@ -71,15 +71,15 @@ public final class VisionStage {
      *     same-coloured frames near-identical descriptions, and the loss pulls them together)
      * @param classTokenWeight the loss is {@code w}·(contrastive loss on the class token, as CLIP) + {@code (1 − w)}·
      *     (contrastive loss on the mean patch token, which is what the resampler reads); 1 is CLIP as it is, 0 the
-     *     patch tokens only. The recipe's is 0.5; what stage 3 read on each weight tried is in docs/model.md (one run
+     *     patch tokens only. The recipe's is 0.5; what stage 3 read on each weight tried is in docs/notes/2026-11-28-one-recipe-two-machines.md (one run
      *     per weight, and two runs of 0.5 differ by 22 points in count, so single runs rank weights only roughly)
      * @param replicas copies of the ViT that share each batch, each on its own thread ({@link
      *     DataParallel#descendThroughFeatures}): replica r encodes its consecutive run of the batch's frames, and the
      *     contrastive loss, which compares every frame with every text, is computed once from all of them
      * @param smallEasyAfter the fraction of the stage's steps after which the easy frames are one <em>small</em> still
-     *     object on a plain background ({@link #SMALL_EASY_WORLD}) instead of a large one: large shapes first, then the
+     *     object on a plain background ({@link World#SMALL_EASY}) instead of a large one: large shapes first, then the
      *     small ones, where shape is lost (1: never). Continuing the 1.8.1 ViT for 600 steps on small easy frames, a
-     *     linear probe read shape 91.5% (small objects 85.8%) against 88.2% (82.1%) on large ones (docs/model.md)
+     *     linear probe read shape 91.5% (small objects 85.8%) against 88.2% (82.1%) on large ones (docs/notes/2026-12-07-where-captions-lose-shape.md)
      */
     public record Settings(int batch, float learningRate, int checkpointEvery, double easyShare, boolean lockTextTower,
             double classTokenWeight, int replicas, double smallEasyAfter) {
@@ -125,7 +125,7 @@ public final class VisionStage {
 
         /** Where step {@code step} of {@code steps} draws its easy frames from. */
         World easyWorld(int step, int steps) {
-            return smallEasyAfter < 1 && step >= Math.round(smallEasyAfter * steps) ? SMALL_EASY_WORLD : EASY_WORLD;
+            return smallEasyAfter < 1 && step >= Math.round(smallEasyAfter * steps) ? World.SMALL_EASY : World.EASY;
         }
 
         String describe() {
@@ -144,13 +144,6 @@ public final class VisionStage {
                     + StageRun.plain(1 - classTokenWeight) + ")";
         }
     }
-
-    /** One large still object on a plain background: the frames of {@link Settings#easyShare()}. */
-    public static final World EASY_WORLD = World.DEFAULT.withSizes(io.narrator.train.world.Size.LARGE).withCounts(1)
-            .withEvents(io.narrator.train.world.Event.STAY).withTexturedFraction(0.0);
-
-    /** One small still object on a plain background: the easy frames after {@link Settings#smallEasyAfter()}. */
-    public static final World SMALL_EASY_WORLD = EASY_WORLD.withSizes(io.narrator.train.world.Size.SMALL);
 
     private VisionStage() {}
 
@@ -258,7 +251,7 @@ public final class VisionStage {
     /**
      * The learning-rate multiplier of each trainable tensor of this stage. Behind a convolutional stem the patch
      * embedding reads the stem's features, not 3·p·p raw pixels, and trains at the common rate (as measured in
-     * the shape probe, docs/model.md).
+     * the shape probe, docs/notes/2026-11-27-vision-stage-position-and-shape.md).
      */
     static ToDoubleFunction<String> rateScale(FlamingoConfig.Vision vision) {
         double patchRate = vision.convStemChannels().length == 0 ? PATCH_RATE : 1.0;

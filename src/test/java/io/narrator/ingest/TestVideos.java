@@ -16,7 +16,7 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * for people, and the index as a row of black/white blocks along the top edge that survives H.264 and
  * JPEG, so a test can tell exactly which frame it got back.
  */
-final class TestVideos {
+public final class TestVideos {
     static final int CODE_BITS = 8;
 
     private TestVideos() {}
@@ -61,7 +61,7 @@ final class TestVideos {
     }
 
     /** Writes an H.264 MP4 file with a keyframe every {@code gop} frames. */
-    static Path h264Mp4(Path file, int width, int height, double fps, int frames, int gop) throws Exception {
+    public static Path h264Mp4(Path file, int width, int height, double fps, int frames, int gop) throws Exception {
         return write(file, "mp4", "libopenh264", width, height, fps, frames, gop);
     }
 

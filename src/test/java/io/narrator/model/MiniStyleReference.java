@@ -36,7 +36,7 @@ final class MiniStyleReference implements AutoCloseable {
         this.model = model;
         this.reference = reference;
         int s = model.config().vision().imageSize();
-        reference.get("media").fields().forEachRemaining(e -> {
+        reference.get("media").properties().forEach(e -> {
             float[] pixels = JSON.convertValue(e.getValue().get("values"), float[].class);
             media.put(e.getKey(), new Media(model.encodePixels(pixels, pixels.length / (3 * s * s))));
         });

@@ -111,7 +111,7 @@ class DockerStackTest {
         assertThat(narrator.has("volumes")).as("runs without a mounted configuration").isFalse();
         assertThat(narrator.has("command")).as("the image's own command, narrator run").isFalse();
         Map<String, String> env = new HashMap<>();
-        narrator.get("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        narrator.get("environment").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         Map<String, String> keys = NarratorConfig.fromEnvironment(env);
         assertThat(keys).as("every variable is a Narrator key's").hasSameSizeAs(env);
         // the narrator reaches the broker on the listener Kafka advertises to the other containers

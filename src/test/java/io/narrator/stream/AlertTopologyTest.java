@@ -8,6 +8,7 @@ import io.narrator.avro.AlertRule;
 import io.narrator.avro.AlertRuleKind;
 import io.narrator.avro.Caption;
 import io.narrator.avro.DeadLetter;
+import io.narrator.ingest.FrameEncoding;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.train.world.Episode;

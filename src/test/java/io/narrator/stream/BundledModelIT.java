@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narrator.avro.Caption;
 import io.narrator.avro.VideoFrame;
+import io.narrator.ingest.FrameEncoding;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.checkpoint.ModelDirectory;
 import io.narrator.train.world.CaptionParser;

@@ -7,6 +7,7 @@ import io.narrator.avro.DeadLetter;
 import io.narrator.avro.NarrationPrompt;
 import io.narrator.avro.PromptExample;
 import io.narrator.avro.VideoFrame;
+import io.narrator.ingest.FrameEncoding;
 import io.narrator.ingest.IngestJob;
 import io.narrator.ingest.IngestOptions;
 import io.narrator.ingest.VideoSource;

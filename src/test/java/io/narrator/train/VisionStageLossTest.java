@@ -1,5 +1,6 @@
 package io.narrator.train;
 
+import io.narrator.train.world.World;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -22,7 +23,7 @@ class VisionStageLossTest {
             ClipTextTower tower = new ClipTextTower(model.config(), 128);
             tower.initialize(model.manager());
             TrainingFrames frames = new TrainingFrames(model.config().vision().imageSize());
-            VisionStage.Batch batch = VisionStage.batch(model, frames, 9, 8, 0.5, VisionStage.EASY_WORLD);
+            VisionStage.Batch batch = VisionStage.batch(model, frames, 9, 8, 0.5, World.EASY);
             try (NDManager m = model.manager().newSubManager()) {
                 float classToken = VisionStage.loss(model, tower, batch, 1.0, m).getFloat();
                 float meanPatch = VisionStage.loss(model, tower, batch, 0.0, m).getFloat();

@@ -19,7 +19,7 @@ class VisionStageSettingsTest {
 
     @Test
     void easyFramesAreOneLargeStillObjectOnAPlainBackgroundInEveryShapeAndColour() {
-        List<Scene> scenes = oneStillObjectOnAPlainBackground(VisionStage.EASY_WORLD, Size.LARGE, 5);
+        List<Scene> scenes = oneStillObjectOnAPlainBackground(World.EASY, Size.LARGE, 5);
         Set<io.narrator.train.world.Colour> colours = EnumSet.noneOf(io.narrator.train.world.Colour.class);
         for (Scene scene : scenes) colours.add(scene.colour());
         assertThat(colours).hasSize(io.narrator.train.world.Colour.values().length);
@@ -27,7 +27,7 @@ class VisionStageSettingsTest {
 
     @Test
     void smallEasyFramesAreOneSmallStillObjectOnAPlainBackgroundInEveryShape() {
-        oneStillObjectOnAPlainBackground(VisionStage.SMALL_EASY_WORLD, Size.SMALL, 6);
+        oneStillObjectOnAPlainBackground(World.SMALL_EASY, Size.SMALL, 6);
     }
 
     /** 300 scenes of {@code world}, each checked to be one still object of {@code size} on a plain background; every shape occurs. */
@@ -52,18 +52,18 @@ class VisionStageSettingsTest {
     void theRecipeTurnsItsEasyFramesSmallAfter65PercentOfTheSteps() {
         VisionStage.Settings recipe = VisionStage.Settings.DEFAULT;
         assertThat(recipe.smallEasyAfter()).isEqualTo(0.65);
-        assertThat(recipe.easyWorld(0, 4600)).isSameAs(VisionStage.EASY_WORLD);
-        assertThat(recipe.easyWorld(2989, 4600)).isSameAs(VisionStage.EASY_WORLD);
-        assertThat(recipe.easyWorld(2990, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
-        assertThat(recipe.easyWorld(4599, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
+        assertThat(recipe.easyWorld(0, 4600)).isSameAs(World.EASY);
+        assertThat(recipe.easyWorld(2989, 4600)).isSameAs(World.EASY);
+        assertThat(recipe.easyWorld(2990, 4600)).isSameAs(World.SMALL_EASY);
+        assertThat(recipe.easyWorld(4599, 4600)).isSameAs(World.SMALL_EASY);
         assertThat(recipe.describe()).contains("50% easy frames (small ones after 65% of the steps)");
         assertThat(recipe.withReplicas(1).smallEasyAfter()).isEqualTo(0.65);
 
         VisionStage.Settings never = recipe.withSmallEasyAfter(1);
-        assertThat(never.easyWorld(4599, 4600)).isSameAs(VisionStage.EASY_WORLD);
+        assertThat(never.easyWorld(4599, 4600)).isSameAs(World.EASY);
         assertThat(never.describe()).contains("50% easy frames,").doesNotContain("small");
         assertThat(new VisionStage.Settings(64, 1e-3f, 100, 0.5, true, 0.5).smallEasyAfter()).isEqualTo(1);
-        assertThat(recipe.withSmallEasyAfter(0).easyWorld(0, 4600)).isSameAs(VisionStage.SMALL_EASY_WORLD);
+        assertThat(recipe.withSmallEasyAfter(0).easyWorld(0, 4600)).isSameAs(World.SMALL_EASY);
     }
 
     @Test

@@ -170,12 +170,12 @@ public final class SafeTensors implements Checkpoint, StoredTensors {
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         List<long[]> ranges = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             if (name.equals("__metadata__")) {
                 if (!e.getValue().isObject()) throw new CheckpointException(source + ": __metadata__ is not a JSON object");
-                e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                e.getValue().properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             JsonNode info = e.getValue();

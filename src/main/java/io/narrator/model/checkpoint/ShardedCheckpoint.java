@@ -56,7 +56,7 @@ public final class ShardedCheckpoint implements Checkpoint, StoredTensors {
         Map<String, Checkpoint> opened = new LinkedHashMap<>();
         Map<String, Checkpoint> shardOf = new LinkedHashMap<>();
         try {
-            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String tensor = e.getKey();
                 if (!e.getValue().isTextual())

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.narrator.model.DjlSetup;
+import io.narrator.model.NativeLibraries;
 import io.narrator.model.tokenizer.ByteLevelBpeTokenizerFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -57,7 +57,7 @@ final class ImportTokenizer implements AutoCloseable {
             throw new IOException(source + ": no such file or directory (the tokenizer: a tokenizer.json, or a folder with "
                     + "tokenizer.json or " + ByteLevelBpeTokenizerFile.VOCAB + " and " + ByteLevelBpeTokenizerFile.MERGES + ")");
         }
-        DjlSetup.configure();
+        NativeLibraries.requireTokenizers();
         HuggingFaceTokenizer hf;
         try {
             hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS);

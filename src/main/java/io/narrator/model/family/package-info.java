@@ -10,5 +10,7 @@
  * {@link io.narrator.model.family.CheckpointFamilies}. What the families share — reading hub config files
  * ({@code HubJson}, {@code OptRepo}, {@code ClipRepo}), making the tokenizer ({@code ImportTokenizer}), the shape check
  * ({@code WeightCheck}) and the writing — lives here once.
+ *
+ * <p>May use: {@code io.narrator.model}, {@code checkpoint}, {@code tokenizer}. Nothing above {@code model}.
  */
 package io.narrator.model.family;

@@ -19,7 +19,7 @@ public final class Linear extends NamedBlock {
     private Linear(Builder b) {
         this.in = b.in;
         this.out = b.out;
-        this.weight = param("weight", new Shape(out, in), new NormalInitializer(b.std));
+        this.weight = param("weight", new Shape(out, in), new NormalInitializer(Builder.STD));
         this.bias = b.bias ? param("bias", new Shape(out), Initializer.ZEROS) : null;
     }
 
@@ -56,7 +56,7 @@ public final class Linear extends NamedBlock {
         private int in;
         private int out;
         private boolean bias = true;
-        private float std = 0.02f;
+        private static final float STD = 0.02f;
 
         public Builder setIn(int in) {
             this.in = in;
@@ -70,11 +70,6 @@ public final class Linear extends NamedBlock {
 
         public Builder optBias(boolean bias) {
             this.bias = bias;
-            return this;
-        }
-
-        public Builder optInitStd(float std) {
-            this.std = std;
             return this;
         }
 

@@ -256,7 +256,7 @@ public final class ByteLevelBpeTokenizerFile {
         ByteLevelBpeTokenizerFile t = this;
         JsonNode decoderTable = root.get("added_tokens_decoder"); // newer tokenizer_config.json: id → token with its id
         if (decoderTable != null && decoderTable.isObject()) {
-            for (var it = decoderTable.fields(); it.hasNext(); ) {
+            for (var it = decoderTable.properties().iterator(); it.hasNext(); ) {
                 var e = it.next();
                 String content = content(e.getValue(), file, "added_tokens_decoder." + e.getKey());
                 int id;

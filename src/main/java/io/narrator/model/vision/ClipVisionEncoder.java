@@ -46,11 +46,6 @@ public final class ClipVisionEncoder extends NamedBlock {
         return allTokens(pixels).get(":, 1:, :"); // (N, P, D)
     }
 
-    /** The class token after the final LayerNorm, (N, D): the frame's embedding for contrastive pretraining. */
-    public NDArray pooled(NDArray pixels) {
-        return allTokens(pixels).get(":, 0, :"); // (N, D)
-    }
-
     /** (N, 3, S, S) → (N, P+1, D): class token then patch tokens, after the final LayerNorm. */
     public NDArray allTokens(NDArray pixels) {
         return postLayerNorm.forward(lastHiddenState(pixels)); // (N, P+1, D)
@@ -82,7 +77,7 @@ public final class ClipVisionEncoder extends NamedBlock {
      * {@code conv_stem_channels} (not in CLIP checkpoints) the patch embedding reads the output of a small
      * convolutional stem instead of the pixels — 3×3 stride-2 convolutions with bias and GELU, one per entry
      * ("early convolutions", Xiao et al. 2021) — and its kernel and stride shrink to p / 2ⁿ, so the patch grid
-     * is unchanged. In Narrator's shape probes a ViT this small learnt object shape only with that stem (docs/model.md).
+     * is unchanged. In Narrator's shape probes a ViT this small learnt object shape only with that stem (docs/notes/2026-11-27-vision-stage-position-and-shape.md).
      */
     static final class Embeddings extends NamedBlock {
         private final FlamingoConfig.Vision c;

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import io.narrator.model.FlamingoConfig;
 import io.narrator.model.FlamingoModel;
 import io.narrator.model.nn.Attention;
-import io.narrator.train.VisionStage;
 import io.narrator.train.data.TrainingFrames;
 import io.narrator.train.world.ObjectState;
 import io.narrator.train.world.Scene;
@@ -102,7 +101,7 @@ public final class FeatureProbe {
         PLAIN("plain backgrounds only"),
         TEXTURED("textured backgrounds only"),
         SINGLE("one object only"),
-        /** What half of every vision-stage batch is ({@link VisionStage#EASY_WORLD}). */
+        /** What half of every vision-stage batch is ({@link World#EASY}). */
         EASY("one large still object on a plain background");
 
         private final String label;
@@ -125,7 +124,7 @@ public final class FeatureProbe {
                 case PLAIN -> w.withTexturedFraction(0.0);
                 case TEXTURED -> w.withTexturedFraction(1.0);
                 case SINGLE -> w.withCounts(1);
-                case EASY -> VisionStage.EASY_WORLD;
+                case EASY -> World.EASY;
             };
         }
     }

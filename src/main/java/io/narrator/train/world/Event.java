@@ -43,9 +43,4 @@ public enum Event {
     public boolean changesVisibility() {
         return this == APPEAR || this == DISAPPEAR;
     }
-
-    /** Whether the objects change size over the clip. */
-    public boolean changesSize() {
-        return this == GROW || this == SHRINK;
-    }
 }

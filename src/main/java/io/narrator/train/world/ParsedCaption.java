@@ -58,11 +58,6 @@ public record ParsedCaption(Optional<Shape> shape, Optional<Colour> colour, Opti
         return colour.equals(Optional.of(scene.colour()));
     }
 
-    /** Whether the size is said and right. */
-    public boolean sizeCorrect(Scene scene) {
-        return size.equals(Optional.of(scene.size()));
-    }
-
     /** Whether the count is said and right. */
     public boolean countCorrect(Scene scene) {
         return count.equals(OptionalInt.of(scene.count()));

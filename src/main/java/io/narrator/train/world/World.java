@@ -23,6 +23,15 @@ public record World(
     public static final World DEFAULT = new World(
             List.of(Shape.values()), List.of(Colour.values()), List.of(Size.values()), List.of(1, 2, 3), List.of(Event.values()), 0.6);
 
+    /**
+     * One large still object on a plain background: frames among which only shape and colour differ (half of every
+     * vision-stage batch, and a part of the world {@code narrator model probe --scenes easy} reads).
+     */
+    public static final World EASY = DEFAULT.withSizes(Size.LARGE).withCounts(1).withEvents(Event.STAY).withTexturedFraction(0.0);
+
+    /** One small still object on a plain background. */
+    public static final World SMALL_EASY = EASY.withSizes(Size.SMALL);
+
     /** How far a scene's colour may stray from its palette colour, per channel. */
     static final int COLOUR_JITTER = 8;
 

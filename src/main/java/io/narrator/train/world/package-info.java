@@ -15,5 +15,8 @@
  * {@link io.narrator.train.world.Task} with synonyms from a vocabulary of under a hundred words, and a
  * single frame for contrastive pretraining; {@link io.narrator.train.world.CaptionParser} reads any of it
  * (and a model's near-misses) back into a {@link io.narrator.train.world.ParsedCaption} for scoring.
+ *
+ * <p>May use: JavaCV (writing video) and Java2D; no other Narrator package. Used by {@code train}, {@code bench} (synthetic
+ * streams) and {@code cli} ({@code demo}).
  */
 package io.narrator.train.world;

@@ -106,7 +106,7 @@ class FlamingoMiniImportTest {
         try (FlamingoModel model = FlamingoModel.load(ModelDirectory.of(out), Device.cpu(), ModelDtype.F32)) {
             double[] diffs = new double[5]; // pixels, features, visual tokens, log-probs, token log-probs
             Map<String, VisionFeatures> frames = new HashMap<>();
-            for (var e : (Iterable<Map.Entry<String, JsonNode>>) clipRef.get("images")::fields) {
+            for (var e : clipRef.get("images").properties()) {
                 JsonNode image = e.getValue();
                 BufferedImage img = ImageIO.read(FlamingoFixtures.root().resolve("reference").resolve(image.get("file").asText()).toFile());
                 float[] pixels = model.preprocessor().apply(img);
@@ -119,7 +119,7 @@ class FlamingoMiniImportTest {
             }
             assertThat(diffs[1]).as("%s: vision features (last_hidden_state) max |difference|", label).isLessThanOrEqualTo(FEATURES_TOLERANCE);
             Map<String, Media> media = new HashMap<>();
-            for (var e : (Iterable<Map.Entry<String, JsonNode>>) ref.get("media_items")::fields) {
+            for (var e : ref.get("media_items").properties()) {
                 List<VisionFeatures> list = new ArrayList<>();
                 for (JsonNode frame : e.getValue().get("frames")) list.add(frames.get(frame.asText()));
                 Media item = new Media(list);

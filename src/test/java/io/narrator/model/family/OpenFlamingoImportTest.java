@@ -97,7 +97,7 @@ class OpenFlamingoImportTest {
         try (FlamingoModel model = FlamingoModel.load(ModelDirectory.of(out), Device.cpu(), ModelDtype.F32)) {
             double[] diffs = new double[5]; // pixels (compared for equality), features, visual tokens, log-probs, next-token log-probs
             Map<String, VisionFeatures> frames = new HashMap<>();
-            for (var e : (Iterable<Map.Entry<String, JsonNode>>) visionRef.get("images")::fields) {
+            for (var e : visionRef.get("images").properties()) {
                 JsonNode image = e.getValue();
                 BufferedImage img = ImageIO.read(root().resolve("reference").resolve(image.get("file").asText()).toFile());
                 float[] pixels = model.preprocessor().apply(img);
@@ -109,7 +109,7 @@ class OpenFlamingoImportTest {
             }
             assertThat(diffs[1]).as("%s: vision features (patch tokens before ln_post) max |difference|", label).isLessThanOrEqualTo(FEATURES_TOLERANCE);
             Map<String, Media> media = new HashMap<>();
-            for (var e : (Iterable<Map.Entry<String, JsonNode>>) ref.get("media_items")::fields) {
+            for (var e : ref.get("media_items").properties()) {
                 List<VisionFeatures> list = new ArrayList<>();
                 for (JsonNode frame : e.getValue().get("frames")) list.add(frames.get(frame.asText()));
                 Media item = new Media(list);
@@ -221,7 +221,7 @@ class OpenFlamingoImportTest {
                 repo.resolve("pytorch_model.bin.index.json").toFile());
         com.fasterxml.jackson.databind.node.ObjectNode map = (com.fasterxml.jackson.databind.node.ObjectNode) index.get("weight_map");
         Map<String, List<io.narrator.model.checkpoint.Tensor>> shards = new LinkedHashMap<>();
-        for (var e : (Iterable<Map.Entry<String, JsonNode>>) map::fields) {
+        for (var e : map.properties()) {
             String shard = e.getValue().asText();
             try (Checkpoint c = Checkpoint.open(repo.resolve(shard))) {
                 shards.computeIfAbsent(shard.replace(".bin", ".safetensors").replace("pytorch_model", "model"), k -> new ArrayList<>())

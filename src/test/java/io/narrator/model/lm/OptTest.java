@@ -42,7 +42,7 @@ class OptTest {
         lm.initialize(m);
         var params = lm.namedParameters();
         assertThat(root.get("tensors").size()).as("reference tensors").isEqualTo(params.size());
-        root.get("tensors").fields().forEachRemaining(e -> {
+        root.get("tensors").properties().forEach(e -> {
             var p = params.get(e.getKey());
             assertThat(p).as("parameter %s", e.getKey()).isNotNull();
             long[] shape = JSON.convertValue(e.getValue().get("shape"), long[].class);

@@ -37,7 +37,7 @@ class ByteLevelBpeTokenizerFileTest {
         JsonNode reference = JSON.readTree(resource("cases.json").toFile());
         ByteLevelBpeTokenizerFile bpe = ByteLevelBpeTokenizerFile.read(resource("")).withToken("<EOC>");
         Map<String, Integer> expectedAdded = new LinkedHashMap<>();
-        reference.get("added").fields().forEachRemaining(e -> expectedAdded.put(e.getKey(), e.getValue().asInt()));
+        reference.get("added").properties().forEach(e -> expectedAdded.put(e.getKey(), e.getValue().asInt()));
         assertThat(bpe.addedTokens()).as("OPT's specials from the config files, then <EOC> at the next id").isEqualTo(expectedAdded);
         assertThat(bpe.size()).isEqualTo(expectedAdded.get("<EOC>") + 1);
         Path file = tmp.resolve("tokenizer.json");

@@ -7,12 +7,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Shows training as a progress bar per stage: step, loss, steps/s and ETA. */
-final class ProgressListener implements TrainingListener {
+final class TrainingProgressBar implements TrainingListener {
     private final PrintStream err;
     private ProgressBar bar;
     private double smoothed = Double.NaN;
 
-    ProgressListener(PrintStream err) {
+    TrainingProgressBar(PrintStream err) {
         this.err = err;
     }
 

@@ -1,8 +1,10 @@
-package io.narrator.ingest;
+package io.narrator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narrator.ingest.IngestException;
+import io.narrator.ingest.TestVideos;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,12 @@
-package io.narrator.ingest;
+package io.narrator.bench;
 
+import io.narrator.ingest.EncodedFrame;
+import io.narrator.ingest.EncodedSegment;
+import io.narrator.ingest.IngestException;
+import io.narrator.ingest.IngestJob;
+import io.narrator.ingest.IngestOptions;
+import io.narrator.ingest.IngestSink;
+import io.narrator.ingest.VideoSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
